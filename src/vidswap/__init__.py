@@ -1,0 +1,3 @@
+"""vidswap: face-swap video service and engine."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,39 @@
+"""Locale selection for user-facing text: zh-CN and en."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+SUPPORTED_LOCALES = ("zh-CN", "en")
+DEFAULT_LOCALE = "en"
+
+
+def normalize_locale(value: str | None) -> str:
+    """Map a locale string (``zh_CN.UTF-8``, ``zh-Hans``, ``en-US``, an
+    ``Accept-Language`` header) to one of the supported locales."""
+    if not value:
+        return DEFAULT_LOCALE
+    for part in value.split(","):
+        tag = part.split(";")[0].strip().replace("_", "-").lower()
+        if tag.startswith("zh"):
+            return "zh-CN"
+        if tag.startswith("en"):
+            return "en"
+    return DEFAULT_LOCALE
+
+
+def system_locale() -> str:
+    """Return the locale of the current process from ``LC_ALL``, ``LC_MESSAGES`` or ``LANG``."""
+    for name in ("VIDSWAP_LOCALE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value and value not in ("C", "POSIX", "C.UTF-8"):
+            return normalize_locale(value)
+    return DEFAULT_LOCALE
+
+
+def localize(messages: Mapping[str, str], locale: str | None, params: Mapping[str, Any]) -> str:
+    """Fill the template of ``locale`` (English when that locale has none) with ``params``."""
+    template = messages.get(normalize_locale(locale)) or messages[DEFAULT_LOCALE]
+    return template.format(**params)

@@ -1,0 +1,138 @@
+"""Errors the swap engine raises for bad media, missing faces and bad options.
+
+Each message names the file or value and says what to do. Errors from PyAV,
+Pillow or OpenCV are translated here with the original kept as ``__cause__``.
+"""
+
+from __future__ import annotations
+
+from vidswap.kit.errors import BadInputError, InternalError, VidswapError
+
+
+class MediaNotFoundError(BadInputError):
+    code = "media.not_found"
+    messages = {
+        "en": "File not found: {path}. Check the path and try again.",
+        "zh-CN": "找不到文件：{path}。请检查路径后重试。",
+    }
+
+
+class MediaUnreadableError(BadInputError):
+    code = "media.unreadable"
+    messages = {
+        "en": "Cannot read {path}: {reason}. Check that the file exists and is readable.",
+        "zh-CN": "无法读取 {path}：{reason}。请确认文件存在且可读。",
+    }
+
+
+class EmptyMediaError(BadInputError):
+    code = "media.empty"
+    messages = {
+        "en": "{path} is empty (0 bytes). Choose a real image or video file.",
+        "zh-CN": "{path} 是空文件（0 字节）。请选择一个有效的图片或视频文件。",
+    }
+
+
+class UnsupportedMediaError(BadInputError):
+    code = "media.unsupported"
+    messages = {
+        "en": (
+            "{path} is not a supported image or video ({detail}). "
+            "Use a JPEG, PNG, WebP, BMP, TIFF, HEIC image or an MP4, MOV, MKV, WebM, AVI, GIF video."
+        ),
+        "zh-CN": (
+            "{path} 不是支持的图片或视频（{detail}）。"
+            "请使用 JPEG、PNG、WebP、BMP、TIFF、HEIC 图片，或 MP4、MOV、MKV、WebM、AVI、GIF 视频。"
+        ),
+    }
+
+
+class CorruptMediaError(BadInputError):
+    code = "media.corrupt"
+    messages = {
+        "en": "{path} is damaged or truncated ({detail}). Export or download the file again.",
+        "zh-CN": "{path} 已损坏或不完整（{detail}）。请重新导出或下载该文件。",
+    }
+
+
+class NoVideoStreamError(BadInputError):
+    code = "media.no_video_stream"
+    messages = {
+        "en": "{path} has no video stream (it may be audio only). Choose a video or a photo.",
+        "zh-CN": "{path} 不包含视频画面（可能只有音频）。请选择视频或照片。",
+    }
+
+
+class NotAnImageError(BadInputError):
+    code = "media.not_an_image"
+    messages = {
+        "en": "{path} is a video, but a photo is needed here. Choose a JPEG, PNG or WebP photo.",
+        "zh-CN": "{path} 是视频，这里需要一张照片。请选择 JPEG、PNG 或 WebP 照片。",
+    }
+
+
+class NoFaceError(BadInputError):
+    code = "face.not_found"
+    messages = {
+        "en": (
+            "No face was found in {path}. Use a clear photo where one face is visible, "
+            "facing the camera and at least 40 pixels wide."
+        ),
+        "zh-CN": "在 {path} 中未检测到人脸。请使用一张清晰、正面、宽度至少 40 像素的人脸照片。",
+    }
+
+
+class ReferenceNotInTargetError(BadInputError):
+    code = "face.reference_not_in_target"
+    messages = {
+        "en": (
+            "The person in the reference photo {reference} was not found in {target}. "
+            "Use a reference photo of someone who appears in the target, or --faces largest."
+        ),
+        "zh-CN": (
+            "在 {target} 中找不到参考照片 {reference} 里的人。"
+            "请换一张目标中出现的人的参考照片，或使用 --faces largest。"
+        ),
+    }
+
+
+class OutputNotWritableError(BadInputError):
+    code = "output.not_writable"
+    messages = {
+        "en": "Cannot write the output {path}: {reason}. Choose a writable folder.",
+        "zh-CN": "无法写入输出文件 {path}：{reason}。请选择一个可写的文件夹。",
+    }
+
+
+class OutputFormatError(BadInputError):
+    code = "output.bad_format"
+    messages = {
+        "en": "The output {path} has the extension '{extension}'; for this target use one of {allowed}.",
+        "zh-CN": "输出文件 {path} 的扩展名“{extension}”不适用于此目标，请使用以下之一：{allowed}。",
+    }
+
+
+class InvalidOptionError(BadInputError):
+    code = "option.invalid"
+    messages = {
+        "en": "Invalid value {value!r} for {name}: {hint}.",
+        "zh-CN": "{name} 的值 {value!r} 无效：{hint}。",
+    }
+
+
+class SwapCancelledError(VidswapError):
+    code = "swap.cancelled"
+    status_code = 409
+    exit_code = 130
+    messages = {
+        "en": "The swap was cancelled; no output was written.",
+        "zh-CN": "换脸已取消，未写入任何输出。",
+    }
+
+
+class MediaEncodeError(InternalError):
+    code = "media.encode_failed"
+    messages = {
+        "en": "Writing {path} failed: {detail}",
+        "zh-CN": "写入 {path} 失败：{detail}",
+    }

@@ -1,0 +1,49 @@
+"""Identity embeddings: dlib's 128-d face descriptor, used to pick a person by a reference photo.
+
+The models come from the ``face-recognition-models`` wheel: the 5-point
+shape predictor (CC0) aligns the face and the ResNet descriptor (CC0) embeds
+it. Two photos of the same person are usually closer than 0.6 in Euclidean
+distance (dlib's published threshold for LFW).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import cv2
+import dlib
+import numpy as np
+
+from vidswap.swap.face import Face
+
+SAME_PERSON_DISTANCE = 0.6
+
+
+def _model_path(name: str) -> str:
+    return str(resources.files("face_recognition_models") / "models" / name)
+
+
+class IdentityEncoder:
+    """Compute identity descriptors for faces. Not thread-safe: use one per thread."""
+
+    def __init__(self) -> None:
+        self._shape_predictor = dlib.shape_predictor(
+            _model_path("shape_predictor_5_face_landmarks.dat")
+        )
+        self._descriptor = dlib.face_recognition_model_v1(
+            _model_path("dlib_face_recognition_resnet_model_v1.dat")
+        )
+
+    def embed(self, bgr: np.ndarray, face: Face) -> np.ndarray:
+        """Return the 128-d descriptor (float64) of ``face`` in ``bgr``."""
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        box = face.box
+        rectangle = dlib.rectangle(
+            int(box.x), int(box.y), int(box.x + box.width), int(box.y + box.height)
+        )
+        shape = self._shape_predictor(rgb, rectangle)
+        return np.asarray(self._descriptor.compute_face_descriptor(rgb, shape), dtype=np.float64)
+
+
+def identity_distance(first: np.ndarray, second: np.ndarray) -> float:
+    return float(np.linalg.norm(first - second))

@@ -1,0 +1,72 @@
+"""The blend mask: the face inside its outline, without the eye openings and the mouth.
+
+The eye openings and the inside of the mouth stay the target's, so blinks,
+gaze, teeth and tongue follow the target exactly. The outline is pulled in
+and feathered so the swapped skin fades into the target's without a seam.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from vidswap.swap.topology import BETWEEN_BROWS, CHIN, FACE_OVAL, INNER_LIPS, LEFT_EYE, RIGHT_EYE
+
+# Fractions of the face size (the larger side of the mesh's box).
+_OUTLINE_INSET = 0.07
+_OUTLINE_FEATHER = 0.035
+# The mesh reaches the hairline; only this fraction of the forehead above the
+# brows is swapped, so a source fringe or hairline never lands on the target.
+_FOREHEAD_KEPT = 0.45
+_OPENING_GROWTH = 0.008
+_OPENING_FEATHER = 0.008
+
+
+def blend_mask(local_points: np.ndarray, coverage: np.ndarray, face_size: float) -> np.ndarray:
+    """Return a float32 mask in [0, 1] of ``coverage``'s shape for mesh points in region pixels."""
+    shape = coverage.shape
+
+    outline = _filled(shape, [_lower_forehead(local_points)])
+    outline = cv2.bitwise_and(outline, coverage)
+    inset = _odd(face_size * _OUTLINE_INSET)
+    outline = cv2.erode(outline, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (inset, inset)))
+    outline_mask = _feather(outline, face_size * _OUTLINE_FEATHER)
+
+    openings = _filled(
+        shape, [local_points[LEFT_EYE], local_points[RIGHT_EYE], local_points[INNER_LIPS]]
+    )
+    growth = _odd(face_size * _OPENING_GROWTH)
+    openings = cv2.dilate(openings, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (growth, growth)))
+    openings_mask = _feather(openings, face_size * _OPENING_FEATHER)
+
+    return outline_mask * (1.0 - openings_mask)
+
+
+def _lower_forehead(points: np.ndarray) -> np.ndarray:
+    """The face outline with the part above the brows pulled down towards them."""
+    outline = points[FACE_OVAL].astype(np.float32).copy()
+    up = points[BETWEEN_BROWS] - points[CHIN]
+    length = float(np.linalg.norm(up))
+    if length < 1e-6:
+        return outline
+    up /= length
+
+    height_above_brows = (outline - points[BETWEEN_BROWS]) @ up
+    excess = np.clip(height_above_brows, 0, None) * (1 - _FOREHEAD_KEPT)
+    return outline - excess[:, None] * up[None, :]
+
+
+def _filled(shape: tuple[int, ...], polygons: list[np.ndarray]) -> np.ndarray:
+    canvas = np.zeros(shape[:2], dtype=np.uint8)
+    fixed_point = [np.round(polygon * 16).astype(np.int32) for polygon in polygons]
+    cv2.fillPoly(canvas, fixed_point, 255, lineType=cv2.LINE_AA, shift=4)
+    return canvas
+
+
+def _feather(mask: np.ndarray, sigma: float) -> np.ndarray:
+    blurred = cv2.GaussianBlur(mask, (0, 0), sigmaX=max(sigma, 0.5))
+    return blurred.astype(np.float32) / 255.0
+
+
+def _odd(size: float) -> int:
+    return max(1, int(size) // 2 * 2 + 1)

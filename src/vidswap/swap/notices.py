@@ -1,0 +1,38 @@
+"""Warnings from a swap that still produced an output."""
+
+from __future__ import annotations
+
+from vidswap.kit.notices import Notice
+
+
+class SeveralSourceFaces(Notice):
+    code = "face.several_in_source"
+    messages = {
+        "en": (
+            "{path} shows {count} faces; using the largest one ({width} px wide, centred at "
+            "x={x}, y={y}). Crop the photo to one face to choose another."
+        ),
+        "zh-CN": (
+            "{path} 中有 {count} 张人脸，已使用最大的一张（宽 {width} 像素，中心位于 x={x}, y={y}）。"
+            "如需使用其他人脸，请将照片裁剪为只含一张人脸。"
+        ),
+    }
+
+
+class SourceFaceTurned(Notice):
+    code = "face.source_turned"
+    messages = {
+        "en": (
+            "The face in {path} is turned about {degrees}° to the side; the hidden side of the "
+            "face cannot be copied. A photo facing the camera gives a better result."
+        ),
+        "zh-CN": "{path} 中的人脸侧转约 {degrees}°，被遮挡的一侧无法复制。使用正对镜头的照片效果更好。",
+    }
+
+
+class NoFaceInTarget(Notice):
+    code = "face.none_in_target"
+    messages = {
+        "en": "No face was found in {path}; the output is the input with the AI label only.",
+        "zh-CN": "在 {path} 中未检测到人脸，输出仅为添加了 AI 标识的原内容。",
+    }

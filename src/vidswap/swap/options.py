@@ -1,0 +1,55 @@
+"""Typed options and callbacks that callers pass into the swap engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+
+class FaceSelection(StrEnum):
+    """Which faces in the target get the source face."""
+
+    LARGEST = "largest"
+    ALL = "all"
+    REFERENCE = "reference"
+
+
+DEFAULT_LABEL_TEXT = "AI-generated"
+LABEL_METADATA_VALUE = "AI-generated content: face swapped by vidswap"
+
+
+@dataclass(frozen=True)
+class LabelOptions:
+    """The AI-generated label. The metadata tag is always written; ``visible``
+    adds a small text mark in a corner of every frame."""
+
+    visible: bool = True
+    text: str = DEFAULT_LABEL_TEXT
+    # A TrueType/OpenType font for text that the built-in font cannot draw (CJK).
+    font_path: Path | None = None
+    corner: str = "bottom-right"
+
+
+@dataclass(frozen=True)
+class SwapOptions:
+    faces: FaceSelection = FaceSelection.LARGEST
+    reference: Path | None = None
+    # x264 constant rate factor, 0 (lossless) to 51 (worst); 18 is visually lossless.
+    quality: int = 18
+    keep_audio: bool = True
+    label: LabelOptions = field(default_factory=LabelOptions)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a swap is: frames done, the expected total when known, seconds elapsed."""
+
+    frames_done: int
+    frames_total: int | None
+    elapsed_seconds: float
+
+
+ProgressCallback = Callable[[Progress], None]
+CancelCheck = Callable[[], bool]

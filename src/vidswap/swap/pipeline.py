@@ -1,0 +1,260 @@
+"""The swap pipeline: source photo in, target photo or video in, labelled output out.
+
+source_face = analyse_source(...)            once per swap
+for target_frame in target:                  one frame in memory at a time
+    tracks = tracker.update(target_frame)
+    for track in selector.choose(tracks):
+        swap_face(target_frame, source_face, track.smoothed)
+    draw_visible_label(target_frame)
+    write target_frame
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import structlog
+
+from vidswap.kit.notices import Notice
+from vidswap.swap.analyser import FaceAnalyser
+from vidswap.swap.errors import (
+    InvalidOptionError,
+    NoFaceError,
+    NotAnImageError,
+    OutputFormatError,
+    ReferenceNotInTargetError,
+    SwapCancelledError,
+)
+from vidswap.swap.identity import IdentityEncoder
+from vidswap.swap.media.atomic import check_output_path
+from vidswap.swap.media.images import Picture, read_picture, write_picture
+from vidswap.swap.media.label import draw_visible_label
+from vidswap.swap.media.sniff import MediaKind, detect_media_kind
+from vidswap.swap.media.video import VideoReader, VideoWriter
+from vidswap.swap.notices import NoFaceInTarget
+from vidswap.swap.options import (
+    LABEL_METADATA_VALUE,
+    CancelCheck,
+    FaceSelection,
+    Progress,
+    ProgressCallback,
+    SwapOptions,
+)
+from vidswap.swap.select import FaceSelector
+from vidswap.swap.source import SourceFace, analyse_source
+from vidswap.swap.swapper import swap_face
+from vidswap.swap.track import FaceTracker
+
+log = structlog.get_logger(__name__)
+
+VIDEO_OUTPUT_EXTENSIONS = (".mp4", ".m4v")
+IMAGE_OUTPUT_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".heic")
+
+
+@dataclass
+class SwapReport:
+    """What a finished swap produced."""
+
+    output: Path
+    target_kind: MediaKind
+    frames: int = 0
+    frames_swapped: int = 0
+    people_tracked: int = 0
+    seconds: float = 0.0
+    notices: list[Notice] = field(default_factory=list)
+
+
+class SwapEngine:
+    """Swap faces with fixed options. Models load once; not thread-safe, use one per thread."""
+
+    def __init__(self, options: SwapOptions) -> None:
+        _validate_options(options)
+        self.options = options
+        self._analyser = FaceAnalyser()
+        self._encoder: IdentityEncoder | None = None
+
+    def close(self) -> None:
+        self._analyser.close()
+
+    def swap_file(
+        self,
+        face_path: Path,
+        target_path: Path,
+        output_path: Path,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: CancelCheck | None = None,
+    ) -> SwapReport:
+        """Swap the face in ``face_path`` into ``target_path`` and write ``output_path``."""
+        started = time.monotonic()
+
+        source_picture = _read_photo(face_path)
+        target_kind = detect_media_kind(target_path)
+        _check_output(output_path, target_kind)
+
+        source_face, notices = analyse_source(source_picture.bgr, face_path, self._analyser)
+        selector = self._make_selector()
+
+        if target_kind is MediaKind.IMAGE:
+            report = self._swap_picture(source_face, selector, target_path, output_path)
+        else:
+            report = self._swap_video(
+                source_face, selector, target_path, output_path, progress, cancel
+            )
+
+        report.notices[:0] = notices
+        report.seconds = time.monotonic() - started
+        log.info(
+            "swap.finished",
+            output=str(output_path),
+            kind=str(target_kind),
+            frames=report.frames,
+            frames_swapped=report.frames_swapped,
+            seconds=round(report.seconds, 2),
+        )
+        return report
+
+    def _make_selector(self) -> FaceSelector:
+        if self.options.faces is not FaceSelection.REFERENCE:
+            return FaceSelector(self.options.faces)
+
+        assert self.options.reference is not None
+        reference_path = self.options.reference
+        picture = _read_photo(reference_path)
+        faces = self._analyser.find_faces(picture.bgr)
+        if not faces:
+            raise NoFaceError(path=str(reference_path))
+        self._encoder = self._encoder or IdentityEncoder()
+        embedding = self._encoder.embed(picture.bgr, faces[0])
+        return FaceSelector(
+            FaceSelection.REFERENCE, reference_embedding=embedding, encoder=self._encoder
+        )
+
+    def _swap_picture(
+        self, source_face: SourceFace, selector: FaceSelector, target_path: Path, output_path: Path
+    ) -> SwapReport:
+        picture = read_picture(target_path)
+        target_frame = picture.bgr
+        report = SwapReport(output=output_path, target_kind=MediaKind.IMAGE, frames=1)
+
+        tracker = FaceTracker(self._analyser)
+        tracks = tracker.update(target_frame, 0.0)
+        chosen = selector.choose(target_frame, tracks)
+        self._check_reference_found(selector, target_path)
+        for track in chosen:
+            swap_face(target_frame, source_face, track.face.landmarks)
+
+        report.people_tracked = len(tracks)
+        report.frames_swapped = 1 if chosen else 0
+        if not tracks:
+            report.notices.append(NoFaceInTarget(path=str(target_path)))
+
+        self._label(target_frame)
+        write_picture(
+            output_path,
+            Picture(bgr=target_frame, alpha=picture.alpha, format=picture.format),
+            metadata_text=LABEL_METADATA_VALUE,
+        )
+        return report
+
+    def _swap_video(
+        self,
+        source_face: SourceFace,
+        selector: FaceSelector,
+        target_path: Path,
+        output_path: Path,
+        progress: ProgressCallback | None,
+        cancel: CancelCheck | None,
+    ) -> SwapReport:
+        report = SwapReport(output=output_path, target_kind=MediaKind.VIDEO)
+        tracker = FaceTracker(self._analyser)
+        started = time.monotonic()
+        track_ids: set[int] = set()
+
+        with VideoReader(target_path) as reader:
+            total = reader.info.frame_count
+            with VideoWriter(
+                output_path,
+                reader,
+                crf=self.options.quality,
+                keep_audio=self.options.keep_audio,
+                metadata_text=LABEL_METADATA_VALUE,
+            ) as writer:
+                for frame in reader:
+                    if cancel is not None and cancel():
+                        raise SwapCancelledError()
+                    target_frame = frame.image
+
+                    tracks = tracker.update(target_frame, frame.seconds)
+                    track_ids.update(track.track_id for track in tracks)
+
+                    chosen = selector.choose(target_frame, tracks)
+                    for track in chosen:
+                        swap_face(target_frame, source_face, track.smoothed)
+
+                    self._label(target_frame)
+                    writer.write(target_frame, frame)
+
+                    report.frames += 1
+                    report.frames_swapped += 1 if chosen else 0
+                    if progress is not None:
+                        elapsed = time.monotonic() - started
+                        progress(Progress(report.frames, total, elapsed))
+
+                self._check_reference_found(selector, target_path)
+
+        report.people_tracked = len(track_ids)
+        if not track_ids:
+            report.notices.append(NoFaceInTarget(path=str(target_path)))
+        return report
+
+    def _check_reference_found(self, selector: FaceSelector, target_path: Path) -> None:
+        if self.options.faces is FaceSelection.REFERENCE and not selector.matched_reference:
+            raise ReferenceNotInTargetError(
+                reference=str(self.options.reference), target=str(target_path)
+            )
+
+    def _label(self, target_frame: np.ndarray) -> None:
+        if self.options.label.visible:
+            draw_visible_label(target_frame, self.options.label)
+
+
+def _validate_options(options: SwapOptions) -> None:
+    if not 0 <= options.quality <= 51:
+        raise InvalidOptionError(
+            name="quality",
+            value=options.quality,
+            hint="use an x264 CRF from 0 to 51; 18 is the default",
+        )
+    if options.faces is FaceSelection.REFERENCE and options.reference is None:
+        raise InvalidOptionError(
+            name="faces",
+            value=str(options.faces),
+            hint="reference selection needs a reference photo",
+        )
+
+
+def _read_photo(path: Path) -> Picture:
+    if detect_media_kind(path) is not MediaKind.IMAGE:
+        raise NotAnImageError(path=str(path))
+    return read_picture(path)
+
+
+def _check_output(output_path: Path, target_kind: MediaKind) -> None:
+    check_output_path(output_path)
+    extension = output_path.suffix.lower()
+    if target_kind is MediaKind.VIDEO and extension not in VIDEO_OUTPUT_EXTENSIONS:
+        raise OutputFormatError(
+            path=str(output_path),
+            extension=extension or "-",
+            allowed=", ".join(VIDEO_OUTPUT_EXTENSIONS),
+        )
+    if target_kind is MediaKind.IMAGE and extension not in IMAGE_OUTPUT_EXTENSIONS:
+        raise OutputFormatError(
+            path=str(output_path),
+            extension=extension or "-",
+            allowed=", ".join(IMAGE_OUTPUT_EXTENSIONS),
+        )

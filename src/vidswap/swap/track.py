@@ -1,0 +1,112 @@
+"""Face tracking across video frames.
+
+Each track follows one person: in every frame its mesh is re-located in a crop
+around where it was, so its id stays with that person. The full detector runs
+every ``detect_every`` frames (and on every frame while nothing is tracked) to
+find people who come into view. A track that misses a few frames keeps its
+last landmarks for up to ``max_gap_frames``, which hides detector dropouts;
+after that it ends. Landmarks are smoothed with a One Euro filter per track.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vidswap.swap.analyser import FaceAnalyser
+from vidswap.swap.face import Box, Face
+from vidswap.swap.smooth import OneEuroFilter
+
+
+@dataclass
+class Track:
+    """One person followed through the video."""
+
+    track_id: int
+    face: Face
+    smoothed: np.ndarray
+    first_frame: int
+    missed_frames: int = 0
+    filter: OneEuroFilter = field(default_factory=OneEuroFilter)
+    embedding: np.ndarray | None = None
+
+    @property
+    def visible(self) -> bool:
+        """False while the track is carried over a gap with its last landmarks."""
+        return self.missed_frames == 0
+
+
+@dataclass(frozen=True)
+class TrackerSettings:
+    detect_every: int = 8
+    max_gap_frames: int = 6
+    new_face_overlap: float = 0.3
+
+
+class FaceTracker:
+    def __init__(self, analyser: FaceAnalyser, settings: TrackerSettings | None = None) -> None:
+        self._analyser = analyser
+        self._settings = settings or TrackerSettings()
+        self._tracks: list[Track] = []
+        self._ids = itertools.count(1)
+        self._frame_index = -1
+
+    @property
+    def tracks(self) -> list[Track]:
+        return list(self._tracks)
+
+    def update(self, frame: np.ndarray, time: float) -> list[Track]:
+        """Advance to the next frame and return the live tracks (visible or bridging a gap)."""
+        self._frame_index += 1
+
+        for track in self._tracks:
+            self._follow(track, frame, time)
+
+        self._tracks = [t for t in self._tracks if t.missed_frames <= self._settings.max_gap_frames]
+        self._drop_merged_tracks()
+
+        if self._detection_due():
+            self._add_new_faces(frame, time)
+
+        return list(self._tracks)
+
+    def _follow(self, track: Track, frame: np.ndarray, time: float) -> None:
+        face = self._analyser.locate(frame, Box.around(track.smoothed))
+        if face is None:
+            track.missed_frames += 1
+            return
+        track.face = face
+        track.missed_frames = 0
+        track.smoothed = track.filter(face.landmarks, time, scale=face.box.size)
+
+    def _drop_merged_tracks(self) -> None:
+        """When two tracks have landed on the same face, keep the older one."""
+        kept: list[Track] = []
+        for track in sorted(self._tracks, key=lambda t: t.track_id):
+            box = Box.around(track.smoothed)
+            if all(box.iou(Box.around(other.smoothed)) < 0.5 for other in kept):
+                kept.append(track)
+        self._tracks = kept
+
+    def _detection_due(self) -> bool:
+        if not any(track.visible for track in self._tracks):
+            return True
+        return self._frame_index % self._settings.detect_every == 0
+
+    def _add_new_faces(self, frame: np.ndarray, time: float) -> None:
+        for face in self._analyser.find_faces(frame):
+            if any(
+                face.box.iou(Box.around(track.smoothed)) > self._settings.new_face_overlap
+                for track in self._tracks
+            ):
+                continue
+            track = Track(
+                track_id=next(self._ids),
+                face=face,
+                smoothed=face.landmarks,
+                first_frame=self._frame_index,
+            )
+            track.smoothed = track.filter(face.landmarks, time, scale=face.box.size)
+            self._tracks.append(track)

@@ -1,0 +1,149 @@
+"""Piecewise-affine warp of the source face onto the target's mesh.
+
+Each mesh triangle of the target gets the affine map that sends it onto the
+same triangle of the source, so the source texture follows the target's pose
+and expression point by point. Triangles are rasterised into an index map
+once per face; the pixel maps then come from one vectorised pass and one
+``cv2.remap``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from vidswap.swap.topology import TRIANGLES
+
+_SUBPIXEL_BITS = 4
+_MIN_TRIANGLE_AREA = 0.05
+
+
+@dataclass(frozen=True)
+class Region:
+    """A rectangle of the target frame: left, top, right, bottom in pixels (right, bottom excluded)."""
+
+    left: int
+    top: int
+    right: int
+    bottom: int
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.bottom - self.top, self.right - self.left
+
+    @classmethod
+    def around(cls, points: np.ndarray, margin: float, frame_shape: tuple[int, ...]) -> Region:
+        low = points.min(axis=0)
+        high = points.max(axis=0)
+        pad = (high - low).max() * margin
+        height, width = frame_shape[:2]
+        return cls(
+            max(0, int(low[0] - pad)),
+            max(0, int(low[1] - pad)),
+            min(width, int(np.ceil(high[0] + pad)) + 1),
+            min(height, int(np.ceil(high[1] + pad)) + 1),
+        )
+
+
+def signed_areas(points: np.ndarray) -> np.ndarray:
+    """Signed area of every mesh triangle projected to x, y (one sign faces the camera)."""
+    a, b, c = points[TRIANGLES[:, 0]], points[TRIANGLES[:, 1]], points[TRIANGLES[:, 2]]
+    return 0.5 * (
+        (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1])
+    )
+
+
+def facing_camera(points: np.ndarray) -> np.ndarray:
+    """Boolean mask of the triangles that face the camera.
+
+    The winding is consistent over the mesh, so the visible side is the sign
+    that covers the larger projected area; the other sign marks triangles
+    folded behind the face by a head turn.
+    """
+    areas = signed_areas(points)
+    positive = areas[areas > 0].sum()
+    negative = -areas[areas < 0].sum()
+    visible_sign = 1.0 if positive >= negative else -1.0
+    return areas * visible_sign > _MIN_TRIANGLE_AREA
+
+
+def warp_face(
+    source_image: np.ndarray,
+    source_points: np.ndarray,
+    source_visible: np.ndarray,
+    target_points: np.ndarray,
+    target_depth: np.ndarray,
+    region: Region,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Warp the source face into ``region`` of the target frame.
+
+    Returns the warped BGR crop of the region's size and a uint8 coverage map
+    (255 where a visible target triangle received visible source texture).
+    """
+    offset = np.array([region.left, region.top], dtype=np.float64)
+    local_target = target_points.astype(np.float64) - offset
+
+    usable = facing_camera(local_target) & source_visible
+    order = _far_to_near(target_depth, usable)
+    index_map = _rasterise(local_target, order, region.shape)
+
+    matrices = _target_to_source(local_target, source_points.astype(np.float64))
+    map_x, map_y = _pixel_maps(index_map, matrices)
+    warped = cv2.remap(
+        source_image,
+        map_x,
+        map_y,
+        interpolation=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    coverage = np.where(index_map >= 0, 255, 0).astype(np.uint8)
+    return warped, coverage
+
+
+def _far_to_near(depth: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """Indices of the usable triangles, farthest first, so nearer ones are painted over them."""
+    triangle_depth = depth[TRIANGLES].mean(axis=1)
+    candidates = np.flatnonzero(usable)
+    return candidates[np.argsort(-triangle_depth[candidates], kind="stable")]
+
+
+def _rasterise(points: np.ndarray, order: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    index_map = np.full(shape, -1, dtype=np.int32)
+    fixed_point = np.round(points * (1 << _SUBPIXEL_BITS)).astype(np.int32)
+    for triangle_index in order:
+        corners = fixed_point[TRIANGLES[triangle_index]]
+        cv2.fillConvexPoly(
+            index_map, corners, int(triangle_index), lineType=cv2.LINE_8, shift=_SUBPIXEL_BITS
+        )
+    return index_map
+
+
+def _target_to_source(target: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """One 2x3 affine matrix per triangle, mapping target pixels to source pixels."""
+    target_corners = target[TRIANGLES]
+    source_corners = source[TRIANGLES]
+    homogeneous = np.concatenate([target_corners, np.ones((len(TRIANGLES), 3, 1))], axis=2)
+
+    determinant = np.linalg.det(homogeneous)
+    safe = np.abs(determinant) > 1e-9
+    inverse = np.zeros_like(homogeneous)
+    inverse[safe] = np.linalg.inv(homogeneous[safe])
+
+    # source_corners (3x2) = homogeneous (3x3) @ M.T (3x2), so M.T = inverse @ source_corners.
+    return np.transpose(inverse @ source_corners, (0, 2, 1)).astype(np.float32)
+
+
+def _pixel_maps(index_map: np.ndarray, matrices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    height, width = index_map.shape
+    map_x = np.full((height, width), -1.0, dtype=np.float32)
+    map_y = np.full((height, width), -1.0, dtype=np.float32)
+
+    rows, columns = np.nonzero(index_map >= 0)
+    selected = matrices[index_map[rows, columns]]
+    xs = columns.astype(np.float32)
+    ys = rows.astype(np.float32)
+    map_x[rows, columns] = selected[:, 0, 0] * xs + selected[:, 0, 1] * ys + selected[:, 0, 2]
+    map_y[rows, columns] = selected[:, 1, 0] * xs + selected[:, 1, 1] * ys + selected[:, 1, 2]
+    return map_x, map_y
