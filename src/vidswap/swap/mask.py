@@ -39,7 +39,10 @@ def blend_mask(local_points: np.ndarray, coverage: np.ndarray, face_size: float)
     openings = cv2.dilate(openings, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (growth, growth)))
     openings_mask = _feather(openings, face_size * _OPENING_FEATHER)
 
-    return outline_mask * (1.0 - openings_mask)
+    # Zero outside the warped mesh, so pixels beyond the face never change; the
+    # feather has fallen below 3% by then.
+    inside_mesh = (coverage > 0).astype(np.float32)
+    return outline_mask * (1.0 - openings_mask) * inside_mesh
 
 
 def _lower_forehead(points: np.ndarray) -> np.ndarray:

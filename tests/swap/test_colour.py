@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from vidswap.swap.colour import blend, match_colour, match_sharpness
+
+
+def _textured(colour: tuple[int, int, int], seed: int = 3) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    image = np.zeros((120, 120, 3), dtype=np.float32) + np.array(colour, dtype=np.float32)
+    image += rng.normal(0, 12, size=(120, 120, 1))
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def test_tone_moves_to_target_detail_stays() -> None:
+    warped = _textured((60, 90, 200))
+    target = np.full_like(warped, (150, 150, 150))
+    weight = np.ones(warped.shape[:2], dtype=np.float32)
+
+    corrected = match_colour(warped, target, weight, face_size=100)
+
+    mean_difference = np.abs(corrected.reshape(-1, 3).mean(axis=0) - 150).max()
+    assert mean_difference < 8
+    assert corrected.astype(float).std() > 6
+
+
+def test_grayscale_target_gives_gray_face() -> None:
+    warped = _textured((40, 120, 220))
+    target = cv2.cvtColor(
+        cv2.cvtColor(_textured((90, 90, 90), 5), cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR
+    )
+    weight = np.ones(warped.shape[:2], dtype=np.float32)
+
+    corrected = match_colour(warped, target, weight, face_size=100).astype(int)
+
+    spread = np.abs(corrected[:, :, 0] - corrected[:, :, 1]) + np.abs(
+        corrected[:, :, 1] - corrected[:, :, 2]
+    )
+    assert spread.max() <= 4
+
+
+def test_sharp_face_softened_for_blurry_target() -> None:
+    warped = _textured((120, 120, 120))
+    target = cv2.GaussianBlur(_textured((120, 120, 120), 9), (0, 0), 2.0)
+    weight = np.ones(warped.shape[:2], dtype=np.float32)
+
+    softened = match_sharpness(warped, target, weight)
+
+    def detail(image: np.ndarray) -> float:
+        return float(cv2.Laplacian(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), cv2.CV_32F).var())
+
+    assert detail(softened) <= detail(target)
+    assert detail(softened) < detail(warped) / 4
+
+
+def test_blend_keeps_target_where_mask_is_zero() -> None:
+    target = np.full((10, 10, 3), 30, dtype=np.uint8)
+    face = np.full((10, 10, 3), 200, dtype=np.uint8)
+    mask = np.zeros((10, 10), dtype=np.float32)
+    mask[:, 5:] = 1.0
+
+    mixed = blend(target, face, mask)
+
+    assert (mixed[:, :5] == 30).all()
+    assert (mixed[:, 5:] == 200).all()

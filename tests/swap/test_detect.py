@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.swap.conftest import load_face_photo
+from vidswap.swap.analyser import FaceAnalyser, estimate_yaw_degrees
+
+
+@pytest.mark.parametrize(
+    ("name", "minimum", "maximum"),
+    [
+        ("obama-official-portrait-2012.jpg", 1, 1),
+        ("biden-official-vp-portrait-2013.jpg", 1, 1),
+        ("obama-and-biden-two-faces.jpg", 2, 2),
+        ("two-women-glasses-pixabay.jpg", 2, 2),
+        ("mugshot-young-man-frontal-meds2.jpg", 1, 1),
+        ("grace-hopper-glasses-us-navy.jpg", 1, 1),
+        ("no-face-coffee-cup-cc0.png", 0, 0),
+        ("no-human-face-cat-cc0.png", 0, 0),
+    ],
+)
+def test_face_count(analyser: FaceAnalyser, name: str, minimum: int, maximum: int) -> None:
+    faces = analyser.find_faces(load_face_photo(name))
+
+    assert minimum <= len(faces) <= maximum
+
+
+def test_turned_faces_found(analyser: FaceAnalyser) -> None:
+    faces = analyser.find_faces(load_face_photo("obama-hawking-group-turned-faces.jpg"))
+
+    yaws = [abs(estimate_yaw_degrees(face)) for face in faces]
+    assert len(faces) >= 4
+    assert max(yaws) > 45
+
+
+def test_profile_face_found(analyser: FaceAnalyser) -> None:
+    faces = analyser.find_faces(load_face_photo("cameraman-profile-grayscale-cc0.png"))
+
+    assert len(faces) == 1
+    assert abs(estimate_yaw_degrees(faces[0])) > 45
+
+
+def test_small_faces_found(analyser: FaceAnalyser) -> None:
+    runners = analyser.find_faces(load_face_photo("runners-race-small-faces-ccby.jpg"))
+    solvay = analyser.find_faces(load_face_photo("solvay-conference-1927-group-grayscale.jpg"))
+
+    assert len(runners) >= 2
+    assert min(face.box.width for face in runners) < 45
+    assert len(solvay) >= 20
+
+
+def test_landmarks_lie_inside_the_face(analyser: FaceAnalyser) -> None:
+    image = load_face_photo("mugshot-young-man-frontal-meds2.jpg")
+    face = analyser.find_faces(image)[0]
+
+    assert face.landmarks.shape == (478, 3)
+    height, width = image.shape[:2]
+    assert face.landmarks[:, 0].min() >= 0
+    assert face.landmarks[:, 0].max() <= width
+    assert face.landmarks[:, 1].max() <= height
+    assert 100 < face.box.width < 400

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.swap.conftest import load_face_photo
+from vidswap.swap.analyser import FaceAnalyser
+from vidswap.swap.errors import NoFaceError
+from vidswap.swap.notices import SeveralSourceFaces, SourceFaceTurned
+from vidswap.swap.source import analyse_source
+
+
+def test_single_face_analysed(analyser: FaceAnalyser) -> None:
+    image = load_face_photo("biden-official-vp-portrait-2013.jpg")
+
+    source, notices = analyse_source(image, Path("biden.jpg"), analyser)
+
+    assert notices == []
+    assert source.points.shape == (468, 2)
+    height, width = source.texture.shape[:2]
+    assert source.points[:, 0].min() >= 0
+    assert source.points[:, 0].max() < width
+    assert source.points[:, 1].max() < height
+    assert source.visible_triangles.mean() > 0.95
+
+
+def test_no_face_raises_with_path(analyser: FaceAnalyser) -> None:
+    image = load_face_photo("no-face-coffee-cup-cc0.png")
+
+    with pytest.raises(NoFaceError) as raised:
+        analyse_source(image, Path("/photos/coffee cup.png"), analyser)
+
+    assert "/photos/coffee cup.png" in raised.value.message("en")
+    assert "/photos/coffee cup.png" in raised.value.message("zh-CN")
+    assert raised.value.exit_code == 2
+
+
+def test_several_faces_uses_largest(analyser: FaceAnalyser) -> None:
+    image = load_face_photo("obama-and-biden-two-faces.jpg")
+
+    source, notices = analyse_source(image, Path("two.jpg"), analyser)
+
+    several = [notice for notice in notices if isinstance(notice, SeveralSourceFaces)]
+    assert len(several) == 1
+    assert several[0].params["count"] == 2
+    assert several[0].params["width"] == round(source.face.box.width)
+    assert "2" in several[0].message("zh-CN")
+
+
+def test_turned_source_warns(analyser: FaceAnalyser) -> None:
+    image = load_face_photo("cameraman-profile-grayscale-cc0.png")
+
+    _, notices = analyse_source(image, Path("camera.png"), analyser)
+
+    assert any(isinstance(notice, SourceFaceTurned) for notice in notices)

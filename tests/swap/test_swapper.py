@@ -1,0 +1,79 @@
+"""Quality of one swap on real photos, measured: identity, pose, untouched background."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.swap.conftest import load_face_photo
+from vidswap.swap.analyser import FaceAnalyser
+from vidswap.swap.face import Box
+from vidswap.swap.identity import SAME_PERSON_DISTANCE, IdentityEncoder, identity_distance
+from vidswap.swap.source import analyse_source
+from vidswap.swap.swapper import swap_face
+
+
+@pytest.fixture(scope="module")
+def biden_on_obama(analyser: FaceAnalyser) -> dict[str, np.ndarray]:
+    source_image = load_face_photo("biden-official-vp-portrait-2013.jpg")
+    target_image = load_face_photo("obama-official-portrait-2012.jpg")
+    source, _ = analyse_source(source_image, Path("biden.jpg"), analyser)
+    target_face = analyser.find_faces(target_image)[0]
+
+    output = target_image.copy()
+    swap_face(output, source, target_face.landmarks)
+    return {
+        "source": source_image,
+        "target": target_image,
+        "output": output,
+        "target_landmarks": target_face.landmarks,
+    }
+
+
+def test_output_is_source_person(
+    biden_on_obama: dict[str, np.ndarray], analyser: FaceAnalyser, encoder: IdentityEncoder
+) -> None:
+    def embed(image: np.ndarray) -> np.ndarray:
+        return encoder.embed(image, analyser.find_faces(image)[0])
+
+    output = embed(biden_on_obama["output"])
+
+    assert identity_distance(output, embed(biden_on_obama["source"])) < SAME_PERSON_DISTANCE
+    assert identity_distance(output, embed(biden_on_obama["target"])) > SAME_PERSON_DISTANCE
+
+
+def test_pose_and_expression_follow_target(
+    biden_on_obama: dict[str, np.ndarray], analyser: FaceAnalyser
+) -> None:
+    output_face = analyser.find_faces(biden_on_obama["output"])[0]
+    target_points = biden_on_obama["target_landmarks"][:468, :2]
+
+    error = np.linalg.norm(output_face.mesh - target_points, axis=1).mean()
+    face_size = Box.around(target_points).size
+    assert error / face_size < 0.03
+
+
+def test_background_untouched(biden_on_obama: dict[str, np.ndarray]) -> None:
+    face_box = Box.around(biden_on_obama["target_landmarks"])
+    changed = np.any(biden_on_obama["output"] != biden_on_obama["target"], axis=2)
+
+    rows, columns = np.nonzero(changed)
+    assert changed.sum() > 1000
+    assert rows.min() >= face_box.y - 1
+    assert rows.max() <= face_box.y + face_box.height + 1
+    assert columns.min() >= face_box.x - 1
+    assert columns.max() <= face_box.x + face_box.width + 1
+
+
+def test_mouth_inside_kept_from_target(biden_on_obama: dict[str, np.ndarray]) -> None:
+    from vidswap.swap.topology import INNER_LIPS
+
+    lips = biden_on_obama["target_landmarks"][INNER_LIPS, :2]
+    center_x, center_y = lips.mean(axis=0).round().astype(int)
+    patch = (slice(center_y - 2, center_y + 3), slice(center_x - 8, center_x + 9))
+
+    output_patch = biden_on_obama["output"][patch].astype(int)
+    target_patch = biden_on_obama["target"][patch].astype(int)
+    assert np.abs(output_patch - target_patch).max() <= 3
