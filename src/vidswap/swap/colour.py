@@ -1,6 +1,6 @@
 """Colour and lighting correction of the warped source face to the target frame.
 
-In Lab space, the warped face keeps its own fine detail (high frequencies:
+Per BGR channel, the warped face keeps its own fine detail (high frequencies:
 skin texture, brows, lips) and takes the target's low frequencies (skin tone,
 shading, light direction). The low-pass is a masked Gaussian (normalised
 convolution) so that background and hair around the face do not leak into it.
@@ -16,6 +16,7 @@ import numpy as np
 # more of the source's own shading and tone; smaller copies more of the target.
 _LOW_PASS_SIGMA = 0.09
 _GRAYSCALE_SPREAD = 6.0
+_LOW_PASS_WORKING_SIGMA = 3.0
 _SHARPNESS_SIGMAS = (0.5, 0.8, 1.2, 1.7, 2.4, 3.3, 4.5)
 
 
@@ -23,20 +24,17 @@ def match_colour(
     warped: np.ndarray, target: np.ndarray, weight: np.ndarray, face_size: float
 ) -> np.ndarray:
     """Return ``warped`` (BGR uint8) with the target's tone and lighting under ``weight``."""
-    warped_lab = cv2.cvtColor(warped, cv2.COLOR_BGR2LAB).astype(np.float32)
-    target_lab = cv2.cvtColor(target, cv2.COLOR_BGR2LAB).astype(np.float32)
+    warped_float = warped.astype(np.float32)
     sigma = max(face_size * _LOW_PASS_SIGMA, 1.0)
+    target_low = _masked_blur(target.astype(np.float32), weight, sigma)
+    warped_low = _masked_blur(warped_float, weight, sigma)
 
-    corrected = (
-        warped_lab
-        + _masked_blur(target_lab, weight, sigma)
-        - _masked_blur(warped_lab, weight, sigma)
-    )
+    corrected = np.clip(warped_float + target_low - warped_low, 0, 255).astype(np.uint8)
 
     if _is_grayscale(target, weight):
-        corrected[:, :, 1:] = 128.0
-    result = cv2.cvtColor(np.clip(corrected, 0, 255).astype(np.uint8), cv2.COLOR_LAB2BGR)
-    return result
+        gray = cv2.cvtColor(corrected, cv2.COLOR_BGR2GRAY)
+        corrected = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+    return corrected
 
 
 def match_sharpness(warped: np.ndarray, target: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -65,16 +63,27 @@ def _detail(image: np.ndarray, inside: np.ndarray) -> float:
 
 
 def _masked_blur(image: np.ndarray, weight: np.ndarray, sigma: float) -> np.ndarray:
-    weighted = cv2.GaussianBlur(image * weight[:, :, None], (0, 0), sigmaX=sigma)
-    total = cv2.GaussianBlur(weight, (0, 0), sigmaX=sigma)
-    return weighted / np.maximum(total, 1e-3)[:, :, None]
+    """Weighted Gaussian low-pass, computed at reduced size because only low frequencies survive."""
+    height, width = weight.shape
+    factor = max(1.0, sigma / _LOW_PASS_WORKING_SIGMA)
+    small_size = (max(1, round(width / factor)), max(1, round(height / factor)))
+    small_sigma = sigma / factor
+
+    weighted = cv2.resize(image * weight[:, :, None], small_size, interpolation=cv2.INTER_AREA)
+    total = cv2.resize(weight, small_size, interpolation=cv2.INTER_AREA)
+    weighted = cv2.GaussianBlur(weighted, (0, 0), sigmaX=small_sigma)
+    total = cv2.GaussianBlur(total, (0, 0), sigmaX=small_sigma)
+
+    low_pass = weighted / np.maximum(total, 1e-3)[:, :, None]
+    return cv2.resize(low_pass, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
 def _is_grayscale(target: np.ndarray, weight: np.ndarray) -> bool:
-    inside = weight > 0.5
+    # Every fourth pixel in each direction is plenty for a mean.
+    inside = weight[::4, ::4] > 0.5
     if not inside.any():
         return False
-    pixels = target[inside].astype(np.int16)
+    pixels = target[::4, ::4][inside].astype(np.int16)
     spread = np.abs(pixels[:, 0] - pixels[:, 1]) + np.abs(pixels[:, 1] - pixels[:, 2])
     return bool(spread.mean() < _GRAYSCALE_SPREAD)
 

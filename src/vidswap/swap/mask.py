@@ -18,6 +18,7 @@ _OUTLINE_FEATHER = 0.035
 # The mesh reaches the hairline; only this fraction of the forehead above the
 # brows is swapped, so a source fringe or hairline never lands on the target.
 _FOREHEAD_KEPT = 0.45
+_OUTLINE_WORKING_SIZE = 160.0
 _OPENING_GROWTH = 0.008
 _OPENING_FEATHER = 0.008
 
@@ -26,11 +27,7 @@ def blend_mask(local_points: np.ndarray, coverage: np.ndarray, face_size: float)
     """Return a float32 mask in [0, 1] of ``coverage``'s shape for mesh points in region pixels."""
     shape = coverage.shape
 
-    outline = _filled(shape, [_lower_forehead(local_points)])
-    outline = cv2.bitwise_and(outline, coverage)
-    inset = _odd(face_size * _OUTLINE_INSET)
-    outline = cv2.erode(outline, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (inset, inset)))
-    outline_mask = _feather(outline, face_size * _OUTLINE_FEATHER)
+    outline_mask = _outline_mask(local_points, coverage, face_size)
 
     openings = _filled(
         shape, [local_points[LEFT_EYE], local_points[RIGHT_EYE], local_points[INNER_LIPS]]
@@ -43,6 +40,22 @@ def blend_mask(local_points: np.ndarray, coverage: np.ndarray, face_size: float)
     # feather has fallen below 3% by then.
     inside_mesh = (coverage > 0).astype(np.float32)
     return outline_mask * (1.0 - openings_mask) * inside_mesh
+
+
+def _outline_mask(local_points: np.ndarray, coverage: np.ndarray, face_size: float) -> np.ndarray:
+    """The inset, feathered face outline. It is smooth, so it is drawn with the
+    face scaled to ``_OUTLINE_WORKING_SIZE`` pixels and then resized up."""
+    height, width = coverage.shape
+    scale = min(1.0, _OUTLINE_WORKING_SIZE / max(face_size, 1.0))
+    small_size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    small_coverage = cv2.resize(coverage, small_size, interpolation=cv2.INTER_NEAREST)
+
+    outline = _filled(small_coverage.shape, [_lower_forehead(local_points) * scale])
+    outline = cv2.bitwise_and(outline, small_coverage)
+    inset = _odd(face_size * scale * _OUTLINE_INSET)
+    outline = cv2.erode(outline, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (inset, inset)))
+    small_mask = _feather(outline, face_size * scale * _OUTLINE_FEATHER)
+    return cv2.resize(small_mask, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
 def _lower_forehead(points: np.ndarray) -> np.ndarray:

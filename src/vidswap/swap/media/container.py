@@ -1,0 +1,91 @@
+"""Open media with PyAV and turn its errors into the engine's media errors."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import av
+import av.container
+import av.error
+import av.video.stream
+
+from vidswap.swap.errors import (
+    CorruptMediaError,
+    EmptyMediaError,
+    MediaNotFoundError,
+    MediaUnreadableError,
+    NoVideoStreamError,
+    UnsupportedMediaError,
+)
+
+
+def check_input_file(path: Path) -> int:
+    """Return the size of ``path`` in bytes; raise the media error that says why it is unusable."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError as exc:
+        raise MediaNotFoundError(path=str(path)) from exc
+    except PermissionError as exc:
+        raise MediaUnreadableError(path=str(path), reason="permission denied") from exc
+    except OSError as exc:
+        raise MediaUnreadableError(path=str(path), reason=exc.strerror or str(exc)) from exc
+
+    if path.is_dir():
+        raise MediaUnreadableError(path=str(path), reason="it is a folder, not a file")
+    if not os.access(path, os.R_OK):
+        raise MediaUnreadableError(path=str(path), reason="permission denied")
+    if stat.st_size == 0:
+        raise EmptyMediaError(path=str(path))
+    return stat.st_size
+
+
+def open_input(path: Path) -> av.container.InputContainer:
+    """Open ``path`` for demuxing; a file FFmpeg cannot parse raises UnsupportedMediaError."""
+    try:
+        return av.open(str(path), mode="r", metadata_errors="replace")
+    except PermissionError as exc:
+        raise MediaUnreadableError(path=str(path), reason="permission denied") from exc
+    except FileNotFoundError as exc:
+        raise MediaNotFoundError(path=str(path)) from exc
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
+        raise UnsupportedMediaError(
+            path=str(path), detail=f"FFmpeg cannot parse it: {exc}"
+        ) from exc
+
+
+def find_video_stream(
+    container: av.container.InputContainer, path: Path
+) -> av.video.stream.VideoStream:
+    """Return the first video stream that is not a cover picture.
+
+    Raises NoVideoStreamError when the container has only audio, and
+    UnsupportedMediaError when it has neither audio nor video.
+    """
+    for stream in container.streams.video:
+        if not stream.disposition & av.stream.Disposition.attached_pic:
+            return stream
+    if container.streams.audio:
+        raise NoVideoStreamError(path=str(path))
+    raise UnsupportedMediaError(path=str(path), detail="it contains no video or audio stream")
+
+
+def check_not_truncated(stream: av.video.stream.VideoStream, path: Path, file_size: int) -> None:
+    """Raise CorruptMediaError when the container's index points past the end of the file.
+
+    Only containers with a sample index (MP4/MOV, and Matroska with cues) can be
+    checked this way; for the others truncation shows up as a decoding error.
+    """
+    entries = stream.index_entries
+    count = len(entries)
+    if count == 0:
+        return
+    last = entries[count - 1]
+    if last.pos >= 0 and last.pos + last.size > file_size:
+        raise CorruptMediaError(
+            path=str(path),
+            detail=(
+                f"the file is {file_size} bytes but its index refers to data up to byte "
+                f"{last.pos + last.size}, so it was cut short"
+            ),
+        )

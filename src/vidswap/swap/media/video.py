@@ -1,0 +1,251 @@
+"""Streamed video input and output: probe, read upright BGR frames, write labelled H.264 MP4.
+
+Frames are decoded and encoded one at a time, so memory use does not depend on
+the length of the video. The reader rotates frames as a player would and
+converts 10-bit and HDR input to 8-bit SDR. The writer keeps every input
+frame's timestamp, so variable frame rate survives.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+
+import av
+import av.container
+import av.error
+import av.video.stream
+import cv2
+import numpy as np
+import structlog
+
+from vidswap.swap.errors import CorruptMediaError
+from vidswap.swap.media.container import (
+    check_input_file,
+    check_not_truncated,
+    find_video_stream,
+    open_input,
+)
+from vidswap.swap.media.tonemap import hdr_frame_to_sdr_bgr, is_hdr_transfer
+from vidswap.swap.media.writer import VideoWriter
+
+__all__ = ["VideoFrame", "VideoInfo", "VideoReader", "VideoWriter", "probe_video"]
+
+log = structlog.get_logger(__name__)
+
+# Clockwise display rotation -> the OpenCV rotation that applies it.
+CV2_ROTATION = {
+    90: cv2.ROTATE_90_CLOCKWISE,
+    180: cv2.ROTATE_180,
+    270: cv2.ROTATE_90_COUNTERCLOCKWISE,
+}
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """Stream facts for a video, with the size as displayed (after rotation)."""
+
+    width: int
+    height: int
+    # Clockwise degrees (0, 90, 180 or 270) a player rotates the stored picture by.
+    rotation: int
+    # Frame count from the container header; an estimate from duration x fps when
+    # the header has none (Matroska, WebM); None when neither is known.
+    frame_count: int | None
+    duration: float
+    average_fps: float
+    codec: str
+    pixel_format: str
+    bit_depth: int
+    is_hdr: bool
+    has_audio: bool
+    audio_codec: str | None
+    # FFmpeg demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2" or "matroska,webm".
+    container: str
+
+
+@dataclass
+class VideoFrame:
+    """One decoded frame: upright 8-bit BGR pixels and its timestamp in ``time_base`` units."""
+
+    image: np.ndarray
+    pts: int | None
+    time_base: Fraction
+    index: int
+    # Display duration in time_base units, when the decoder knows it.
+    duration: int | None = None
+
+    @property
+    def seconds(self) -> float:
+        """Presentation time in seconds; NaN when the frame has no timestamp."""
+        if self.pts is None:
+            return math.nan
+        return float(self.pts * self.time_base)
+
+
+def probe_video(path: Path) -> VideoInfo:
+    """Return the VideoInfo of ``path``, decoding only its first frame."""
+    with VideoReader(path) as reader:
+        return reader.info
+
+
+class VideoReader:
+    """Decode a video into upright 8-bit BGR VideoFrames; iterate it once.
+
+    Opening decodes the first frame, so an unreadable, truncated or audio-only
+    file raises its media error here rather than on the first iteration.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        file_size = check_input_file(self.path)
+        self._container = open_input(self.path)
+        try:
+            self._stream = find_video_stream(self._container, self.path)
+            check_not_truncated(self._stream, self.path, file_size)
+            self._stream.codec_context.thread_type = "AUTO"
+            self._av_frames = self._decode()
+            self._first = next(self._av_frames, None)
+            if self._first is None:
+                raise CorruptMediaError(path=str(self.path), detail="the video has no frames")
+            self.info = self._build_info(self._first)
+        except BaseException:
+            self._container.close()
+            raise
+
+    @property
+    def time_base(self) -> Fraction:
+        """Time base of the source video stream, in which VideoFrame.pts is counted."""
+        return self._stream.time_base or Fraction(1, 90000)
+
+    @property
+    def average_rate(self) -> Fraction | None:
+        return self._stream.average_rate or self._stream.guessed_rate
+
+    @property
+    def audio_stream_index(self) -> int | None:
+        """Container index of the first audio stream, or None without audio."""
+        audio = self._container.streams.audio
+        return audio[0].index if audio else None
+
+    def __enter__(self) -> VideoReader:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._container.close()
+
+    def __iter__(self) -> Iterator[VideoFrame]:
+        if self._first is None:
+            raise RuntimeError(f"VideoReader for {self.path} can only be iterated once")
+        first, self._first = self._first, None
+
+        rotate = CV2_ROTATION.get(self.info.rotation)
+        time_base = self.time_base
+        step = self._pts_step()
+        last_pts: int | None = None
+
+        for index, av_frame in enumerate(self._chain(first)):
+            image = to_bgr(av_frame)
+            if rotate is not None:
+                image = cv2.rotate(image, rotate)
+            pts = av_frame.pts
+            if pts is None:
+                pts = 0 if last_pts is None else last_pts + step
+            last_pts = pts
+            yield VideoFrame(
+                image=image,
+                pts=pts,
+                time_base=time_base,
+                index=index,
+                duration=av_frame.duration or None,
+            )
+
+    def _chain(self, first: av.VideoFrame) -> Iterator[av.VideoFrame]:
+        yield first
+        yield from self._av_frames
+
+    def _pts_step(self) -> int:
+        """Return one frame's duration in time_base units, for frames without a timestamp."""
+        rate = self.average_rate
+        if not rate:
+            return 1
+        return max(1, round(1 / (rate * self.time_base)))
+
+    def _decode(self) -> Iterator[av.VideoFrame]:
+        """Yield decoded frames; a decoding error raises CorruptMediaError with the frame index."""
+        decoded = 0
+        try:
+            for packet in self._container.demux(self._stream):
+                for frame in packet.decode():
+                    decoded += 1
+                    yield frame
+        except (av.error.FFmpegError, ValueError) as exc:
+            raise CorruptMediaError(
+                path=str(self.path),
+                detail=f"decoding failed after {decoded} frames, at frame index {decoded}: {exc}",
+            ) from exc
+
+    def _build_info(self, first: av.VideoFrame) -> VideoInfo:
+        stream = self._stream
+        rotation = (-round(first.rotation / 90) * 90) % 360
+        width, height = first.width, first.height
+        if rotation in (90, 270):
+            width, height = height, width
+
+        duration = stream_duration(self._container, stream)
+        rate = self.average_rate
+        average_fps = float(rate) if rate else 0.0
+        frame_count: int | None = stream.frames or None
+        if frame_count is None and duration > 0 and average_fps > 0:
+            frame_count = round(duration * average_fps)
+
+        pixel_format = first.format.name
+        audio = self._container.streams.audio
+        return VideoInfo(
+            width=width,
+            height=height,
+            rotation=rotation,
+            frame_count=frame_count,
+            duration=duration,
+            average_fps=average_fps,
+            codec=stream.codec_context.name,
+            pixel_format=pixel_format,
+            bit_depth=max(component.bits for component in first.format.components),
+            is_hdr=is_hdr_transfer(first.color_trc),
+            has_audio=bool(audio),
+            audio_codec=audio[0].codec_context.name if audio else None,
+            container=self._container.format.name,
+        )
+
+
+def stream_duration(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream
+) -> float:
+    """Return the video stream's duration in seconds, falling back to the container's."""
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration:
+        return container.duration / av.time_base
+    return 0.0
+
+
+def to_bgr(frame: av.VideoFrame) -> np.ndarray:
+    """Convert a decoded frame to a C-contiguous, writable 8-bit BGR array (SDR)."""
+    if is_hdr_transfer(frame.color_trc):
+        return hdr_frame_to_sdr_bgr(frame)
+    image = frame.to_ndarray(format="bgr24")
+    if not image.flags.c_contiguous or not image.flags.writeable:
+        image = image.copy()
+    return image

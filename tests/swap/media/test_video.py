@@ -1,0 +1,418 @@
+"""VideoReader / VideoWriter round trips on made and real videos, checked by reading back."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import pytest
+
+from tests.shared_media import shared_video
+from tests.swap.media.conftest import VideoSpec, make_video, write_tone
+from vidswap.swap.errors import (
+    CorruptMediaError,
+    NoVideoStreamError,
+    OutputFormatError,
+    OutputNotWritableError,
+)
+from vidswap.swap.media.video import VideoReader, VideoWriter, probe_video
+from vidswap.swap.options import LABEL_METADATA_VALUE
+
+BT709 = 1
+
+
+def transcode(source: Path, output: Path, **options: object) -> list[Fraction]:
+    """Copy every frame of ``source`` through the reader and writer; return input frame times."""
+    times = []
+    with VideoReader(source) as reader, VideoWriter(output, reader, **options) as writer:
+        for frame in reader:
+            writer.write(frame.image, frame)
+            times.append(frame.pts * frame.time_base)
+    return times
+
+
+def frame_times(path: Path) -> list[Fraction]:
+    with av.open(str(path)) as container:
+        return [frame.pts * frame.time_base for frame in container.decode(video=0)]
+
+
+def assert_h264_faststart_output(path: Path) -> None:
+    data = path.read_bytes()
+    assert data.find(b"moov") < data.find(b"mdat"), "moov atom must precede mdat (faststart)"
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert stream.codec_context.profile == "High"
+        assert stream.format.name == "yuv420p"
+        assert stream.codec_context.color_primaries == BT709
+        assert stream.codec_context.color_trc == BT709
+        assert stream.codec_context.colorspace == BT709
+        assert container.metadata.get("comment") == LABEL_METADATA_VALUE
+        assert container.metadata.get("description") == LABEL_METADATA_VALUE
+        assert container.metadata.get("ai_generated") == "true"
+
+
+def audio_summary(path: Path) -> tuple[str, float, float] | None:
+    """Return (codec, start seconds, end seconds) of the first audio stream, or None."""
+    with av.open(str(path)) as container:
+        if not container.streams.audio:
+            return None
+        stream = container.streams.audio[0]
+        packets = [p for p in container.demux(stream) if p.pts is not None]
+        start = float(packets[0].pts * packets[0].time_base)
+        last = packets[-1]
+        end = float((last.pts + (last.duration or 0)) * last.time_base)
+        return stream.codec_context.name, start, end
+
+
+CONTAINER_CASES = {
+    "h264.mp4": VideoSpec(audio_codec="aac"),
+    "h264.mov": VideoSpec(audio_codec="libmp3lame"),
+    "h264.mkv": VideoSpec(audio_codec="libopus"),
+    "vp8.webm": VideoSpec(codec="libvpx", audio_codec="libopus", time_base=Fraction(1, 1000),
+                          pts=[i * 42 for i in range(8)]),
+    "vp9.webm": VideoSpec(codec="libvpx-vp9", time_base=Fraction(1, 1000),
+                          pts=[i * 42 for i in range(8)]),
+    "mpeg4.avi": VideoSpec(codec="mpeg4", audio_codec="libmp3lame"),
+    "mjpeg.avi": VideoSpec(codec="mjpeg", pix_fmt="yuvj420p", audio_codec="pcm_s16le"),
+    "animated.gif": VideoSpec(codec="gif", pix_fmt="rgb8", rate=Fraction(10),
+                              time_base=Fraction(1, 100), pts=[i * 10 for i in range(8)]),
+}  # fmt: skip
+
+# Audio codec expected in the output for each source audio codec.
+EXPECTED_AUDIO = {"aac": "aac", "libmp3lame": "mp3float", "libopus": "aac", "pcm_s16le": "aac"}
+
+
+@pytest.mark.parametrize("name", sorted(CONTAINER_CASES))
+def test_transcode_each_container(tmp_path: Path, name: str) -> None:
+    spec = CONTAINER_CASES[name]
+    source = tmp_path / name
+    make_video(source, spec)
+    output = tmp_path / "out.mp4"
+
+    input_times = transcode(source, output)
+
+    assert_h264_faststart_output(output)
+    assert len(input_times) == spec.frames
+    assert frame_times(output) == input_times
+    info = probe_video(output)
+    assert (info.width, info.height) == (spec.width, spec.height)
+    audio = audio_summary(output)
+    if spec.audio_codec is None:
+        assert audio is None
+    else:
+        assert audio is not None
+        assert audio[0] == EXPECTED_AUDIO[spec.audio_codec]
+        source_audio = audio_summary(source)
+        assert source_audio is not None
+        packet_seconds = 2048 / spec.audio_rate
+        assert abs(audio[1] - source_audio[1]) <= packet_seconds
+        assert abs(audio[2] - source_audio[2]) <= packet_seconds
+
+
+@pytest.mark.parametrize(
+    ("name", "audio_codec"),
+    [
+        ("indoor-group-event-1s-hevc-ccby.mp4", "aac"),
+        ("indoor-group-event-1s-vp8-opus-ccby.webm", "aac"),
+    ],
+)
+def test_transcode_real_video(tmp_path: Path, name: str, audio_codec: str) -> None:
+    source = shared_video(name)
+    output = tmp_path / "out.mp4"
+
+    input_times = transcode(source, output)
+
+    assert_h264_faststart_output(output)
+    assert len(input_times) == 31
+    assert frame_times(output) == input_times
+    audio = audio_summary(output)
+    source_audio = audio_summary(source)
+    assert audio is not None and source_audio is not None
+    assert audio[0] == audio_codec
+    assert abs(audio[2] - source_audio[2]) <= 1024 / 48000 + 1 / 30
+    assert abs(probe_video(output).duration - probe_video(source).duration) <= 1 / 29.97 + 1e-6
+
+
+def test_variable_frame_rate_kept(tmp_path: Path) -> None:
+    pts = [0, 1, 3, 4, 9, 10, 11, 20]
+    source = tmp_path / "vfr.mp4"
+    made = make_video(source, VideoSpec(time_base=Fraction(1, 30), pts=pts))
+    output = tmp_path / "out.mp4"
+
+    transcode(source, output)
+
+    assert frame_times(output) == made
+
+
+def test_nonzero_start_kept(tmp_path: Path) -> None:
+    source = tmp_path / "late.mp4"
+    made = make_video(
+        source, VideoSpec(time_base=Fraction(1, 30000), pts=[1001 * (i + 1) for i in range(6)])
+    )
+    output = tmp_path / "out.mp4"
+
+    transcode(source, output)
+
+    assert frame_times(output) == made
+
+
+def test_audio_dropped_when_not_kept(tmp_path: Path) -> None:
+    source = tmp_path / "with-audio.mp4"
+    make_video(source, VideoSpec(audio_codec="aac"))
+    output = tmp_path / "out.mp4"
+
+    transcode(source, output, keep_audio=False)
+
+    assert audio_summary(output) is None
+    assert_h264_faststart_output(output)
+
+
+def test_audio_copied_packets_identical(tmp_path: Path) -> None:
+    source = tmp_path / "aac.mp4"
+    make_video(source, VideoSpec(audio_codec="aac"))
+    output = tmp_path / "out.mp4"
+
+    transcode(source, output)
+
+    def audio_bytes(path: Path) -> list[bytes]:
+        with av.open(str(path)) as container:
+            return [bytes(p) for p in container.demux(audio=0) if p.size]
+
+    assert audio_bytes(output) == audio_bytes(source)
+
+
+def upright_test_image(width: int, height: int) -> np.ndarray:
+    """A gray image with a red block at the top-left and a blue block at the top-right."""
+    image = np.full((height, width, 3), 128, np.uint8)
+    image[: height // 4, : width // 4] = (0, 0, 255)
+    image[: height // 4, -width // 4 :] = (255, 0, 0)
+    return image
+
+
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_rotated_input_upright(tmp_path: Path, rotation: int) -> None:
+    upright = upright_test_image(96, 64)
+    # A player rotates the stored picture clockwise by `rotation`, so store it
+    # rotated the other way; the display matrix angle is counter-clockwise.
+    stored = np.rot90(upright, k=rotation // 90).copy()
+    source = tmp_path / f"rot{rotation}.mp4"
+    make_video(
+        source,
+        VideoSpec(width=stored.shape[1], height=stored.shape[0], frames=3,
+                  rotation=-rotation, source=lambda _index: stored),
+    )  # fmt: skip
+
+    with VideoReader(source) as reader:
+        info = reader.info
+        image = next(iter(reader)).image
+
+    assert info.rotation == rotation
+    assert (info.width, info.height) == (96, 64)
+    assert image.shape == (64, 96, 3)
+    assert image.flags.c_contiguous and image.flags.writeable
+    assert np.abs(image[4, 4].astype(int) - (0, 0, 255)).max() < 40
+    assert np.abs(image[4, 91].astype(int) - (255, 0, 0)).max() < 40
+    assert np.abs(image[60, 48].astype(int) - 128).max() < 20
+
+    output = tmp_path / "out.mp4"
+    transcode(source, output)
+    out_info = probe_video(output)
+    assert (out_info.width, out_info.height, out_info.rotation) == (96, 64, 0)
+
+
+def test_real_rotated_video_upright() -> None:
+    source = shared_video("selfie-three-people-rotation-metadata-ccby.mp4")
+
+    with VideoReader(source) as reader:
+        frame = next(iter(reader))
+    with av.open(str(source)) as container:
+        stored = next(container.decode(video=0)).to_ndarray(format="bgr24")
+
+    assert reader.info.rotation == 90
+    assert (reader.info.width, reader.info.height) == (640, 480)
+    assert stored.shape == (640, 480, 3)
+    assert frame.image.shape == (480, 640, 3)
+    # The file's display matrix says "rotate 90 degrees clockwise"; checked by eye upright.
+    assert np.array_equal(frame.image, cv2.rotate(stored, cv2.ROTATE_90_CLOCKWISE))
+
+
+def test_odd_size_padded_to_even(tmp_path: Path) -> None:
+    source = tmp_path / "odd.mkv"
+    make_video(
+        source, VideoSpec(codec="libx264rgb", pix_fmt="bgr24", width=321, height=241, frames=3)
+    )
+    output = tmp_path / "out.mp4"
+
+    with VideoReader(source) as reader:
+        assert (reader.info.width, reader.info.height) == (321, 241)
+        with VideoWriter(output, reader) as writer:
+            for frame in reader:
+                writer.write(frame.image, frame)
+
+    info = probe_video(output)
+    assert (info.width, info.height) == (322, 242)
+    assert info.frame_count == 3
+    with VideoReader(output) as reader:
+        image = next(iter(reader)).image
+    assert np.abs(image[:, 321].astype(int) - image[:, 320].astype(int)).mean() < 3
+    assert np.abs(image[241].astype(int) - image[240].astype(int)).mean() < 3
+
+
+def test_ten_bit_input_converted(tmp_path: Path) -> None:
+    colour = np.full((48, 64, 3), (40, 160, 220), np.uint8)
+    source = tmp_path / "ten-bit.mp4"
+    make_video(source, VideoSpec(codec="libx265", pix_fmt="yuv420p10le", frames=3,
+                                 source=lambda _index: colour))  # fmt: skip
+
+    with VideoReader(source) as reader:
+        info = reader.info
+        image = next(iter(reader)).image
+
+    assert info.bit_depth == 10
+    assert info.codec == "hevc"
+    assert not info.is_hdr
+    assert image.dtype == np.uint8
+    assert np.abs(image[24, 32].astype(int) - (40, 160, 220)).max() <= 6
+
+
+def pq_encode(nits: np.ndarray) -> np.ndarray:
+    m1, m2 = 2610 / 16384, 2523 / 4096 * 128
+    c1, c2, c3 = 3424 / 4096, 2413 / 4096 * 32, 2392 / 4096 * 32
+    y = (nits / 10000.0) ** m1
+    return ((c1 + c2 * y) / (1 + c3 * y)) ** m2
+
+
+def hdr_test_image() -> np.ndarray:
+    """16-bit PQ BT.2020 RGB: left half BT.709 red at 203 nits, right half white at 203 nits."""
+    bt709_to_bt2020 = np.array(
+        [[0.6274, 0.3293, 0.0433], [0.0691, 0.9195, 0.0114], [0.0164, 0.0880, 0.8956]]
+    )
+    red = bt709_to_bt2020 @ np.array([1.0, 0.0, 0.0]) * 203.0
+    white = np.array([203.0, 203.0, 203.0])
+    image = np.zeros((64, 128, 3))
+    image[:, :64] = pq_encode(red)
+    image[:, 64:] = pq_encode(white)
+    return np.round(image * 65535).astype(np.uint16)
+
+
+def test_hdr_pq_tone_mapped_saturated(tmp_path: Path) -> None:
+    pq_image = hdr_test_image()
+    source = tmp_path / "hdr.mp4"
+    tags = {"color_primaries": 9, "color_trc": 16, "colorspace": 9}
+    make_video(source, VideoSpec(codec="libx265", pix_fmt="yuv420p10le", width=128, height=64,
+                                 frames=2, source=lambda _index: pq_image, color_tags=tags))  # fmt: skip
+
+    with VideoReader(source) as reader:
+        info = reader.info
+        image = next(iter(reader)).image
+
+    assert info.is_hdr
+    assert info.bit_depth == 10
+    blue, green, red = image[32, 20].astype(int)
+    # BT.709 red at HDR reference white must stay pure red, near SDR full scale
+    # (the tone curve puts reference white at 90% linear, code 244).
+    assert red >= 225
+    assert green <= 25
+    assert blue <= 25
+    white = image[32, 100].astype(int)
+    assert np.all(np.abs(white - 244) <= 10)
+
+
+def test_one_frame_clip(tmp_path: Path) -> None:
+    source = tmp_path / "one.mp4"
+    make_video(source, VideoSpec(frames=1))
+    output = tmp_path / "out.mp4"
+
+    times = transcode(source, output)
+
+    assert times == [Fraction(0)]
+    assert frame_times(output) == times
+    assert probe_video(output).frame_count == 1
+
+
+def test_unicode_paths_with_spaces(tmp_path: Path) -> None:
+    folder = tmp_path / "输入 文件夹"
+    folder.mkdir()
+    source = folder / "测试 视频.mp4"
+    made = make_video(source, VideoSpec(audio_codec="aac"))
+    output = folder / "输出 视频.mp4"
+
+    transcode(source, output)
+
+    assert frame_times(output) == made
+    assert_h264_faststart_output(output)
+
+
+def test_writer_error_leaves_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "in.mp4"
+    make_video(source, VideoSpec(audio_codec="aac"))
+    out_folder = tmp_path / "out"
+    out_folder.mkdir()
+    output = out_folder / "out.mp4"
+
+    with (
+        pytest.raises(KeyboardInterrupt),
+        VideoReader(source) as reader,
+        VideoWriter(output, reader) as writer,
+    ):
+        for frame in reader:
+            writer.write(frame.image, frame)
+            if frame.index == 3:
+                raise KeyboardInterrupt
+
+    assert list(out_folder.iterdir()) == []
+
+
+def test_writer_rejects_bad_output(tmp_path: Path) -> None:
+    source = tmp_path / "in.mp4"
+    make_video(source, VideoSpec(frames=2))
+
+    with VideoReader(source) as reader:
+        with pytest.raises(OutputFormatError) as bad_extension:
+            VideoWriter(tmp_path / "out.avi", reader)
+        with pytest.raises(OutputNotWritableError) as missing_folder:
+            VideoWriter(tmp_path / "missing" / "out.mp4", reader)
+
+    assert "out.avi" in str(bad_extension.value)
+    assert "missing" in str(missing_folder.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
+
+
+def test_probe_real_video_info() -> None:
+    info = probe_video(shared_video("indoor-group-event-640x480-ccby.mp4"))
+
+    assert (info.width, info.height, info.rotation) == (640, 480, 0)
+    assert info.frame_count == 90
+    assert info.codec == "h264"
+    assert info.pixel_format == "yuv420p"
+    assert info.bit_depth == 8
+    assert info.has_audio and info.audio_codec == "aac"
+    assert abs(info.average_fps - 29.97) < 0.01
+    assert abs(info.duration - 3.003) < 0.01
+    assert "mp4" in info.container
+
+
+def test_probe_audio_only_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "sound.m4a"
+    with av.open(str(path), mode="w", format="mp4") as container:
+        stream = container.add_stream("aac", rate=48000, layout="stereo")
+        write_tone(container, stream, 0.2)
+
+    with pytest.raises(NoVideoStreamError) as error:
+        probe_video(path)
+    assert str(path) in str(error.value)
+
+
+def test_truncated_video_rejected(tmp_path: Path) -> None:
+    real = shared_video("indoor-group-event-640x480-ccby.mp4")
+    cut = tmp_path / "cut.mp4"
+    data = real.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+
+    with pytest.raises(CorruptMediaError) as error:
+        VideoReader(cut)
+    assert str(cut) in str(error.value)
