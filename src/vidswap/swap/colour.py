@@ -24,12 +24,16 @@ def match_colour(
     warped: np.ndarray, target: np.ndarray, weight: np.ndarray, face_size: float
 ) -> np.ndarray:
     """Return ``warped`` (BGR uint8) with the target's tone and lighting under ``weight``."""
-    warped_float = warped.astype(np.float32)
+    height, width = weight.shape
     sigma = max(face_size * _LOW_PASS_SIGMA, 1.0)
-    target_low = _masked_blur(target.astype(np.float32), weight, sigma)
-    warped_low = _masked_blur(warped_float, weight, sigma)
+    factor = max(1.0, sigma / _LOW_PASS_WORKING_SIGMA)
+    small_size = (max(1, round(width / factor)), max(1, round(height / factor)))
 
-    corrected = np.clip(warped_float + target_low - warped_low, 0, 255).astype(np.uint8)
+    target_low = _masked_blur(target, weight, small_size, sigma / factor)
+    warped_low = _masked_blur(warped, weight, small_size, sigma / factor)
+    shift = cv2.resize(target_low - warped_low, (width, height), interpolation=cv2.INTER_LINEAR)
+
+    corrected = cv2.add(warped, shift, dtype=cv2.CV_8U)
 
     if _is_grayscale(target, weight):
         gray = cv2.cvtColor(corrected, cv2.COLOR_BGR2GRAY)
@@ -62,20 +66,16 @@ def _detail(image: np.ndarray, inside: np.ndarray) -> float:
     return float(cv2.Laplacian(gray, cv2.CV_32F)[inside].var())
 
 
-def _masked_blur(image: np.ndarray, weight: np.ndarray, sigma: float) -> np.ndarray:
-    """Weighted Gaussian low-pass, computed at reduced size because only low frequencies survive."""
-    height, width = weight.shape
-    factor = max(1.0, sigma / _LOW_PASS_WORKING_SIGMA)
-    small_size = (max(1, round(width / factor)), max(1, round(height / factor)))
-    small_sigma = sigma / factor
-
-    weighted = cv2.resize(image * weight[:, :, None], small_size, interpolation=cv2.INTER_AREA)
+def _masked_blur(
+    image: np.ndarray, weight: np.ndarray, small_size: tuple[int, int], small_sigma: float
+) -> np.ndarray:
+    """Weighted Gaussian low-pass of ``image`` at ``small_size``; only low frequencies survive it."""
+    weighted = cv2.multiply(image, cv2.merge([weight, weight, weight]), dtype=cv2.CV_32F)
+    weighted = cv2.resize(weighted, small_size, interpolation=cv2.INTER_AREA)
     total = cv2.resize(weight, small_size, interpolation=cv2.INTER_AREA)
     weighted = cv2.GaussianBlur(weighted, (0, 0), sigmaX=small_sigma)
     total = cv2.GaussianBlur(total, (0, 0), sigmaX=small_sigma)
-
-    low_pass = weighted / np.maximum(total, 1e-3)[:, :, None]
-    return cv2.resize(low_pass, (width, height), interpolation=cv2.INTER_LINEAR)
+    return weighted / np.maximum(total, 1e-3)[:, :, None]
 
 
 def _is_grayscale(target: np.ndarray, weight: np.ndarray) -> bool:
@@ -90,6 +90,6 @@ def _is_grayscale(target: np.ndarray, weight: np.ndarray) -> bool:
 
 def blend(target: np.ndarray, face: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Alpha-blend ``face`` over ``target`` (both BGR uint8) with ``mask`` in [0, 1]."""
-    alpha = mask[:, :, None]
-    mixed = target.astype(np.float32) * (1.0 - alpha) + face.astype(np.float32) * alpha
-    return np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
+    alpha = cv2.merge([mask, mask, mask])
+    difference = cv2.subtract(face, target, dtype=cv2.CV_32F)
+    return cv2.add(target, cv2.multiply(difference, alpha), dtype=cv2.CV_8U)

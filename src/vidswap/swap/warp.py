@@ -18,6 +18,8 @@ from vidswap.swap.topology import TRIANGLES
 
 _SUBPIXEL_BITS = 4
 _MIN_TRIANGLE_AREA = 0.05
+# The pixel maps are computed on a grid of at most this many pixels a side.
+_MAP_WORKING_SIZE = 200.0
 
 
 @dataclass(frozen=True)
@@ -84,13 +86,29 @@ def warp_face(
     """
     offset = np.array([region.left, region.top], dtype=np.float64)
     local_target = target_points.astype(np.float64) - offset
+    height, width = region.shape
+    reduction = min(1.0, _MAP_WORKING_SIZE / max(height, width))
+    small_shape = (max(1, round(height * reduction)), max(1, round(width * reduction)))
+    # cv2.resize puts the centre of small pixel j at full-size coordinate
+    # (j + 0.5) / scale - 0.5, so the small grid uses the inverse of that.
+    scale = np.array([small_shape[1] / width, small_shape[0] / height])
+    small_target = (local_target + 0.5) * scale - 0.5
 
     usable = facing_camera(local_target) & source_visible
     order = _far_to_near(target_depth, usable)
-    index_map = _rasterise(local_target, order, region.shape)
+    index_map = _rasterise(small_target, order, small_shape)
 
-    matrices = _target_to_source(local_target, source_points.astype(np.float64))
+    matrices = _target_to_source(small_target, source_points.astype(np.float64))
     map_x, map_y = _pixel_maps(index_map, matrices)
+    coverage = np.where(index_map >= 0, 255, 0).astype(np.uint8)
+    if reduction < 1.0:
+        # The map is continuous and piecewise linear, so computing it at reduced
+        # size and resizing it up moves a pixel by a small fraction of a pixel.
+        map_x = cv2.resize(map_x, (width, height), interpolation=cv2.INTER_LINEAR)
+        map_y = cv2.resize(map_y, (width, height), interpolation=cv2.INTER_LINEAR)
+        coverage = cv2.resize(coverage, (width, height), interpolation=cv2.INTER_NEAREST)
+        coverage = cv2.erode(coverage, np.ones((3, 3), dtype=np.uint8))
+
     warped = cv2.remap(
         source_image,
         map_x,
@@ -98,7 +116,6 @@ def warp_face(
         interpolation=cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_REPLICATE,
     )
-    coverage = np.where(index_map >= 0, 255, 0).astype(np.uint8)
     return warped, coverage
 
 
