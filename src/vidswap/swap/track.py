@@ -41,6 +41,8 @@ class Track:
 @dataclass(frozen=True)
 class TrackerSettings:
     detect_every: int = 8
+    # Every this many detection passes also searches tiles for small faces.
+    tiles_every: int = 3
     max_gap_frames: int = 6
     new_face_overlap: float = 0.3
 
@@ -68,7 +70,7 @@ class FaceTracker:
         self._drop_merged_tracks()
 
         if self._detection_due():
-            self._add_new_faces(frame, time)
+            self._add_new_faces(frame, time, tiles=self._tiles_due())
 
         return list(self._tracks)
 
@@ -95,8 +97,12 @@ class FaceTracker:
             return True
         return self._frame_index % self._settings.detect_every == 0
 
-    def _add_new_faces(self, frame: np.ndarray, time: float) -> None:
-        for face in self._analyser.find_faces(frame):
+    def _tiles_due(self) -> bool:
+        # Tiled detection finds small faces but costs several detector passes.
+        return self._frame_index % (self._settings.detect_every * self._settings.tiles_every) == 0
+
+    def _add_new_faces(self, frame: np.ndarray, time: float, *, tiles: bool) -> None:
+        for face in self._analyser.find_faces(frame, tiles=tiles):
             if any(
                 face.box.iou(Box.around(track.smoothed)) > self._settings.new_face_overlap
                 for track in self._tracks
