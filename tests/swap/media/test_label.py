@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -82,3 +83,25 @@ def test_label_missing_font_file_rejected(tmp_path: Path) -> None:
     with pytest.raises(InvalidOptionError) as error:
         draw_visible_label(np.zeros((100, 100, 3), np.uint8), LabelOptions(font_path=font))
     assert str(font) in str(error.value)
+
+
+def test_label_cjk_text_drawn_with_system_font() -> None:
+    fonts = [path for path in SYSTEM_CJK_FONTS if path.is_file()]
+    if not fonts:
+        reason = "no CJK font installed (Debian package fonts-wqy-microhei)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    frame = np.full((480, 640, 3), 200, dtype=np.uint8)
+    latin = frame.copy()
+
+    draw_visible_label(frame, LabelOptions(text="AI生成"))
+    draw_visible_label(latin, LabelOptions(text="AI"))
+
+    blank = np.full_like(frame, 200)
+    _, cjk_bottom, cjk_left, cjk_right = changed_box(blank, frame)
+    _, _, latin_left, latin_right = changed_box(blank, latin)
+    assert cjk_bottom > 440
+    assert cjk_right > 600
+    # The two CJK glyphs make the mark wider than the Latin text alone.
+    assert cjk_right - cjk_left > latin_right - latin_left
