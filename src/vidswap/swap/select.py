@@ -15,6 +15,9 @@ from vidswap.swap.identity import SAME_PERSON_DISTANCE, IdentityEncoder, identit
 from vidswap.swap.options import FaceSelection
 from vidswap.swap.track import Track
 
+_IDENTITY_SAMPLES = 3
+_IDENTITY_SAMPLE_GAP = 10
+
 
 class FaceSelector:
     def __init__(
@@ -50,15 +53,33 @@ class FaceSelector:
         return [largest]
 
     def _matching_reference(self, frame: np.ndarray, tracks: list[Track]) -> list[Track]:
-        assert self._encoder is not None and self._reference is not None
         chosen = []
         for track in tracks:
-            if track.embedding is None and track.visible:
-                track.embedding = self._encoder.embed(frame, track.face)
+            self._sample_identity(frame, track)
             if track.embedding is None:
                 continue
+            assert self._reference is not None
             if identity_distance(track.embedding, self._reference) < SAME_PERSON_DISTANCE:
                 chosen.append(track)
         if chosen:
             self.matched_reference = True
         return chosen
+
+    def _sample_identity(self, frame: np.ndarray, track: Track) -> None:
+        """Average a few descriptors taken apart in time, since one frame may show
+        the person turned or blurred."""
+        if not track.visible or track.identity_samples >= _IDENTITY_SAMPLES:
+            return
+        if track.embedding is not None and track.frames_since_identity < _IDENTITY_SAMPLE_GAP:
+            track.frames_since_identity += 1
+            return
+
+        assert self._encoder is not None
+        sample = self._encoder.embed(frame, track.face)
+        if track.embedding is None:
+            track.embedding = sample
+        else:
+            count = track.identity_samples
+            track.embedding = (track.embedding * count + sample) / (count + 1)
+        track.identity_samples += 1
+        track.frames_since_identity = 0

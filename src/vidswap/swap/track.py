@@ -30,7 +30,10 @@ class Track:
     first_frame: int
     missed_frames: int = 0
     filter: OneEuroFilter = field(default_factory=OneEuroFilter)
+    # Mean identity descriptor, filled by reference selection only.
     embedding: np.ndarray | None = None
+    identity_samples: int = 0
+    frames_since_identity: int = 0
 
     @property
     def visible(self) -> bool:
