@@ -39,7 +39,7 @@ class Box:
 
     @classmethod
     def around(cls, landmarks: np.ndarray, score: float = 1.0) -> Box:
-        """The tight box around a set of landmark points."""
+        """Return the tight box around a set of landmark points."""
         low = landmarks[:, :2].min(axis=0)
         high = landmarks[:, :2].max(axis=0)
         return cls(

@@ -1,7 +1,7 @@
 """Dense landmarks: the MediaPipe face mesh (468 points plus 10 iris points) on a face crop.
 
 The mesh model runs on a square crop around each face box, scaled to
-``crop_size`` pixels, so small faces are enlarged before the model sees them
+``crop_size`` pixels, so small faces are enlarged before the model runs
 and faces far from the camera get landmarks too. The mesh graph's own
 short-range detector runs on the crop and so confirms that the box holds a face.
 """
@@ -33,7 +33,7 @@ class FaceLandmarker:
         self._crop_scales = crop_scales
 
     def locate(self, bgr: np.ndarray, box: Box) -> Face | None:
-        """Return the face in ``box`` with its landmarks, or None when no crop holds a face.
+        """Return the face in ``box`` with its landmarks, or None when no crop contains a face.
 
         The mesh graph's detector misses some faces (a head bowed or turned) at
         one framing and finds them at another, so the crop scales are tried in

@@ -15,7 +15,7 @@ from vidswap.swap.topology import BETWEEN_BROWS, CHIN, FACE_OVAL, INNER_LIPS, LE
 # Fractions of the face size (the larger side of the mesh's box).
 _OUTLINE_INSET = 0.07
 _OUTLINE_FEATHER = 0.035
-# The mesh reaches the hairline; only this fraction of the forehead above the
+# The mesh reaches the hairline. Only this fraction of the forehead above the
 # brows is swapped, so a source fringe or hairline never lands on the target.
 _FOREHEAD_KEPT = 0.45
 _OUTLINE_WORKING_SIZE = 160.0
@@ -43,8 +43,11 @@ def blend_mask(local_points: np.ndarray, coverage: np.ndarray, face_size: float)
 
 
 def _outline_mask(local_points: np.ndarray, coverage: np.ndarray, face_size: float) -> np.ndarray:
-    """The inset, feathered face outline. It is smooth, so it is drawn with the
-    face scaled to ``_OUTLINE_WORKING_SIZE`` pixels and then resized up."""
+    """Draw the inset, feathered face outline.
+
+    The result is smooth, so it is drawn with the face scaled to
+    ``_OUTLINE_WORKING_SIZE`` pixels and then resized up.
+    """
     height, width = coverage.shape
     scale = min(1.0, _OUTLINE_WORKING_SIZE / max(face_size, 1.0))
     small_size = (max(1, round(width * scale)), max(1, round(height * scale)))
@@ -59,7 +62,7 @@ def _outline_mask(local_points: np.ndarray, coverage: np.ndarray, face_size: flo
 
 
 def _lower_forehead(points: np.ndarray) -> np.ndarray:
-    """The face outline with the part above the brows pulled down towards them."""
+    """Return the face outline with the part above the brows pulled down towards them."""
     outline = points[FACE_OVAL].astype(np.float32).copy()
     up = points[BETWEEN_BROWS] - points[CHIN]
     length = float(np.linalg.norm(up))

@@ -1,4 +1,4 @@
-"""Which tracked faces get the source face, per ``FaceSelection``.
+"""Face selection: the tracked faces that get the source face, per ``FaceSelection``.
 
 ``largest`` locks onto one track (the largest face when it is chosen) and
 keeps it while the track lives, so the swap never jumps to another person

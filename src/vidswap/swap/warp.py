@@ -61,7 +61,7 @@ def facing_camera(points: np.ndarray) -> np.ndarray:
     """Boolean mask of the triangles that face the camera.
 
     The winding is consistent over the mesh, so the visible side is the sign
-    that covers the larger projected area; the other sign marks triangles
+    that covers the larger projected area. The other sign marks triangles
     folded behind the face by a head turn.
     """
     areas = signed_areas(points)
@@ -138,7 +138,7 @@ def _rasterise(points: np.ndarray, order: np.ndarray, shape: tuple[int, int]) ->
 
 
 def _target_to_source(target: np.ndarray, source: np.ndarray) -> np.ndarray:
-    """One 2x3 affine matrix per triangle, mapping target pixels to source pixels."""
+    """Compute one 2x3 affine matrix per triangle that maps target pixels to source pixels."""
     target_corners = target[TRIANGLES]
     source_corners = source[TRIANGLES]
     homogeneous = np.concatenate([target_corners, np.ones((len(TRIANGLES), 3, 1))], axis=2)
