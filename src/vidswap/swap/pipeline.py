@@ -12,6 +12,7 @@ for target_frame in target:                  one frame in memory at a time
 from __future__ import annotations
 
 import time
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import structlog
 
 from vidswap.kit.notices import Notice
 from vidswap.swap.analyser import FaceAnalyser
+from vidswap.swap.concurrency import run_ahead
 from vidswap.swap.errors import (
     InvalidOptionError,
     NoFaceError,
@@ -45,12 +47,17 @@ from vidswap.swap.options import (
 )
 from vidswap.swap.select import FaceSelector
 from vidswap.swap.source import SourceFace, analyse_source
+from vidswap.swap.stages import analyse_frames, swap_frames
 from vidswap.swap.swapper import swap_face
 from vidswap.swap.track import FaceTracker
 
 log = structlog.get_logger(__name__)
 
 VIDEO_OUTPUT_EXTENSIONS = (".mp4", ".m4v")
+# Frames each pipeline stage may run ahead of the next; memory holds about
+# four times this many frames.
+_STAGE_DEPTH = 3
+
 IMAGE_OUTPUT_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".heic")
 
 
@@ -183,26 +190,30 @@ class SwapEngine:
                 keep_audio=self.options.keep_audio,
                 metadata_text=LABEL_METADATA_VALUE,
             ) as writer:
-                for frame in reader:
-                    if cancel is not None and cancel():
-                        raise SwapCancelledError()
-                    target_frame = frame.image
+                decoded = run_ahead(reader, depth=_STAGE_DEPTH, name="vidswap-decode")
+                analysed = run_ahead(
+                    analyse_frames(decoded, tracker, selector),
+                    depth=_STAGE_DEPTH,
+                    name="vidswap-analyse",
+                )
+                swapped = run_ahead(
+                    swap_frames(analysed, source_face, self._label),
+                    depth=_STAGE_DEPTH,
+                    name="vidswap-swap",
+                )
+                with closing(swapped):
+                    for item in swapped:
+                        if cancel is not None and cancel():
+                            raise SwapCancelledError()
 
-                    tracks = tracker.update(target_frame, frame.seconds)
-                    track_ids.update(track.track_id for track in tracks)
+                        writer.write(item.frame.image, item.frame)
 
-                    chosen = selector.choose(target_frame, tracks)
-                    for track in chosen:
-                        swap_face(target_frame, source_face, track.smoothed)
-
-                    self._label(target_frame)
-                    writer.write(target_frame, frame)
-
-                    report.frames += 1
-                    report.frames_swapped += 1 if chosen else 0
-                    if progress is not None:
-                        elapsed = time.monotonic() - started
-                        progress(Progress(report.frames, total, elapsed))
+                        track_ids.update(item.track_ids)
+                        report.frames += 1
+                        report.frames_swapped += 1 if item.targets else 0
+                        if progress is not None:
+                            elapsed = time.monotonic() - started
+                            progress(Progress(report.frames, total, elapsed))
 
                 self._check_reference_found(selector, target_path)
 
