@@ -7,6 +7,7 @@ import pytest
 from tests.swap.conftest import load_face_photo
 from vidswap.swap.analyser import FaceAnalyser
 from vidswap.swap.errors import NoFaceError
+from vidswap.swap.identity import SAME_PERSON_DISTANCE, IdentityEncoder, identity_distance
 from vidswap.swap.notices import SeveralSourceFaces, SourceFaceTurned
 from vidswap.swap.source import analyse_source
 
@@ -54,3 +55,16 @@ def test_turned_source_warns(analyser: FaceAnalyser) -> None:
     _, notices = analyse_source(image, Path("camera.png"), analyser)
 
     assert any(isinstance(notice, SourceFaceTurned) for notice in notices)
+
+
+def test_source_identity_embedded(analyser: FaceAnalyser, encoder: IdentityEncoder) -> None:
+    image = load_face_photo("obama-official-portrait-2012.jpg")
+    other = load_face_photo("obama-and-biden-two-faces.jpg")
+
+    source, _ = analyse_source(image, Path("obama.jpg"), analyser, encoder)
+
+    assert source.embedding is not None
+    assert source.embedding.shape == (128,)
+    standing_obama = min(analyser.find_faces(other), key=lambda face: face.box.x)
+    distance = identity_distance(source.embedding, encoder.embed(other, standing_obama))
+    assert distance < SAME_PERSON_DISTANCE

@@ -102,7 +102,9 @@ class SwapEngine:
         target_kind = detect_media_kind(target_path)
         _check_output(output_path, target_kind)
 
-        source_face, notices = analyse_source(source_picture.bgr, face_path, self._analyser)
+        source_face, notices = analyse_source(
+            source_picture.bgr, face_path, self._analyser, self._identity_encoder()
+        )
         selector = self._make_selector()
 
         if target_kind is MediaKind.IMAGE:
@@ -134,11 +136,14 @@ class SwapEngine:
         faces = self._analyser.find_faces(picture.bgr)
         if not faces:
             raise NoFaceError(path=str(reference_path))
-        self._encoder = self._encoder or IdentityEncoder()
-        embedding = self._encoder.embed(picture.bgr, faces[0])
-        return FaceSelector(
-            FaceSelection.REFERENCE, reference_embedding=embedding, encoder=self._encoder
-        )
+        encoder = self._identity_encoder()
+        embedding = encoder.embed(picture.bgr, faces[0])
+        return FaceSelector(FaceSelection.REFERENCE, reference_embedding=embedding, encoder=encoder)
+
+    def _identity_encoder(self) -> IdentityEncoder:
+        if self._encoder is None:
+            self._encoder = IdentityEncoder()
+        return self._encoder
 
     def _swap_picture(
         self, source_face: SourceFace, selector: FaceSelector, target_path: Path, output_path: Path

@@ -11,6 +11,7 @@ from vidswap.kit.notices import Notice
 from vidswap.swap.analyser import FaceAnalyser, estimate_yaw_degrees
 from vidswap.swap.errors import NoFaceError
 from vidswap.swap.face import Face
+from vidswap.swap.identity import IdentityEncoder
 from vidswap.swap.notices import SeveralSourceFaces, SourceFaceTurned
 from vidswap.swap.warp import Region, facing_camera
 
@@ -20,16 +21,18 @@ _TEXTURE_MARGIN = 0.25
 
 @dataclass(frozen=True)
 class SourceFace:
-    """The source face: a texture crop, its mesh points in crop pixels and visible triangles."""
+    """The source face: a texture crop, its mesh points in crop pixels, visible
+    triangles and, when an encoder was given, its identity descriptor."""
 
     texture: np.ndarray
     points: np.ndarray
     visible_triangles: np.ndarray
     face: Face
+    embedding: np.ndarray | None = None
 
 
 def analyse_source(
-    bgr: np.ndarray, path: Path, analyser: FaceAnalyser
+    bgr: np.ndarray, path: Path, analyser: FaceAnalyser, encoder: IdentityEncoder | None = None
 ) -> tuple[SourceFace, list[Notice]]:
     """Find the largest face in the source photo and prepare it for warping."""
     faces = analyser.find_faces(bgr)
@@ -57,6 +60,10 @@ def analyse_source(
     texture = np.ascontiguousarray(bgr[region.top : region.bottom, region.left : region.right])
     points = face.mesh - np.array([region.left, region.top], dtype=np.float32)
     source = SourceFace(
-        texture=texture, points=points, visible_triangles=facing_camera(points), face=face
+        texture=texture,
+        points=points,
+        visible_triangles=facing_camera(points),
+        face=face,
+        embedding=encoder.embed(bgr, face) if encoder is not None else None,
     )
     return source, notices
