@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from itertools import islice
 from pathlib import Path
 
 import av
@@ -18,7 +19,7 @@ from vidswap.swap.errors import (
     OutputFormatError,
     OutputNotWritableError,
 )
-from vidswap.swap.media.video import VideoReader, VideoWriter, probe_video
+from vidswap.swap.media.video import VideoReader, VideoWriter, probe_video, to_bgr
 from vidswap.swap.options import LABEL_METADATA_VALUE
 
 BT709 = 1
@@ -230,7 +231,7 @@ def test_real_rotated_video_upright() -> None:
     with VideoReader(source) as reader:
         frame = next(iter(reader))
     with av.open(str(source)) as container:
-        stored = next(container.decode(video=0)).to_ndarray(format="bgr24")
+        stored = to_bgr(next(container.decode(video=0)))
 
     assert reader.info.rotation == 90
     assert (reader.info.width, reader.info.height) == (640, 480)
@@ -416,3 +417,28 @@ def test_truncated_video_rejected(tmp_path: Path) -> None:
     with pytest.raises(CorruptMediaError) as error:
         VideoReader(cut)
     assert str(cut) in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "name", ["obama-weekly-address-talking-720p-a.mp4", "indoor-group-event-640x480-ccby.mp4"]
+)
+def test_transcode_keeps_brightness(tmp_path: Path, name: str) -> None:
+    source = shared_video(name)
+    output = tmp_path / "copy.mp4"
+    with VideoReader(source) as reader, VideoWriter(output, reader) as writer:
+        for frame in reader:
+            writer.write(frame.image, frame)
+
+    with VideoReader(source) as original, VideoReader(output) as copy:
+        pairs = list(islice(zip(original, copy, strict=True), 20))
+    shifts = np.array(
+        [
+            (after.image.astype(np.int16) - before.image.astype(np.int16))
+            .reshape(-1, 3)
+            .mean(axis=0)
+            for before, after in pairs
+        ]
+    ).mean(axis=0)
+
+    for channel, shift in zip("BGR", shifts, strict=True):
+        assert abs(shift) < 0.5, f"channel {channel} shifted by {shift:.2f} levels"

@@ -9,6 +9,7 @@ import av
 import av.container
 import av.error
 import av.video.stream
+from av.video.reformatter import Interpolation
 
 from vidswap.swap.errors import (
     CorruptMediaError,
@@ -17,6 +18,16 @@ from vidswap.swap.errors import (
     MediaUnreadableError,
     NoVideoStreamError,
     UnsupportedMediaError,
+)
+
+# swscale's default flags (PyAV 18.1) darken every decode and re-encode by one
+# to two levels: without ACCURATE_RND grey 128 becomes Y 125, and without full
+# horizontal chroma interpolation the YUV to BGR step loses about one more.
+ACCURATE_CONVERSION = (
+    Interpolation.BILINEAR
+    | Interpolation.ACCURATE_RND
+    | Interpolation.FULL_CHR_H_INT
+    | Interpolation.FULL_CHR_H_INP
 )
 
 

@@ -22,9 +22,11 @@ import av.video.stream
 import cv2
 import numpy as np
 import structlog
+from av.video.reformatter import ColorRange, Colorspace
 
 from vidswap.swap.errors import CorruptMediaError
 from vidswap.swap.media.container import (
+    ACCURATE_CONVERSION,
     check_input_file,
     check_not_truncated,
     find_video_stream,
@@ -230,6 +232,12 @@ class VideoReader:
         )
 
 
+# FFmpeg's AVColorSpace values that carry no YUV matrix.
+_RGB_COLORSPACE = 0
+_UNSPECIFIED_COLORSPACE = 2
+_HD_HEIGHT = 720
+
+
 def stream_duration(
     container: av.container.InputContainer, stream: av.video.stream.VideoStream
 ) -> float:
@@ -241,11 +249,25 @@ def stream_duration(
     return 0.0
 
 
+def source_colorspace(frame: av.VideoFrame) -> int:
+    """Return the frame's YUV matrix; untagged video gets BT.709 from 720 lines up,
+    else BT.601, the guess that browsers and common players make."""
+    if frame.colorspace not in (_UNSPECIFIED_COLORSPACE, _RGB_COLORSPACE):
+        return int(frame.colorspace)
+    return Colorspace.ITU709 if frame.height >= _HD_HEIGHT else Colorspace.ITU601
+
+
 def to_bgr(frame: av.VideoFrame) -> np.ndarray:
     """Convert a decoded frame to a C-contiguous, writable 8-bit BGR array (SDR)."""
     if is_hdr_transfer(frame.color_trc):
         return hdr_frame_to_sdr_bgr(frame)
-    image = frame.to_ndarray(format="bgr24")
+    converted = frame.reformat(
+        format="bgr24",
+        src_colorspace=source_colorspace(frame),
+        src_color_range=frame.color_range or ColorRange.MPEG,
+        interpolation=ACCURATE_CONVERSION,
+    )
+    image = converted.to_ndarray()
     if not image.flags.c_contiguous or not image.flags.writeable:
         image = image.copy()
     return image

@@ -17,6 +17,7 @@ from av.video.reformatter import ColorRange, Colorspace
 
 from vidswap.swap.errors import MediaEncodeError, OutputFormatError
 from vidswap.swap.media.atomic import check_output_path, make_temp_path, remove_quietly
+from vidswap.swap.media.container import ACCURATE_CONVERSION
 from vidswap.swap.media.remux import AudioSource, label_metadata, mux_final, mux_options
 from vidswap.swap.options import LABEL_METADATA_VALUE
 
@@ -188,7 +189,10 @@ class VideoWriter:
         else:
             bgr = av.VideoFrame.from_ndarray(image, format="bgr24")
         return bgr.reformat(
-            format="yuv420p", dst_colorspace=Colorspace.ITU709, dst_color_range=ColorRange.MPEG
+            format="yuv420p",
+            dst_colorspace=Colorspace.ITU709,
+            dst_color_range=ColorRange.MPEG,
+            interpolation=ACCURATE_CONVERSION,
         )
 
     def _next_pts(self, frame: VideoFrame) -> int:
