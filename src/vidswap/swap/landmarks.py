@@ -23,12 +23,7 @@ class FaceLandmarker:
     def __init__(
         self, *, crop_size: int = 256, crop_scales: tuple[float, ...] = (1.9, 1.5, 2.4)
     ) -> None:
-        self._model = face_mesh.FaceMesh(
-            static_image_mode=True,
-            max_num_faces=1,
-            refine_landmarks=True,
-            min_detection_confidence=0.3,
-        )
+        self._model = _mesh_model(static=True)
         self._crop_size = crop_size
         self._crop_scales = crop_scales
 
@@ -40,50 +35,83 @@ class FaceLandmarker:
         turn until one gives a mesh.
         """
         for crop_scale in self._crop_scales:
-            face = self._locate_at_scale(bgr, box, crop_scale)
+            face = _mesh_in_crop(self._model, bgr, box, crop_scale, self._crop_size)
             if face is not None:
                 return face
         return None
 
-    def _locate_at_scale(self, bgr: np.ndarray, box: Box, crop_scale: float) -> Face | None:
-        center_x, center_y = box.center
-        side = box.size * crop_scale
-        scale = self._crop_size / side
+    def close(self) -> None:
+        self._model.close()
 
-        crop_to_image = np.array(
-            [[1 / scale, 0, center_x - side / 2], [0, 1 / scale, center_y - side / 2]],
-            dtype=np.float64,
-        )
-        image_to_crop = cv2.invertAffineTransform(crop_to_image)
-        crop = cv2.warpAffine(
-            bgr,
-            image_to_crop,
-            (self._crop_size, self._crop_size),
-            flags=cv2.INTER_LINEAR,
-            borderMode=cv2.BORDER_CONSTANT,
-        )
-        result = self._model.process(cv2.cvtColor(crop, cv2.COLOR_BGR2RGB))
-        if not result.multi_face_landmarks:
-            return None
 
-        points = (
-            np.array(
-                [(p.x, p.y, p.z) for p in result.multi_face_landmarks[0].landmark], dtype=np.float32
-            )
-            * self._crop_size
-        )
-        landmarks = np.empty_like(points)
-        landmarks[:, 0] = points[:, 0] / scale + crop_to_image[0, 2]
-        landmarks[:, 1] = points[:, 1] / scale + crop_to_image[1, 2]
-        landmarks[:, 2] = points[:, 2] / scale
+class FaceFollower:
+    """Landmarks for one face followed from frame to frame (one per tracked person).
 
-        located = Box.around(landmarks[:468], box.score)
-        if not _belongs_to(located, box):
-            return None
-        return Face(box=located, landmarks=landmarks)
+    The mesh graph runs in its video mode: it takes the region of interest from
+    its own landmarks of the previous crop instead of running its detector, which
+    saves about a third of the time per face. The crop is centred on the face's
+    previous position, so the face stays near where the graph expects it.
+    """
+
+    def __init__(self, *, crop_size: int = 256, crop_scale: float = 1.9) -> None:
+        self._model = _mesh_model(static=False)
+        self._crop_size = crop_size
+        self._crop_scale = crop_scale
+
+    def follow(self, bgr: np.ndarray, box: Box) -> Face | None:
+        return _mesh_in_crop(self._model, bgr, box, self._crop_scale, self._crop_size)
 
     def close(self) -> None:
         self._model.close()
+
+
+def _mesh_model(*, static: bool) -> face_mesh.FaceMesh:
+    return face_mesh.FaceMesh(
+        static_image_mode=static,
+        max_num_faces=1,
+        refine_landmarks=True,
+        min_detection_confidence=0.3,
+    )
+
+
+def _mesh_in_crop(
+    model: face_mesh.FaceMesh, bgr: np.ndarray, box: Box, crop_scale: float, crop_size: int
+) -> Face | None:
+    center_x, center_y = box.center
+    side = box.size * crop_scale
+    scale = crop_size / side
+
+    crop_to_image = np.array(
+        [[1 / scale, 0, center_x - side / 2], [0, 1 / scale, center_y - side / 2]],
+        dtype=np.float64,
+    )
+    image_to_crop = cv2.invertAffineTransform(crop_to_image)
+    crop = cv2.warpAffine(
+        bgr,
+        image_to_crop,
+        (crop_size, crop_size),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+    )
+    result = model.process(cv2.cvtColor(crop, cv2.COLOR_BGR2RGB))
+    if not result.multi_face_landmarks:
+        return None
+
+    points = (
+        np.array(
+            [(p.x, p.y, p.z) for p in result.multi_face_landmarks[0].landmark], dtype=np.float32
+        )
+        * crop_size
+    )
+    landmarks = np.empty_like(points)
+    landmarks[:, 0] = points[:, 0] / scale + crop_to_image[0, 2]
+    landmarks[:, 1] = points[:, 1] / scale + crop_to_image[1, 2]
+    landmarks[:, 2] = points[:, 2] / scale
+
+    located = Box.around(landmarks[:468], box.score)
+    if not _belongs_to(located, box):
+        return None
+    return Face(box=located, landmarks=landmarks)
 
 
 def _belongs_to(located: Box, expected: Box) -> bool:

@@ -18,47 +18,52 @@ _OUTLINE_FEATHER = 0.035
 # The mesh reaches the hairline. Only this fraction of the forehead above the
 # brows is swapped, so a source fringe or hairline never lands on the target.
 _FOREHEAD_KEPT = 0.45
-_OUTLINE_WORKING_SIZE = 160.0
+_WORKING_SIZE = 200.0
 _OPENING_GROWTH = 0.008
 _OPENING_FEATHER = 0.008
 
 
 def blend_mask(local_points: np.ndarray, coverage: np.ndarray, face_size: float) -> np.ndarray:
-    """Return a float32 mask in [0, 1] of ``coverage``'s shape for mesh points in region pixels."""
-    shape = coverage.shape
+    """Return a float32 mask in [0, 1] of ``coverage``'s shape for mesh points in region pixels.
 
-    outline_mask = _outline_mask(local_points, coverage, face_size)
-
-    openings = _filled(
-        shape, [local_points[LEFT_EYE], local_points[RIGHT_EYE], local_points[INNER_LIPS]]
-    )
-    growth = _odd(face_size * _OPENING_GROWTH)
-    openings = cv2.dilate(openings, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (growth, growth)))
-    openings_mask = _feather(openings, face_size * _OPENING_FEATHER)
-
-    # Zero outside the warped mesh, so pixels beyond the face never change; the
-    # feather has fallen below 3% by then.
-    inside_mesh = (coverage > 0).astype(np.float32)
-    return outline_mask * (1.0 - openings_mask) * inside_mesh
-
-
-def _outline_mask(local_points: np.ndarray, coverage: np.ndarray, face_size: float) -> np.ndarray:
-    """Draw the inset, feathered face outline.
-
-    The result is smooth, so it is drawn with the face scaled to
-    ``_OUTLINE_WORKING_SIZE`` pixels and then resized up.
+    The mask is smooth, so it is drawn with the face scaled to at most
+    ``_WORKING_SIZE`` pixels and resized up once.
     """
     height, width = coverage.shape
-    scale = min(1.0, _OUTLINE_WORKING_SIZE / max(face_size, 1.0))
+    scale = min(1.0, _WORKING_SIZE / max(face_size, 1.0))
     small_size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    small_points = local_points * scale
+    small_face = face_size * scale
     small_coverage = cv2.resize(coverage, small_size, interpolation=cv2.INTER_NEAREST)
 
-    outline = _filled(small_coverage.shape, [_lower_forehead(local_points) * scale])
-    outline = cv2.bitwise_and(outline, small_coverage)
-    inset = _odd(face_size * scale * _OUTLINE_INSET)
+    outline_mask = _outline_mask(small_points, small_coverage, small_face)
+
+    openings_mask = _openings_mask(small_points, small_coverage.shape, small_face)
+
+    small_mask = outline_mask * (1.0 - openings_mask)
+    mask = cv2.resize(small_mask, (width, height), interpolation=cv2.INTER_LINEAR)
+
+    # Zero outside the warped mesh, so pixels beyond the face never change. The
+    # feather has fallen below 3% by then.
+    mask[coverage == 0] = 0.0
+    return mask
+
+
+def _outline_mask(points: np.ndarray, coverage: np.ndarray, face_size: float) -> np.ndarray:
+    """Draw the face outline, inset and feathered, within the warped mesh."""
+    outline = _filled(coverage.shape, [_lower_forehead(points)])
+    outline = cv2.bitwise_and(outline, coverage)
+    inset = _odd(face_size * _OUTLINE_INSET)
     outline = cv2.erode(outline, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (inset, inset)))
-    small_mask = _feather(outline, face_size * scale * _OUTLINE_FEATHER)
-    return cv2.resize(small_mask, (width, height), interpolation=cv2.INTER_LINEAR)
+    return _feather(outline, face_size * _OUTLINE_FEATHER)
+
+
+def _openings_mask(points: np.ndarray, shape: tuple[int, ...], face_size: float) -> np.ndarray:
+    """Draw the eye openings and the inside of the mouth, grown a little and feathered."""
+    openings = _filled(shape, [points[LEFT_EYE], points[RIGHT_EYE], points[INNER_LIPS]])
+    growth = _odd(face_size * _OPENING_GROWTH)
+    openings = cv2.dilate(openings, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (growth, growth)))
+    return _feather(openings, face_size * _OPENING_FEATHER)
 
 
 def _lower_forehead(points: np.ndarray) -> np.ndarray:

@@ -154,6 +154,7 @@ class SwapEngine:
 
         tracker = FaceTracker(self._analyser)
         tracks = tracker.update(target_frame, 0.0)
+        tracker.close()
         chosen = selector.choose(target_frame, tracks)
         self._check_reference_found(selector, target_path)
         for track in chosen:
@@ -206,7 +207,8 @@ class SwapEngine:
                     depth=_STAGE_DEPTH,
                     name="vidswap-swap",
                 )
-                with closing(swapped):
+                # The stages stop (swapped closes first) before the tracker releases its graphs.
+                with closing(tracker), closing(swapped):
                     for item in swapped:
                         if cancel is not None and cancel():
                             raise SwapCancelledError()

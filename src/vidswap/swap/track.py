@@ -17,10 +17,11 @@ import numpy as np
 
 from vidswap.swap.analyser import FaceAnalyser
 from vidswap.swap.face import Box, Face
+from vidswap.swap.landmarks import FaceFollower
 from vidswap.swap.smooth import OneEuroFilter
 
 
-@dataclass
+@dataclass(eq=False)
 class Track:
     """One person followed through the video."""
 
@@ -30,6 +31,7 @@ class Track:
     first_frame: int
     missed_frames: int = 0
     filter: OneEuroFilter = field(default_factory=OneEuroFilter)
+    follower: FaceFollower | None = None
     # Mean identity descriptor, filled by reference selection only.
     embedding: np.ndarray | None = None
     identity_samples: int = 0
@@ -48,6 +50,9 @@ class TrackerSettings:
     tiles_every: int = 3
     max_gap_frames: int = 6
     new_face_overlap: float = 0.3
+    # Tracks beyond this many share the static landmarker: each video-mode
+    # mesh graph holds its own model in memory.
+    max_followers: int = 8
 
 
 class FaceTracker:
@@ -69,7 +74,9 @@ class FaceTracker:
         for track in self._tracks:
             self._follow(track, frame, time)
 
-        self._tracks = [t for t in self._tracks if t.missed_frames <= self._settings.max_gap_frames]
+        self._keep_tracks(
+            [t for t in self._tracks if t.missed_frames <= self._settings.max_gap_frames]
+        )
         self._drop_merged_tracks()
 
         if self._detection_due():
@@ -77,8 +84,20 @@ class FaceTracker:
 
         return list(self._tracks)
 
+    def close(self) -> None:
+        """Release the mesh graphs of all tracks."""
+        for track in self._tracks:
+            _release(track)
+        self._tracks = []
+
     def _follow(self, track: Track, frame: np.ndarray, time: float) -> None:
-        face = self._analyser.locate(frame, Box.around(track.smoothed))
+        box = Box.around(track.smoothed)
+        if track.follower is None and self._follower_count() < self._settings.max_followers:
+            track.follower = FaceFollower()
+
+        face = track.follower.follow(frame, box) if track.follower is not None else None
+        if face is None:
+            face = self._analyser.locate(frame, box)
         if face is None:
             track.missed_frames += 1
             return
@@ -93,7 +112,16 @@ class FaceTracker:
             box = Box.around(track.smoothed)
             if all(box.iou(Box.around(other.smoothed)) < 0.5 for other in kept):
                 kept.append(track)
+        self._keep_tracks(kept)
+
+    def _keep_tracks(self, kept: list[Track]) -> None:
+        for track in self._tracks:
+            if track not in kept:
+                _release(track)
         self._tracks = kept
+
+    def _follower_count(self) -> int:
+        return sum(track.follower is not None for track in self._tracks)
 
     def _detection_due(self) -> bool:
         if not any(track.visible for track in self._tracks):
@@ -119,3 +147,9 @@ class FaceTracker:
             )
             track.smoothed = track.filter(face.landmarks, time, scale=face.box.size)
             self._tracks.append(track)
+
+
+def _release(track: Track) -> None:
+    if track.follower is not None:
+        track.follower.close()
+        track.follower = None
