@@ -1,16 +1,20 @@
 """The ``vidswap`` command.
 
 Exit status: 0 on success, 2 on bad input or usage (the message names the file
-or value and what is wrong), 1 on an internal failure, 130 when interrupted.
+or value and what is wrong), 1 on an internal failure, 130 when interrupted
+with Ctrl-C (SIGINT) and 143 on SIGTERM. An interrupted swap leaves no output
+file and no temporary file behind.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import click
 import structlog
@@ -36,6 +40,7 @@ log = structlog.get_logger(__name__)
 
 EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 128 + signal.SIGTERM
 
 _TEXT = {
     "done": {
@@ -52,6 +57,14 @@ _TEXT = {
         "en": "Internal error: {detail}. Run again with VIDSWAP_DEBUG=1 for details.",
         "zh-CN": "内部错误：{detail}。设置 VIDSWAP_DEBUG=1 后重新运行可查看详情。",
     },
+    "reference_missing": {
+        "en": "--faces reference needs --reference IMAGE_OF_WHO_TO_REPLACE, a photo of the person to replace.",
+        "zh-CN": "--faces reference 需要用 --reference 指定一张要替换的人的照片。",
+    },
+    "reference_conflict": {
+        "en": "--reference picks the person to replace, so it cannot be combined with --faces {faces}; drop one of them.",
+        "zh-CN": "--reference 用于指定要替换的人，不能与 --faces {faces} 同时使用，请去掉其中一个。",
+    },
 }
 
 
@@ -59,12 +72,16 @@ def _say(key: str, **params: object) -> str:
     return localize(_TEXT[key], system_locale(), params)
 
 
+def _debug() -> bool:
+    return bool(os.environ.get("VIDSWAP_DEBUG"))
+
+
 @click.group()
 @click.version_option(__version__, prog_name="vidswap")
 def main() -> None:
     """vidswap: swap the face in a photo into a video or photo."""
-    debug = bool(os.environ.get("VIDSWAP_DEBUG"))
-    configure_logging(level="DEBUG" if debug else "WARNING")
+    _separate_python_stderr()
+    configure_logging(level="DEBUG" if _debug() else "WARNING")
 
 
 @main.command()
@@ -87,7 +104,7 @@ def main() -> None:
     "output_path",
     required=True,
     type=click.Path(path_type=Path, dir_okay=True),
-    help="Output file: .mp4 for a video target, an image extension for a photo target.",
+    help="Output file: .mp4 or .m4v for a video target, an image extension for a photo target.",
 )
 @click.option(
     "--faces",
@@ -129,9 +146,11 @@ def main() -> None:
 @click.option(
     "--progress/--no-progress",
     default=None,
-    help="Show a progress bar (default: only when stderr is a terminal).",
+    help="Show a progress bar with frames/s and ETA (default: only when stderr is a terminal).",
 )
+@click.pass_context
 def swap(
+    context: click.Context,
     face_path: Path,
     target_path: Path,
     output_path: Path,
@@ -145,11 +164,7 @@ def swap(
     progress: bool | None,
 ) -> None:
     """Swap the face in --face into --target and write --output."""
-    selection = FaceSelection(faces)
-    if reference is not None:
-        selection = FaceSelection.REFERENCE
-    elif selection is FaceSelection.REFERENCE:
-        raise click.UsageError("--faces reference needs --reference IMAGE_OF_WHO_TO_REPLACE.")
+    selection = _face_selection(context, faces, reference)
 
     label_options = LabelOptions(visible=label, font_path=label_font)
     if label_text:
@@ -165,47 +180,150 @@ def swap(
     sys.exit(_run_swap(options, face_path, target_path, output_path, show_progress))
 
 
+def _face_selection(context: click.Context, faces: str, reference: Path | None) -> FaceSelection:
+    """Return the selection mode; --reference alone implies ``reference``."""
+    selection = FaceSelection(faces)
+    faces_given = context.get_parameter_source("faces") is not click.core.ParameterSource.DEFAULT
+    if reference is not None:
+        if faces_given and selection is not FaceSelection.REFERENCE:
+            _reject_usage(context, _say("reference_conflict", faces=faces))
+        return FaceSelection.REFERENCE
+    if selection is FaceSelection.REFERENCE:
+        _reject_usage(context, _say("reference_missing"))
+    return selection
+
+
+def _reject_usage(context: click.Context, message: str) -> NoReturn:
+    """Exit with status 2 after a usage message in the user's language.
+
+    click.UsageError would print its English "Usage:" and "Error:" frame around it.
+    """
+    _tell(_say("error", message=message))
+    context.exit(2)
+
+
 def _run_swap(
     options: SwapOptions, face_path: Path, target_path: Path, output_path: Path, show_progress: bool
 ) -> int:
-    from vidswap.swap.pipeline import SwapEngine
-
-    errors = Console(stderr=True, highlight=False)
     try:
-        engine = SwapEngine(options)
-        with _progress_bar(errors, show_progress) as callback:
-            report = engine.swap_file(face_path, target_path, output_path, progress=callback)
+        with _sigterm_as_interrupt(), _native_logs_muted():
+            from vidswap.swap.pipeline import SwapEngine
+
+            engine = SwapEngine(options)
+            try:
+                with _progress_bar(show_progress) as callback:
+                    report = engine.swap_file(
+                        face_path, target_path, output_path, progress=callback
+                    )
+            finally:
+                engine.close()
     except VidswapError as error:
-        errors.print(_say("error", message=error.message(system_locale())), markup=False)
+        _tell(_say("error", message=error.message(system_locale())))
         return error.exit_code
+    except TerminateRequest:
+        _tell(_say("interrupted"))
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
-        errors.print(_say("interrupted"), markup=False)
+        _tell(_say("interrupted"))
         return EXIT_INTERRUPTED
     except Exception as error:  # noqa: BLE001 - the last boundary before the user
-        log.error(
-            "swap.internal_error", error=repr(error), exc_info=bool(os.environ.get("VIDSWAP_DEBUG"))
-        )
-        errors.print(_say("internal", detail=type(error).__name__), markup=False)
+        log.error("swap.internal_error", error=repr(error), exc_info=_debug())
+        _tell(_say("internal", detail=type(error).__name__))
         return EXIT_INTERNAL
 
     for notice in report.notices:
-        errors.print(_say("warning", message=notice.message(system_locale())), markup=False)
-    Console(highlight=False).print(
+        _tell(_say("warning", message=notice.message(system_locale())))
+    click.echo(
         _say(
             "done",
             output=report.output,
             frames=report.frames,
             swapped=report.frames_swapped,
             seconds=report.seconds,
-        ),
-        markup=False,
+        )
     )
     return 0
 
 
+def _tell(message: str) -> None:
+    """Write one message to stderr as a single line, unwrapped, so it stays greppable."""
+    click.echo(message, err=True)
+
+
+class TerminateRequest(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that the engine deletes its partial output."""
+
+
 @contextmanager
-def _progress_bar(console: Console, enabled: bool) -> Iterator[ProgressCallback | None]:
-    """Yield a progress callback that drives a bar with frames, frames/s and ETA, or None."""
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Raise TerminateRequest on SIGTERM while the body runs, then restore the old handler."""
+
+    def raise_terminate(signum: int, frame: object) -> None:
+        raise TerminateRequest()
+
+    previous = signal.signal(signal.SIGTERM, raise_terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _separate_python_stderr() -> None:
+    """Point sys.stderr at a duplicate of file descriptor 2.
+
+    Python output (messages, the progress bar, logs) then reaches the terminal
+    even while ``_native_logs_muted`` points descriptor 2 itself at /dev/null.
+    Does nothing when sys.stderr is not descriptor 2, as under a test runner.
+    """
+    try:
+        if sys.stderr is None or sys.stderr.fileno() != 2:
+            return
+    except (AttributeError, OSError, ValueError):
+        return
+    sys.stderr.flush()
+    sys.stderr = open(  # noqa: SIM115 - lives as long as the process, like sys.stderr
+        os.dup(2),
+        "w",
+        encoding=sys.stderr.encoding,
+        errors=sys.stderr.errors,
+        buffering=1,
+    )
+
+
+@contextmanager
+def _native_logs_muted() -> Iterator[None]:
+    """Send native writes to file descriptor 2 to /dev/null while the body runs.
+
+    MediaPipe and TFLite log from C++ straight to descriptor 2 ("INFO: Created
+    TensorFlow Lite XNNPACK delegate", absl "W0000 ..." lines) whenever a graph
+    starts, which happens again mid-video for each new tracked face.
+    GLOG_minloglevel and TF_CPP_MIN_LOG_LEVEL do not stop them (checked with
+    mediapipe 0.10.21). Python's own stderr is not affected once
+    ``_separate_python_stderr`` has run. VIDSWAP_DEBUG=1 keeps the native logs.
+    """
+    # NOTE: this also hides a native crash report (a C++ abort message); rerun
+    # with VIDSWAP_DEBUG=1 to see it.
+    if _debug():
+        yield
+        return
+
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+@contextmanager
+def _progress_bar(enabled: bool) -> Iterator[ProgressCallback | None]:
+    """Yield a progress callback that drives a bar, or None when the bar is off.
+
+    The bar shows frames done, percent, frames/s, elapsed time and ETA.
+    """
     if not enabled:
         yield None
         return
@@ -215,11 +333,11 @@ def _progress_bar(console: Console, enabled: bool) -> Iterator[ProgressCallback 
         BarColumn(),
         MofNCompleteColumn(),
         TaskProgressColumn(),
-        TextColumn("{task.fields[fps]:.1f} fps"),
+        TextColumn("{task.fields[fps]:.1f} frames/s"),
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
-        console=console,
+        console=Console(stderr=True),
     )
     task = bar.add_task("swap", total=None, fps=0.0)
 

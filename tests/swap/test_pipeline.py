@@ -1,0 +1,502 @@
+"""SwapEngine end to end on the real photos and videos.
+
+Each video is swapped once per module and shared by the tests that check it.
+Identity is measured with dlib's descriptor: in a swapped frame the changed
+face must be nearer the source photo than the person it replaced.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.shared_media import shared_face, shared_video
+from vidswap.swap.analyser import FaceAnalyser
+from vidswap.swap.errors import SwapCancelledError
+from vidswap.swap.face import Box, Face
+from vidswap.swap.identity import IdentityEncoder, identity_distance
+from vidswap.swap.media.images import read_picture
+from vidswap.swap.media.video import VideoReader
+from vidswap.swap.options import FaceSelection, Progress, SwapOptions
+from vidswap.swap.pipeline import SwapEngine, SwapReport
+
+EXIF_ORIENTATION = 0x0112
+
+# Name -> (upright display size, has audio). Durations over 5 s are marked slow.
+VIDEOS = {
+    "hikers-walking-toward-camera-ccby.mp4": ((640, 480), True),
+    "indoor-group-event-1s-hevc-ccby.mp4": ((640, 480), True),
+    "indoor-group-event-1s-vp8-opus-ccby.webm": ((640, 480), True),
+    "indoor-group-event-640x480-ccby.mp4": ((640, 480), True),
+    "marathon-crowd-small-faces-pd.mkv": ((960, 540), True),
+    "obama-weekly-address-talking-720p-a.mp4": ((1280, 720), True),
+    "obama-weekly-address-talking-720p-b.mp4": ((1280, 720), True),
+    "selfie-talking-vertical-720x1280.mp4": ((720, 1280), False),
+    "selfie-three-people-rotation-metadata-ccby.mp4": ((640, 480), True),
+}
+LONG_VIDEOS = {
+    "hikers-walking-toward-camera-ccby.mp4",
+    "marathon-crowd-small-faces-pd.mkv",
+    "selfie-talking-vertical-720x1280.mp4",
+    "selfie-three-people-rotation-metadata-ccby.mp4",
+}
+VIDEO_PARAMS = [
+    pytest.param(name, marks=pytest.mark.slow) if name in LONG_VIDEOS else name
+    for name in sorted(VIDEOS)
+]
+SAMPLED_FRAMES = 6
+# Videos whose swapped face is 80 px wide or more, where dlib's descriptor can tell people
+# apart. The hikers (about 35 px) and marathon (about 22 px) faces are too small to measure.
+IDENTITY_PARAMS = [
+    "obama-weekly-address-talking-720p-a.mp4",
+    "obama-weekly-address-talking-720p-b.mp4",
+    pytest.param("selfie-talking-vertical-720x1280.mp4", marks=pytest.mark.slow),
+    pytest.param("selfie-three-people-rotation-metadata-ccby.mp4", marks=pytest.mark.slow),
+    pytest.param(
+        "indoor-group-event-640x480-ccby.mp4",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="engine: on this 55 px face the target's eyes and brows show through the "
+            "swap and the output stays nearer the original person",
+        ),
+    ),
+]
+# A face counts as swapped when its box changed by more than this mean per channel.
+SWAPPED_MEAN_CHANGE = 6.0
+# Encoding noise of an unchanged region at CRF 18 stays far below this 16x16 block mean.
+UNCHANGED_BLOCK_MEAN = 6.0
+
+
+def source_photo_for(video_name: str) -> Path:
+    """Return a frontal photo of someone who is not in ``video_name``."""
+    if video_name.startswith("obama"):
+        return shared_face("biden-official-vp-portrait-2013.jpg")
+    return shared_face("obama-official-portrait-2012.jpg")
+
+
+@dataclass
+class VideoSwap:
+    source: Path
+    output: Path
+    report: SwapReport
+
+
+class VideoSwaps:
+    """Swap each video on first use and keep the result for the rest of the module."""
+
+    def __init__(self, engine: SwapEngine, folder: Path) -> None:
+        self._engine = engine
+        self._folder = folder
+        self._done: dict[str, VideoSwap] = {}
+
+    def get(self, name: str) -> VideoSwap:
+        if name not in self._done:
+            source = source_photo_for(name)
+            output = self._folder / f"{Path(name).stem}.mp4"
+            report = self._engine.swap_file(source, shared_video(name), output)
+            self._done[name] = VideoSwap(source, output, report)
+        return self._done[name]
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[SwapEngine]:
+    swap_engine = SwapEngine(SwapOptions())
+    yield swap_engine
+    swap_engine.close()
+
+
+@pytest.fixture(scope="module")
+def video_swaps(engine: SwapEngine, tmp_path_factory: pytest.TempPathFactory) -> VideoSwaps:
+    return VideoSwaps(engine, tmp_path_factory.mktemp("swapped-videos"))
+
+
+@dataclass(frozen=True)
+class StreamFacts:
+    times: list[Fraction]
+    end_seconds: float
+    has_audio: bool
+    display_size: tuple[int, int]
+
+
+def stream_facts(path: Path) -> StreamFacts:
+    """Read frame times, end time of the last frame, audio presence and upright size."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        frames = list(container.decode(stream))
+        has_audio = bool(container.streams.audio)
+    times = [frame.pts * frame.time_base for frame in frames]
+    last = frames[-1]
+    frame_seconds = float(last.duration * last.time_base) if last.duration else 0.0
+    if not frame_seconds and len(times) > 1:
+        frame_seconds = float(times[-1] - times[-2])
+    width, height = last.width, last.height
+    if round(last.rotation) % 180 != 0:
+        width, height = height, width
+    return StreamFacts(times, float(times[-1]) + frame_seconds, has_audio, (width, height))
+
+
+def sample_frames(path: Path, indices: set[int]) -> dict[int, np.ndarray]:
+    """Decode ``path`` upright and return the BGR frames at ``indices``."""
+    frames = {}
+    with VideoReader(path) as reader:
+        for frame in reader:
+            if frame.index in indices:
+                frames[frame.index] = frame.image
+    return frames
+
+
+def box_slices(box: Box, shape: tuple[int, ...]) -> tuple[slice, slice]:
+    top = max(0, int(box.y))
+    left = max(0, int(box.x))
+    bottom = min(shape[0], math.ceil(box.y + box.height))
+    right = min(shape[1], math.ceil(box.x + box.width))
+    return slice(top, bottom), slice(left, right)
+
+
+def mean_change(before: np.ndarray, after: np.ndarray, box: Box) -> float:
+    rows, columns = box_slices(box, before.shape)
+    difference = after[rows, columns].astype(np.int16) - before[rows, columns].astype(np.int16)
+    return float(np.abs(difference).mean()) if difference.size else 0.0
+
+
+@dataclass(frozen=True)
+class IdentityCheck:
+    frames_with_face: int
+    frames_nearer_source: int
+    detail: list[str]
+
+
+def check_identity(
+    original: dict[int, np.ndarray],
+    swapped: dict[int, np.ndarray],
+    source_embedding: np.ndarray,
+    analyser: FaceAnalyser,
+    encoder: IdentityEncoder,
+) -> IdentityCheck:
+    """In each sampled frame, take the output face that changed most and compare identities."""
+    with_face = nearer = 0
+    detail = []
+    for index in sorted(swapped):
+        faces = analyser.find_faces(swapped[index])
+        if not faces:
+            continue
+        with_face += 1
+        face = max(faces, key=lambda f: mean_change(original[index], swapped[index], f.box))
+        output_embedding = encoder.embed(swapped[index], face)
+        to_source = identity_distance(output_embedding, source_embedding)
+        to_original = identity_distance(output_embedding, encoder.embed(original[index], face))
+        nearer += to_source < to_original
+        detail.append(f"frame {index}: to source {to_source:.2f}, to original {to_original:.2f}")
+    return IdentityCheck(with_face, nearer, detail)
+
+
+def embed_photo(path: Path, analyser: FaceAnalyser, encoder: IdentityEncoder) -> np.ndarray:
+    picture = read_picture(path)
+    faces = analyser.find_faces(picture.bgr)
+    assert faces, path
+    return encoder.embed(picture.bgr, faces[0])
+
+
+# Video targets.
+
+
+@pytest.mark.parametrize("name", VIDEO_PARAMS)
+def test_video_frames_kept(video_swaps: VideoSwaps, name: str) -> None:
+    swap = video_swaps.get(name)
+
+    source = stream_facts(shared_video(name))
+    output = stream_facts(swap.output)
+
+    assert swap.report.frames == len(source.times)
+    assert len(output.times) == len(source.times)
+    assert output.times == source.times
+
+
+@pytest.mark.parametrize("name", VIDEO_PARAMS)
+def test_video_duration_kept(video_swaps: VideoSwaps, name: str) -> None:
+    swap = video_swaps.get(name)
+
+    source = stream_facts(shared_video(name))
+    output = stream_facts(swap.output)
+
+    # WebM counts time in milliseconds, so its last frame's duration is rounded to 1 ms.
+    assert output.end_seconds == pytest.approx(source.end_seconds, abs=1.5e-3)
+
+
+@pytest.mark.parametrize("name", VIDEO_PARAMS)
+def test_video_audio_kept(video_swaps: VideoSwaps, name: str) -> None:
+    swap = video_swaps.get(name)
+    _, expected_audio = VIDEOS[name]
+
+    source = stream_facts(shared_video(name))
+    output = stream_facts(swap.output)
+
+    assert source.has_audio == expected_audio
+    assert output.has_audio == expected_audio
+
+
+@pytest.mark.parametrize("name", VIDEO_PARAMS)
+def test_video_display_size(video_swaps: VideoSwaps, name: str) -> None:
+    swap = video_swaps.get(name)
+    expected_size, _ = VIDEOS[name]
+
+    output = stream_facts(swap.output)
+
+    assert output.display_size == expected_size
+
+
+@pytest.mark.parametrize("name", VIDEO_PARAMS)
+def test_video_faces_swapped(video_swaps: VideoSwaps, name: str) -> None:
+    report = video_swaps.get(name).report
+
+    assert report.frames_swapped * 2 >= report.frames
+    assert report.people_tracked >= 1
+
+
+@pytest.mark.parametrize("name", IDENTITY_PARAMS)
+def test_video_identity_changed(
+    video_swaps: VideoSwaps, name: str, analyser: FaceAnalyser, encoder: IdentityEncoder
+) -> None:
+    swap = video_swaps.get(name)
+    count = swap.report.frames
+    indices = {round((i + 0.5) * count / SAMPLED_FRAMES) for i in range(SAMPLED_FRAMES)}
+    original = sample_frames(shared_video(name), indices)
+    swapped = sample_frames(swap.output, indices)
+    source_embedding = embed_photo(swap.source, analyser, encoder)
+
+    check = check_identity(original, swapped, source_embedding, analyser, encoder)
+
+    assert check.frames_with_face >= 2, check.detail
+    assert check.frames_nearer_source * 3 >= check.frames_with_face * 2, check.detail
+
+
+def outside_label_block_means(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """Return 16x16 block means of the change, with the bottom-right label corner left out."""
+    height, width = before.shape[:2]
+    change = np.abs(after.astype(np.int16) - before.astype(np.int16)).mean(axis=2)
+    change[int(height * 0.85) :, int(width * 0.65) :] = 0
+    rows, columns = height // 16, width // 16
+    blocks = change[: rows * 16, : columns * 16].reshape(rows, 16, columns, 16)
+    return blocks.mean(axis=(1, 3))
+
+
+SELFIE_THREE = "selfie-three-people-rotation-metadata-ccby.mp4"
+SELFIE_THREE_FPS = 30000 / 1001
+
+
+def assert_unchanged_at(
+    video_swaps: VideoSwaps, analyser: FaceAnalyser, seconds: tuple[float, ...]
+) -> None:
+    swap = video_swaps.get(SELFIE_THREE)
+    indices = {round(second * SELFIE_THREE_FPS) for second in seconds}
+    original = sample_frames(shared_video(SELFIE_THREE), indices)
+    swapped = sample_frames(swap.output, indices)
+
+    for index in sorted(indices):
+        assert analyser.find_faces(original[index]) == [], f"frame {index} shows a face"
+        worst_block = outside_label_block_means(original[index], swapped[index]).max()
+        assert worst_block < UNCHANGED_BLOCK_MEAN, f"frame {index}: block change {worst_block:.1f}"
+
+
+@pytest.mark.slow
+def test_faceless_frames_unchanged(video_swaps: VideoSwaps, analyser: FaceAnalyser) -> None:
+    # The camera shows only the landscape from about 11.2 s to 14.9 s and after 16.0 s.
+    assert_unchanged_at(video_swaps, analyser, (12.0, 13.0, 14.0, 16.2, 16.8))
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine: a frontal face is pasted over the ear of a head seen from behind "
+    "(frames 448-479), where the detector finds no face",
+)
+def test_back_of_head_unchanged(video_swaps: VideoSwaps, analyser: FaceAnalyser) -> None:
+    assert_unchanged_at(video_swaps, analyser, (15.2, 15.7))
+
+
+def test_progress_reports_frames(engine: SwapEngine, tmp_path: Path) -> None:
+    updates: list[Progress] = []
+    output = tmp_path / "out.mp4"
+
+    report = engine.swap_file(
+        shared_face("obama-official-portrait-2012.jpg"),
+        shared_video("indoor-group-event-1s-hevc-ccby.mp4"),
+        output,
+        progress=updates.append,
+    )
+
+    done = [update.frames_done for update in updates]
+    assert done == list(range(1, report.frames + 1))
+    assert report.frames == 31
+    assert {update.frames_total for update in updates} == {31}
+    elapsed = [update.elapsed_seconds for update in updates]
+    assert elapsed == sorted(elapsed)
+
+
+def test_cancel_removes_output(engine: SwapEngine, tmp_path: Path) -> None:
+    output = tmp_path / "out.mp4"
+    checks = 0
+
+    def cancel_after_five() -> bool:
+        nonlocal checks
+        checks += 1
+        return checks > 5
+
+    with pytest.raises(SwapCancelledError):
+        engine.swap_file(
+            shared_face("obama-official-portrait-2012.jpg"),
+            shared_video("indoor-group-event-1s-hevc-ccby.mp4"),
+            output,
+            cancel=cancel_after_five,
+        )
+
+    assert checks == 6
+    assert sorted(tmp_path.iterdir()) == []
+
+
+# Photo targets. Outputs are PNG so that unchanged pixels stay byte-identical.
+
+
+TWO_FACES = "obama-and-biden-two-faces.jpg"
+
+
+@pytest.fixture(scope="module")
+def two_face_boxes(analyser: FaceAnalyser) -> dict[str, Box]:
+    """Face boxes of the two-person photo: Obama stands left, Biden right."""
+    faces = analyser.find_faces(read_picture(shared_face(TWO_FACES)).bgr)
+    assert len(faces) == 2
+    left, right = sorted(faces, key=lambda face: face.box.x)
+    return {"obama": left.box, "biden": right.box}
+
+
+def swap_photo(
+    tmp_path: Path, target: Path, *, source: Path | None = None, **options: object
+) -> tuple[np.ndarray, np.ndarray, SwapReport, Path]:
+    """Swap into ``target`` and return (original BGR, output BGR, report, output path)."""
+    output = tmp_path / "out.png"
+    engine = SwapEngine(SwapOptions(**options))  # type: ignore[arg-type]
+    try:
+        report = engine.swap_file(
+            source or shared_face("eileen-collins-astronaut-nasa.png"), target, output
+        )
+    finally:
+        engine.close()
+    return read_picture(target).bgr, read_picture(output).bgr, report, output
+
+
+def assert_identical(before: np.ndarray, after: np.ndarray, box: Box) -> None:
+    rows, columns = box_slices(box, before.shape)
+    assert np.array_equal(before[rows, columns], after[rows, columns])
+
+
+def test_all_faces_swapped(tmp_path: Path, two_face_boxes: dict[str, Box]) -> None:
+    before, after, report, _ = swap_photo(tmp_path, shared_face(TWO_FACES), faces=FaceSelection.ALL)
+
+    assert report.people_tracked == 2
+    assert mean_change(before, after, two_face_boxes["obama"]) > SWAPPED_MEAN_CHANGE
+    assert mean_change(before, after, two_face_boxes["biden"]) > SWAPPED_MEAN_CHANGE
+
+
+def test_largest_face_only(tmp_path: Path, two_face_boxes: dict[str, Box]) -> None:
+    assert two_face_boxes["biden"].area > two_face_boxes["obama"].area
+
+    before, after, _, _ = swap_photo(tmp_path, shared_face(TWO_FACES))
+
+    assert mean_change(before, after, two_face_boxes["biden"]) > SWAPPED_MEAN_CHANGE
+    assert_identical(before, after, two_face_boxes["obama"])
+
+
+@pytest.mark.parametrize(
+    ("reference", "replaced", "kept"),
+    [
+        ("biden-official-vp-portrait-2013.jpg", "biden", "obama"),
+        ("obama-official-portrait-2012.jpg", "obama", "biden"),
+    ],
+)
+def test_reference_face_only(
+    tmp_path: Path, two_face_boxes: dict[str, Box], reference: str, replaced: str, kept: str
+) -> None:
+    before, after, _, _ = swap_photo(
+        tmp_path,
+        shared_face(TWO_FACES),
+        faces=FaceSelection.REFERENCE,
+        reference=shared_face(reference),
+    )
+
+    assert mean_change(before, after, two_face_boxes[replaced]) > SWAPPED_MEAN_CHANGE
+    assert_identical(before, after, two_face_boxes[kept])
+
+
+def test_grayscale_stays_gray(tmp_path: Path) -> None:
+    target = shared_face("solvay-conference-1927-group-grayscale.jpg")
+
+    before, after, report, _ = swap_photo(
+        tmp_path, target, source=shared_face("obama-official-portrait-2012.jpg")
+    )
+
+    assert report.frames_swapped == 1
+    spread = after.max(axis=2).astype(np.int16) - after.min(axis=2).astype(np.int16)
+    assert int(spread.max()) <= 1
+    assert np.abs(after.astype(np.int16) - before.astype(np.int16)).max() > 40
+
+
+def test_png_alpha_kept(tmp_path: Path) -> None:
+    rgb = np.asarray(Image.open(shared_face("eileen-collins-astronaut-nasa.png")).convert("RGB"))
+    height, width = rgb.shape[:2]
+    alpha = np.tile(np.linspace(40, 255, width, dtype=np.uint8), (height, 1))
+    target = tmp_path / "astronaut-alpha.png"
+    Image.fromarray(np.dstack([rgb, alpha]), mode="RGBA").save(target)
+
+    output_folder = tmp_path / "out"
+    output_folder.mkdir()
+    before, after, report, output = swap_photo(
+        output_folder, target, source=shared_face("obama-official-portrait-2012.jpg")
+    )
+
+    with Image.open(output) as written:
+        assert written.mode == "RGBA"
+        assert np.array_equal(np.asarray(written)[:, :, 3], alpha)
+    assert report.frames_swapped == 1
+    assert np.abs(after.astype(np.int16) - before.astype(np.int16)).max() > 40
+
+
+def test_exif_rotated_target(tmp_path: Path, analyser: FaceAnalyser) -> None:
+    target = shared_face("mugshot-woman-exif-orientation5-meds2.jpg")
+
+    before, after, report, output = swap_photo(
+        tmp_path, target, source=shared_face("obama-official-portrait-2012.jpg")
+    )
+
+    with Image.open(output) as written:
+        assert written.size == (480, 600)
+        assert written.getexif().get(EXIF_ORIENTATION, 1) == 1
+    assert report.frames_swapped == 1
+    faces = analyser.find_faces(before)
+    assert len(faces) == 1
+    assert mean_change(before, after, faces[0].box) > SWAPPED_MEAN_CHANGE
+
+
+def test_exif_rotated_source(
+    tmp_path: Path, analyser: FaceAnalyser, encoder: IdentityEncoder
+) -> None:
+    source = shared_face("mugshot-woman-exif-orientation5-meds2.jpg")
+    target = shared_face("biden-official-vp-portrait-2013.jpg")
+
+    before, after, report, _ = swap_photo(tmp_path, target, source=source)
+
+    assert report.frames_swapped == 1
+    faces = analyser.find_faces(after)
+    assert len(faces) == 1
+    face: Face = faces[0]
+    output_embedding = encoder.embed(after, face)
+    to_source = identity_distance(output_embedding, embed_photo(source, analyser, encoder))
+    to_original = identity_distance(output_embedding, encoder.embed(before, face))
+    assert to_source < to_original
