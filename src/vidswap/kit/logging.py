@@ -29,4 +29,7 @@ def configure_logging(*, level: str = "INFO", json: bool = False) -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=numeric_level, stream=sys.stderr, format="%(name)s %(message)s")
+    # Third-party libraries log through the standard library; at DEBUG some
+    # (matplotlib, imported by MediaPipe) flood the output, so they stay at WARNING.
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(name)s %(message)s")
+    logging.getLogger("vidswap").setLevel(numeric_level)

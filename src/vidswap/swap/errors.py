@@ -1,7 +1,10 @@
 """Errors the swap engine raises for bad media, missing faces and bad options.
 
-Each message names the file or value and says what to do. Errors from PyAV,
-Pillow or OpenCV are translated here with the original kept as ``__cause__``.
+Each message is one sentence that names the file or value and says what to
+do. Errors from PyAV, Pillow or OpenCV are translated at the media boundary
+with the original kept as ``__cause__``. A ``detail`` given to a constructor
+stays in ``params`` for logs; messages never show library text, which is
+English only and means little to a user.
 """
 
 from __future__ import annotations
@@ -12,24 +15,24 @@ from vidswap.kit.errors import BadInputError, InternalError, VidswapError
 class MediaNotFoundError(BadInputError):
     code = "media.not_found"
     messages = {
-        "en": "File not found: {path}. Check the path and try again.",
-        "zh-CN": "找不到文件：{path}。请检查路径后重试。",
+        "en": "File not found: {path} (check the path and try again).",
+        "zh-CN": "找不到文件：{path}，请检查路径后重试。",
     }
 
 
 class MediaUnreadableError(BadInputError):
     code = "media.unreadable"
     messages = {
-        "en": "Cannot read {path}: {reason}. Check that the file exists and is readable.",
-        "zh-CN": "无法读取 {path}：{reason}。请确认文件存在且可读。",
+        "en": "Cannot read {path} ({reason}); check that it is a readable file.",
+        "zh-CN": "无法读取 {path}（{reason}），请确认它是可读的文件。",
     }
 
 
 class EmptyMediaError(BadInputError):
     code = "media.empty"
     messages = {
-        "en": "{path} is empty (0 bytes). Choose a real image or video file.",
-        "zh-CN": "{path} 是空文件（0 字节）。请选择一个有效的图片或视频文件。",
+        "en": "{path} is empty (0 bytes), so choose a real image or video file.",
+        "zh-CN": "{path} 是空文件（0 字节），请选择一个有效的图片或视频文件。",
     }
 
 
@@ -37,12 +40,12 @@ class UnsupportedMediaError(BadInputError):
     code = "media.unsupported"
     messages = {
         "en": (
-            "{path} is not a supported image or video ({detail}). "
-            "Use a JPEG, PNG, WebP, BMP, TIFF, HEIC image or an MP4, MOV, MKV, WebM, AVI, GIF video."
+            "{path} is not a supported image or video, so use a JPEG, PNG, WebP, BMP, TIFF or "
+            "HEIC image or an MP4, MOV, MKV, WebM, AVI or GIF video."
         ),
         "zh-CN": (
-            "{path} 不是支持的图片或视频（{detail}）。"
-            "请使用 JPEG、PNG、WebP、BMP、TIFF、HEIC 图片，或 MP4、MOV、MKV、WebM、AVI、GIF 视频。"
+            "{path} 不是支持的图片或视频，请使用 JPEG、PNG、WebP、BMP、TIFF、HEIC 图片，"
+            "或 MP4、MOV、MKV、WebM、AVI、GIF 视频。"
         ),
     }
 
@@ -50,24 +53,24 @@ class UnsupportedMediaError(BadInputError):
 class CorruptMediaError(BadInputError):
     code = "media.corrupt"
     messages = {
-        "en": "{path} is damaged or truncated ({detail}). Export or download the file again.",
-        "zh-CN": "{path} 已损坏或不完整（{detail}）。请重新导出或下载该文件。",
+        "en": "{path} is damaged or incomplete and cannot be decoded, so export or download it again.",
+        "zh-CN": "{path} 已损坏或不完整，无法解码，请重新导出或下载该文件。",
     }
 
 
 class NoVideoStreamError(BadInputError):
     code = "media.no_video_stream"
     messages = {
-        "en": "{path} has no video stream (it may be audio only). Choose a video or a photo.",
-        "zh-CN": "{path} 不包含视频画面（可能只有音频）。请选择视频或照片。",
+        "en": "{path} has no video stream (it may be audio only), so choose a video or a photo.",
+        "zh-CN": "{path} 不包含视频画面（可能只有音频），请选择视频或照片。",
     }
 
 
 class NotAnImageError(BadInputError):
     code = "media.not_an_image"
     messages = {
-        "en": "{path} is a video, but a photo is needed here. Choose a JPEG, PNG or WebP photo.",
-        "zh-CN": "{path} 是视频，这里需要一张照片。请选择 JPEG、PNG 或 WebP 照片。",
+        "en": "{path} is a video, but a photo is needed here, so choose a JPEG, PNG or WebP photo.",
+        "zh-CN": "{path} 是视频，这里需要一张照片，请选择 JPEG、PNG 或 WebP 照片。",
     }
 
 
@@ -75,10 +78,10 @@ class NoFaceError(BadInputError):
     code = "face.not_found"
     messages = {
         "en": (
-            "No face was found in {path}. Use a clear photo where one face is visible, "
-            "facing the camera and at least 40 pixels wide."
+            "No face was found in {path}, so use a clear photo of one face that looks at the "
+            "camera and is at least 40 pixels wide."
         ),
-        "zh-CN": "在 {path} 中未检测到人脸。请使用一张清晰、正面、宽度至少 40 像素的人脸照片。",
+        "zh-CN": "在 {path} 中未检测到人脸，请使用一张清晰、正面、宽度至少 40 像素的人脸照片。",
     }
 
 
@@ -86,11 +89,11 @@ class ReferenceNotInTargetError(BadInputError):
     code = "face.reference_not_in_target"
     messages = {
         "en": (
-            "The person in the reference photo {reference} was not found in {target}. "
-            "Use a reference photo of someone who appears in the target, or --faces largest."
+            "The person in the reference photo {reference} was not found in {target}, so use a "
+            "photo of someone who appears in the target, or --faces largest."
         ),
         "zh-CN": (
-            "在 {target} 中找不到参考照片 {reference} 里的人。"
+            "在 {target} 中找不到参考照片 {reference} 里的人，"
             "请换一张目标中出现的人的参考照片，或使用 --faces largest。"
         ),
     }
@@ -99,8 +102,29 @@ class ReferenceNotInTargetError(BadInputError):
 class OutputNotWritableError(BadInputError):
     code = "output.not_writable"
     messages = {
-        "en": "Cannot write the output {path}: {reason}. Choose a writable folder.",
-        "zh-CN": "无法写入输出文件 {path}：{reason}。请选择一个可写的文件夹。",
+        "en": "Cannot write the output {path} ({reason}), so choose a writable folder.",
+        "zh-CN": "无法写入输出文件 {path}（{reason}），请选择一个可写的文件夹。",
+    }
+
+
+class OutputIsFolderError(OutputNotWritableError):
+    messages = {
+        "en": "The output {path} is a folder, so give a file name such as {path}/swapped.mp4.",
+        "zh-CN": "输出路径 {path} 是一个文件夹，请提供文件名，例如 {path}/swapped.mp4。",
+    }
+
+
+class OutputFolderMissingError(OutputNotWritableError):
+    messages = {
+        "en": "Cannot write the output {path} because the folder {folder} does not exist.",
+        "zh-CN": "无法写入输出文件 {path}，因为文件夹 {folder} 不存在。",
+    }
+
+
+class OutputFolderNotWritableError(OutputNotWritableError):
+    messages = {
+        "en": "Cannot write the output {path} because the folder {folder} is not writable.",
+        "zh-CN": "无法写入输出文件 {path}，因为文件夹 {folder} 不可写。",
     }
 
 
@@ -115,8 +139,8 @@ class OutputFormatError(BadInputError):
 class InvalidOptionError(BadInputError):
     code = "option.invalid"
     messages = {
-        "en": "Invalid value {value!r} for {name}: {hint}.",
-        "zh-CN": "{name} 的值 {value!r} 无效：{hint}。",
+        "en": "Invalid value {value!r} for {name} ({hint}).",
+        "zh-CN": "{name} 的值 {value!r} 无效（{hint}）。",
     }
 
 
@@ -125,7 +149,7 @@ class SwapCancelledError(VidswapError):
     status_code = 409
     exit_code = 130
     messages = {
-        "en": "The swap was cancelled; no output was written.",
+        "en": "The swap was cancelled and no output was written.",
         "zh-CN": "换脸已取消，未写入任何输出。",
     }
 

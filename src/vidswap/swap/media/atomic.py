@@ -10,7 +10,12 @@ from pathlib import Path
 
 import structlog
 
-from vidswap.swap.errors import OutputNotWritableError
+from vidswap.swap.errors import (
+    OutputFolderMissingError,
+    OutputFolderNotWritableError,
+    OutputIsFolderError,
+    OutputNotWritableError,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -19,15 +24,11 @@ def check_output_path(path: Path) -> None:
     """Raise OutputNotWritableError unless ``path`` can be created or replaced."""
     parent = path.parent
     if path.is_dir():
-        raise OutputNotWritableError(path=str(path), reason="the path is a folder")
-    if not parent.exists():
-        raise OutputNotWritableError(path=str(path), reason=f"the folder {parent} does not exist")
+        raise OutputIsFolderError(path=str(path))
     if not parent.is_dir():
-        raise OutputNotWritableError(path=str(path), reason=f"{parent} is not a folder")
+        raise OutputFolderMissingError(path=str(path), folder=str(parent))
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputNotWritableError(
-            path=str(path), reason=f"no write permission on the folder {parent}"
-        )
+        raise OutputFolderNotWritableError(path=str(path), folder=str(parent))
 
 
 def make_temp_path(path: Path, *, tag: str = "") -> Path:

@@ -110,7 +110,14 @@ def check_video(path: Path, file_size: int, *, expect_video: bool) -> MediaKind:
     with container:
         stream = find_video_stream(container, path)
         check_not_truncated(stream, path, file_size)
-        decode_first_frame(container, stream, path)
+        try:
+            decode_first_frame(container, stream, path)
+        except CorruptMediaError as exc:
+            if expect_video:
+                raise
+            # FFmpeg picks a demuxer by the file name when no signature matches, so a
+            # text file named .jpg opens as JPEG and fails here: that is not media at all.
+            raise UnsupportedMediaError(path=str(path)) from exc
     return MediaKind.VIDEO
 
 
