@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tests.shared_media import shared_video
-from vidswap.swap.analyser import FaceAnalyser
+from vidswap.swap.analyser import FaceAnalyser, estimate_yaw_degrees
 from vidswap.swap.media.video import VideoReader
 from vidswap.swap.track import FaceTracker, TrackerSettings
 
@@ -83,3 +83,30 @@ def test_long_gap_ends_track(
     assert states[gap.stop - 1].tracks == []
     assert states[gap.stop].tracks == [(2, 0)]
     assert {state.tracks[0][0] for state in states[gap.stop :]} == {2}
+
+
+def test_head_turning_away_ends_track(analyser: FaceAnalyser) -> None:
+    # From about 15.0 s the woman in this selfie clip turns her head away until
+    # only her ear and cheek are in view.
+    settings = TrackerSettings()
+    tracker = FaceTracker(analyser, settings)
+    yaws_by_track: dict[int, list[float]] = {}
+    with VideoReader(shared_video("selfie-three-people-rotation-metadata-ccby.mp4")) as reader:
+        for frame in reader:
+            if frame.index < 440:
+                continue
+            for track in tracker.update(frame.image, frame.seconds):
+                if track.visible:
+                    yaws_by_track.setdefault(track.track_id, []).append(
+                        estimate_yaw_degrees(track.face)
+                    )
+            if frame.index == 480:
+                break
+    tracker.close()
+
+    all_yaws = [yaw for yaws in yaws_by_track.values() for yaw in yaws]
+    assert all_yaws, "no face was tracked while the head turned"
+    assert max(abs(yaw) for yaw in all_yaws) <= settings.max_yaw_degrees
+    for yaws in yaws_by_track.values():
+        steps = np.abs(np.diff(yaws))
+        assert steps.max(initial=0.0) <= settings.max_yaw_step_degrees

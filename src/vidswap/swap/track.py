@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vidswap.swap.analyser import FaceAnalyser
+from vidswap.swap.analyser import FaceAnalyser, estimate_yaw_degrees
 from vidswap.swap.face import Box, Face
 from vidswap.swap.landmarks import FaceFollower
 from vidswap.swap.smooth import OneEuroFilter
@@ -32,6 +32,7 @@ class Track:
     missed_frames: int = 0
     filter: OneEuroFilter = field(default_factory=OneEuroFilter)
     follower: FaceFollower | None = None
+    yaw_degrees: float = 0.0
     # Mean identity descriptor, filled by reference selection only.
     embedding: np.ndarray | None = None
     identity_samples: int = 0
@@ -53,6 +54,8 @@ class TrackerSettings:
     # Tracks beyond this many share the static landmarker: each video-mode
     # mesh graph holds its own model in memory.
     max_followers: int = 8
+    max_yaw_degrees: float = 75.0
+    max_yaw_step_degrees: float = 40.0
 
 
 class FaceTracker:
@@ -101,7 +104,20 @@ class FaceTracker:
         if face is None:
             track.missed_frames += 1
             return
+        yaw = estimate_yaw_degrees(face)
+        if abs(yaw - track.yaw_degrees) > self._settings.max_yaw_step_degrees:
+            # No head turns this far between two frames: the mesh has jumped onto
+            # something else (an ear, a neighbour), so this frame counts as a miss.
+            track.missed_frames += 1
+            return
+        if abs(yaw) > self._settings.max_yaw_degrees:
+            # The head has turned away: the mesh of a face this far round slides onto
+            # the ear or hair, and a frontal source has nothing to show there. The
+            # track ends now; the detector starts a new one if the face turns back.
+            track.missed_frames = self._settings.max_gap_frames + 1
+            return
         track.face = face
+        track.yaw_degrees = yaw
         track.missed_frames = 0
         track.smoothed = track.filter(face.landmarks, time, scale=face.box.size)
 
@@ -144,6 +160,7 @@ class FaceTracker:
                 face=face,
                 smoothed=face.landmarks,
                 first_frame=self._frame_index,
+                yaw_degrees=estimate_yaw_degrees(face),
             )
             track.smoothed = track.filter(face.landmarks, time, scale=face.box.size)
             self._tracks.append(track)
