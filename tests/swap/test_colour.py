@@ -45,7 +45,7 @@ def test_sharp_face_softened_for_blurry_target() -> None:
     target = cv2.GaussianBlur(_textured((120, 120, 120), 9), (0, 0), 2.0)
     weight = np.ones(warped.shape[:2], dtype=np.float32)
 
-    softened = match_sharpness(warped, target, weight)
+    softened = match_sharpness(warped, target, weight, face_size=400)
 
     def detail(image: np.ndarray) -> float:
         return float(cv2.Laplacian(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), cv2.CV_32F).var())
@@ -64,3 +64,15 @@ def test_blend_keeps_target_where_mask_is_zero() -> None:
 
     assert (mixed[:, :5] == 30).all()
     assert (mixed[:, 5:] == 200).all()
+
+
+def test_small_face_blur_capped() -> None:
+    warped = _textured((120, 120, 120))
+    target = cv2.GaussianBlur(_textured((120, 120, 120), 9), (0, 0), 4.0)
+    weight = np.ones(warped.shape[:2], dtype=np.float32)
+
+    softened = match_sharpness(warped, target, weight, face_size=60)
+
+    # 1.2% of a 60 px face allows sigma 0.5 at most, far short of the target's blur.
+    expected = cv2.GaussianBlur(warped, (0, 0), sigmaX=0.5)
+    assert np.array_equal(softened, expected)

@@ -53,21 +53,14 @@ VIDEO_PARAMS = [
     for name in sorted(VIDEOS)
 ]
 SAMPLED_FRAMES = 6
-# Videos whose swapped face is 80 px wide or more, where dlib's descriptor can tell people
-# apart. The hikers (about 35 px) and marathon (about 22 px) faces are too small to measure.
+# Videos whose swapped face is about 55 px wide or more, where dlib's descriptor can tell
+# people apart. The hikers (about 35 px) and marathon (about 22 px) faces are too small.
 IDENTITY_PARAMS = [
     "obama-weekly-address-talking-720p-a.mp4",
     "obama-weekly-address-talking-720p-b.mp4",
     pytest.param("selfie-talking-vertical-720x1280.mp4", marks=pytest.mark.slow),
     pytest.param("selfie-three-people-rotation-metadata-ccby.mp4", marks=pytest.mark.slow),
-    pytest.param(
-        "indoor-group-event-640x480-ccby.mp4",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="engine: on this 55 px face the target's eyes and brows show through the "
-            "swap and the output stays nearer the original person",
-        ),
-    ),
+    "indoor-group-event-640x480-ccby.mp4",
 ]
 # A face counts as swapped when its box changed by more than this mean per channel.
 SWAPPED_MEAN_CHANGE = 6.0

@@ -17,6 +17,7 @@ import numpy as np
 _LOW_PASS_SIGMA = 0.09
 _GRAYSCALE_SPREAD = 6.0
 _LOW_PASS_WORKING_SIGMA = 3.0
+_MAX_SHARPNESS_SIGMA = 0.012
 _SHARPNESS_SIGMAS = (0.5, 0.8, 1.2, 1.7, 2.4, 3.3, 4.5)
 
 
@@ -41,12 +42,16 @@ def match_colour(
     return corrected
 
 
-def match_sharpness(warped: np.ndarray, target: np.ndarray, weight: np.ndarray) -> np.ndarray:
+def match_sharpness(
+    warped: np.ndarray, target: np.ndarray, weight: np.ndarray, face_size: float
+) -> np.ndarray:
     """Blur ``warped`` until its fine detail is no stronger than the target's.
 
     A sharp source photo pasted on a soft or out-of-focus target face looks
     like a sticker. The detail level is the weighted variance of the Laplacian
-    of the gray image; Gaussian sigmas are tried from small to large.
+    of the gray image, and Gaussian sigmas are tried from small to large. The
+    sigma stays below ``_MAX_SHARPNESS_SIGMA`` of the face size, because more
+    blur than that erases what makes the face the source person's on small faces.
     """
     inside = weight > 0.5
     if inside.sum() < 16:
@@ -54,10 +59,14 @@ def match_sharpness(warped: np.ndarray, target: np.ndarray, weight: np.ndarray) 
     target_detail = _detail(target, inside)
     if _detail(warped, inside) <= target_detail:
         return warped
+    largest_sigma = face_size * _MAX_SHARPNESS_SIGMA
+    blurred = warped
     for sigma in _SHARPNESS_SIGMAS:
+        if sigma > largest_sigma:
+            break
         blurred = cv2.GaussianBlur(warped, (0, 0), sigmaX=sigma)
         if _detail(blurred, inside) <= target_detail:
-            return blurred
+            break
     return blurred
 
 

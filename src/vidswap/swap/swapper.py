@@ -43,6 +43,6 @@ def swap_face(
 
     corrected = match_colour(warped, crop, mask, face_size)
 
-    corrected = match_sharpness(corrected, crop, mask)
+    corrected = match_sharpness(corrected, crop, mask, face_size)
 
     crop[:] = blend(crop, corrected, mask)
