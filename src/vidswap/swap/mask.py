@@ -10,7 +10,17 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vidswap.swap.topology import BETWEEN_BROWS, CHIN, FACE_OVAL, INNER_LIPS, LEFT_EYE, RIGHT_EYE
+from vidswap.swap.topology import (
+    BETWEEN_BROWS,
+    BROW_TOPS,
+    CHIN,
+    FACE_OVAL,
+    INNER_LIPS,
+    LEFT_EYE,
+    LEFT_EYEBROW,
+    RIGHT_EYE,
+    RIGHT_EYEBROW,
+)
 
 # Fractions of the face size (the larger side of the mesh's box).
 _OUTLINE_INSET = 0.07
@@ -19,6 +29,7 @@ _OUTLINE_FEATHER = 0.035
 # brows is swapped, so a source fringe or hairline never lands on the target.
 _FOREHEAD_KEPT = 0.45
 _WORKING_SIZE = 200.0
+_BROW_GROWTH = 0.04
 _OPENING_GROWTH = 0.008
 _OPENING_FEATHER = 0.008
 
@@ -49,6 +60,25 @@ def blend_mask(local_points: np.ndarray, coverage: np.ndarray, face_size: float)
     return mask
 
 
+def brows_mask(local_points: np.ndarray, shape: tuple[int, ...], face_size: float) -> np.ndarray:
+    """Return a float32 mask of both eyebrows, grown a little, for region pixels.
+
+    Colour matching leaves the brows out: otherwise the low-pass carries the
+    target's brows onto the swapped skin as a dark band beside the source's.
+    """
+    height, width = shape[:2]
+    scale = min(1.0, _WORKING_SIZE / max(face_size, 1.0))
+    small_size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    small_points = local_points * scale
+
+    brows = _filled(
+        (small_size[1], small_size[0]), [small_points[LEFT_EYEBROW], small_points[RIGHT_EYEBROW]]
+    )
+    growth = _odd(face_size * scale * _BROW_GROWTH)
+    brows = cv2.dilate(brows, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (growth, growth)))
+    return cv2.resize(_feather(brows, 1.0), (width, height), interpolation=cv2.INTER_LINEAR)
+
+
 def _outline_mask(points: np.ndarray, coverage: np.ndarray, face_size: float) -> np.ndarray:
     """Draw the face outline, inset and feathered, within the warped mesh."""
     outline = _filled(coverage.shape, [_lower_forehead(points)])
@@ -75,7 +105,8 @@ def _lower_forehead(points: np.ndarray) -> np.ndarray:
         return outline
     up /= length
 
-    height_above_brows = (outline - points[BETWEEN_BROWS]) @ up
+    brow_top = points[BROW_TOPS].mean(axis=0)
+    height_above_brows = (outline - brow_top) @ up
     excess = np.clip(height_above_brows, 0, None) * (1 - _FOREHEAD_KEPT)
     return outline - excess[:, None] * up[None, :]
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from vidswap.swap.colour import blend, match_colour, match_sharpness
 from vidswap.swap.face import Box
-from vidswap.swap.mask import blend_mask
+from vidswap.swap.mask import blend_mask, brows_mask
 from vidswap.swap.source import SourceFace
 from vidswap.swap.warp import Region, warp_face
 
@@ -41,7 +41,8 @@ def swap_face(
 
     mask = blend_mask(local_points, coverage, face_size)
 
-    corrected = match_colour(warped, crop, mask, face_size)
+    colour_weight = mask * (1.0 - brows_mask(local_points, mask.shape, face_size))
+    corrected = match_colour(warped, crop, colour_weight, face_size)
 
     corrected = match_sharpness(corrected, crop, mask, face_size)
 

@@ -84,7 +84,29 @@ RIGHT_EYE = _ring(connections.FACEMESH_RIGHT_EYE)
 OUTER_LIPS = _outer_lip_ring(connections.FACEMESH_LIPS)
 INNER_LIPS = _inner_ring(connections.FACEMESH_LIPS, OUTER_LIPS)
 
+
+def _outline_from_paths(edges: frozenset[tuple[int, int]], outline: list[int]) -> np.ndarray:
+    """Check that ``outline`` walks only along ``edges`` (apart from its two joins) and return it."""
+    undirected = {frozenset(edge) for edge in edges}
+    steps = [frozenset(pair) for pair in zip(outline, outline[1:] + outline[:1], strict=True)]
+    joins = [step for step in steps if step not in undirected]
+    if len(joins) != 2 or len(steps) - 2 != len(undirected):
+        raise RuntimeError(f"eyebrow outline {outline} does not match the mesh's edges")
+    return np.array(outline, dtype=np.int32)
+
+
+# Each eyebrow is two open paths (its lower and upper edge) in MediaPipe's sets.
+# The outline runs along the lower edge from the outer end, then back along the upper one.
+LEFT_EYEBROW = _outline_from_paths(
+    connections.FACEMESH_LEFT_EYEBROW, [276, 283, 282, 295, 285, 336, 296, 334, 293, 300]
+)
+RIGHT_EYEBROW = _outline_from_paths(
+    connections.FACEMESH_RIGHT_EYEBROW, [46, 53, 52, 65, 55, 107, 66, 105, 63, 70]
+)
+
 NOSE_TIP = 1
+# The highest points of the left and right eyebrow's upper edge.
+BROW_TOPS = np.array([334, 105], dtype=np.int32)
 BETWEEN_BROWS = 9
 CHIN = 152
 FOREHEAD = 10
