@@ -544,3 +544,30 @@ def test_internal_error_exit_one(monkeypatch: pytest.MonkeyPatch, out_dir: Path)
     assert result.exit_code == 1
     assert "Internal error: RuntimeError. Run again with VIDSWAP_DEBUG=1" in result.stderr
     assert sorted(out_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize("which", ["target", "face"])
+def test_output_over_input_rejected(tmp_path: Path, which: str) -> None:
+    target = tmp_path / "target.jpg"
+    face = tmp_path / "face.jpg"
+    shutil.copyfile(photo_target(), target)
+    shutil.copyfile(face_photo(), face)
+    before = {path: path.read_bytes() for path in (target, face)}
+    output = target if which == "target" else face
+
+    run = run_vidswap("--face", face, "--target", target, "--output", output)
+
+    assert run.returncode == 2
+    assert f"The output {output} is also an input of this swap" in run.stderr
+    assert {path: path.read_bytes() for path in (target, face)} == before
+
+
+def test_output_without_extension_rejected(tmp_path: Path, out_dir: Path) -> None:
+    output = out_dir / "swapped"
+
+    run = run_vidswap("--face", face_photo(), "--target", photo_target(), "--output", output)
+
+    assert run.returncode == 2
+    assert f"The output {output} has no file extension" in run.stderr
+    assert ".jpg" in run.stderr
+    assert sorted(out_dir.rglob("*")) == []

@@ -25,10 +25,17 @@ def normalize_locale(value: str | None) -> str:
 
 
 def system_locale() -> str:
-    """Return the locale of the current process from ``LC_ALL``, ``LC_MESSAGES`` or ``LANG``."""
-    for name in ("VIDSWAP_LOCALE", "LC_ALL", "LC_MESSAGES", "LANG"):
+    """Return the locale of the current process.
+
+    ``VIDSWAP_LOCALE`` wins, then the first of ``LC_ALL``, ``LC_MESSAGES`` and
+    ``LANG`` that is set, as POSIX orders them; the C and POSIX locales mean English.
+    """
+    override = os.environ.get("VIDSWAP_LOCALE")
+    if override:
+        return normalize_locale(override)
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(name)
-        if value and value not in ("C", "POSIX", "C.UTF-8"):
+        if value:
             return normalize_locale(value)
     return DEFAULT_LOCALE
 

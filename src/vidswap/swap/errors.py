@@ -69,8 +69,11 @@ class NoVideoStreamError(BadInputError):
 class NotAnImageError(BadInputError):
     code = "media.not_an_image"
     messages = {
-        "en": "{path} is a video, but a photo is needed here, so choose a JPEG, PNG or WebP photo.",
-        "zh-CN": "{path} 是视频，这里需要一张照片，请选择 JPEG、PNG 或 WebP 照片。",
+        "en": (
+            "{path} is a video, but a photo is needed here, so choose a JPEG, PNG, WebP, BMP, "
+            "TIFF or HEIC photo."
+        ),
+        "zh-CN": "{path} 是视频，这里需要一张照片，请选择 JPEG、PNG、WebP、BMP、TIFF 或 HEIC 照片。",
     }
 
 
@@ -125,6 +128,21 @@ class OutputFolderNotWritableError(OutputNotWritableError):
     messages = {
         "en": "Cannot write the output {path} because the folder {folder} is not writable.",
         "zh-CN": "无法写入输出文件 {path}，因为文件夹 {folder} 不可写。",
+    }
+
+
+class OutputIsInputError(OutputNotWritableError):
+    messages = {
+        "en": "The output {path} is also an input of this swap, so choose another output file.",
+        "zh-CN": "输出文件 {path} 同时也是本次换脸的输入文件，请选择其他输出文件。",
+    }
+
+
+class OutputExtensionMissingError(BadInputError):
+    code = "output.bad_format"
+    messages = {
+        "en": "The output {path} has no file extension; for this target use one of {allowed}.",
+        "zh-CN": "输出文件 {path} 没有扩展名，此目标请使用以下之一：{allowed}。",
     }
 
 

@@ -11,6 +11,7 @@ for target_frame in target:                  one frame in memory at a time
 
 from __future__ import annotations
 
+import os
 import time
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -26,7 +27,9 @@ from vidswap.swap.errors import (
     InvalidOptionError,
     NoFaceError,
     NotAnImageError,
+    OutputExtensionMissingError,
     OutputFormatError,
+    OutputIsInputError,
     ReferenceNotInTargetError,
     SwapCancelledError,
 )
@@ -98,6 +101,7 @@ class SwapEngine:
         """Swap the face in ``face_path`` into ``target_path`` and write ``output_path``."""
         started = time.monotonic()
 
+        _check_output_is_not_input(output_path, [face_path, target_path, self.options.reference])
         source_picture = _read_photo(face_path)
         target_kind = detect_media_kind(target_path)
         _check_output(output_path, target_kind)
@@ -261,18 +265,37 @@ def _read_photo(path: Path) -> Picture:
     return read_picture(path)
 
 
+def _check_output_is_not_input(output_path: Path, inputs: list[Path | None]) -> None:
+    """Reject an output that would overwrite one of the swap's own inputs."""
+    for input_path in inputs:
+        if input_path is None or not input_path.exists():
+            continue
+        same = (
+            os.path.samefile(output_path, input_path)
+            if output_path.exists()
+            else output_path.resolve() == input_path.resolve()
+        )
+        if same:
+            raise OutputIsInputError(path=str(output_path))
+
+
 def _check_output(output_path: Path, target_kind: MediaKind) -> None:
     check_output_path(output_path)
     extension = output_path.suffix.lower()
+    if not extension:
+        allowed = (
+            VIDEO_OUTPUT_EXTENSIONS if target_kind is MediaKind.VIDEO else IMAGE_OUTPUT_EXTENSIONS
+        )
+        raise OutputExtensionMissingError(path=str(output_path), allowed=", ".join(allowed))
     if target_kind is MediaKind.VIDEO and extension not in VIDEO_OUTPUT_EXTENSIONS:
         raise OutputFormatError(
             path=str(output_path),
-            extension=extension or "-",
+            extension=extension,
             allowed=", ".join(VIDEO_OUTPUT_EXTENSIONS),
         )
     if target_kind is MediaKind.IMAGE and extension not in IMAGE_OUTPUT_EXTENSIONS:
         raise OutputFormatError(
             path=str(output_path),
-            extension=extension or "-",
+            extension=extension,
             allowed=", ".join(IMAGE_OUTPUT_EXTENSIONS),
         )

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import pytest
+
+from vidswap.kit.i18n import normalize_locale, system_locale
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("zh_CN.UTF-8", "zh-CN"),
+        ("zh-Hans", "zh-CN"),
+        ("en-US,en;q=0.9", "en"),
+        ("fr-FR, zh-CN;q=0.8", "zh-CN"),
+        ("C.UTF-8", "en"),
+        ("", "en"),
+        (None, "en"),
+    ],
+)
+def test_normalize_locale(value: str | None, expected: str) -> None:
+    assert normalize_locale(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({"LANG": "zh_CN.UTF-8"}, "zh-CN"),
+        ({"LC_ALL": "C.UTF-8", "LANG": "zh_CN.UTF-8"}, "en"),
+        ({"LC_MESSAGES": "zh_CN.UTF-8", "LANG": "en_US.UTF-8"}, "zh-CN"),
+        ({"VIDSWAP_LOCALE": "en", "LC_ALL": "zh_CN.UTF-8"}, "en"),
+        ({}, "en"),
+    ],
+)
+def test_system_locale_order(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], expected: str
+) -> None:
+    for name in ("VIDSWAP_LOCALE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    assert system_locale() == expected
