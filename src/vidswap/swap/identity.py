@@ -8,7 +8,8 @@ distance (dlib's published threshold for LFW).
 
 from __future__ import annotations
 
-from importlib import resources
+import importlib.util
+from pathlib import Path
 
 import cv2
 import dlib
@@ -20,7 +21,12 @@ SAME_PERSON_DISTANCE = 0.6
 
 
 def _model_path(name: str) -> str:
-    return str(resources.files("face_recognition_models") / "models" / name)
+    # The package's __init__ imports pkg_resources, which Python 3.12 venvs no
+    # longer ship, so its folder is found without importing it.
+    spec = importlib.util.find_spec("face_recognition_models")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("face_recognition_models is not installed")
+    return str(Path(spec.submodule_search_locations[0]) / "models" / name)
 
 
 class IdentityEncoder:

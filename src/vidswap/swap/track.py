@@ -46,9 +46,9 @@ class Track:
 
 @dataclass(frozen=True)
 class TrackerSettings:
-    detect_every: int = 8
+    detect_every: int = 4
     # Every this many detection passes also searches tiles for small faces.
-    tiles_every: int = 3
+    tiles_every: int = 6
     max_gap_frames: int = 6
     new_face_overlap: float = 0.3
     # Tracks beyond this many share the static landmarker: each video-mode
