@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from vidswap.swap.detect import FaceDetector
@@ -17,10 +19,18 @@ class FaceAnalyser:
         self.detector = FaceDetector()
         self.landmarker = FaceLandmarker()
 
-    def find_faces(self, bgr: np.ndarray, *, tiles: bool = True) -> list[Face]:
-        """All faces that both the detector and the mesh confirm, largest first."""
+    def find_faces(
+        self, bgr: np.ndarray, *, tiles: bool = True, known: Sequence[Box] = ()
+    ) -> list[Face]:
+        """Return all faces that both the detector and the mesh confirm, largest first.
+
+        Detections whose centre lies inside one of the ``known`` boxes (faces a
+        tracker already follows) are skipped before the costly mesh step.
+        """
         faces = []
         for box in self.detector.detect(bgr, tiles=tiles):
+            if any(_centre_inside(box, other) for other in known):
+                continue
             face = self.landmarker.locate(bgr, box)
             if face is not None and not _duplicate(face, faces):
                 faces.append(face)
@@ -32,6 +42,13 @@ class FaceAnalyser:
     def close(self) -> None:
         self.detector.close()
         self.landmarker.close()
+
+
+def _centre_inside(box: Box, other: Box) -> bool:
+    center_x, center_y = box.center
+    inside_x = other.x <= center_x <= other.x + other.width
+    inside_y = other.y <= center_y <= other.y + other.height
+    return inside_x and inside_y
 
 
 def _duplicate(face: Face, faces: list[Face]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from vidswap.swap.colour import blend, match_colour, match_sharpness
@@ -36,8 +37,9 @@ def swap_face(
         region,
     )
 
-    uncovered = coverage == 0
-    warped[uncovered] = crop[uncovered]
+    # Where no source texture landed, the target's own pixels stand in, so the
+    # low-pass and the blur below never see garbage.
+    cv2.copyTo(crop, cv2.bitwise_not(coverage), warped)
 
     mask = blend_mask(local_points, coverage, face_size)
 

@@ -149,7 +149,8 @@ class FaceTracker:
         return self._frame_index % (self._settings.detect_every * self._settings.tiles_every) == 0
 
     def _add_new_faces(self, frame: np.ndarray, time: float, *, tiles: bool) -> None:
-        for face in self._analyser.find_faces(frame, tiles=tiles):
+        known = [Box.around(track.smoothed) for track in self._tracks]
+        for face in self._analyser.find_faces(frame, tiles=tiles, known=known):
             if any(
                 face.box.iou(Box.around(track.smoothed)) > self._settings.new_face_overlap
                 for track in self._tracks

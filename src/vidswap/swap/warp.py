@@ -129,10 +129,11 @@ def _far_to_near(depth: np.ndarray, usable: np.ndarray) -> np.ndarray:
 def _rasterise(points: np.ndarray, order: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     index_map = np.full(shape, -1, dtype=np.int32)
     fixed_point = np.round(points * (1 << _SUBPIXEL_BITS)).astype(np.int32)
-    for triangle_index in order:
-        corners = fixed_point[TRIANGLES[triangle_index]]
+    # One gather for all triangles: indexing inside the loop costs as much as the fill.
+    corners = fixed_point[TRIANGLES[order]]
+    for triangle_corners, triangle_index in zip(corners, order.tolist(), strict=True):
         cv2.fillConvexPoly(
-            index_map, corners, int(triangle_index), lineType=cv2.LINE_8, shift=_SUBPIXEL_BITS
+            index_map, triangle_corners, triangle_index, lineType=cv2.LINE_8, shift=_SUBPIXEL_BITS
         )
     return index_map
 
