@@ -57,8 +57,8 @@ from vidswap.swap.track import FaceTracker
 log = structlog.get_logger(__name__)
 
 VIDEO_OUTPUT_EXTENSIONS = (".mp4", ".m4v")
-# Frames each pipeline stage may run ahead of the next; memory holds about
-# four times this many frames.
+# Frames each pipeline stage may run ahead of the next. About four times this
+# many frames are in memory at once.
 _STAGE_DEPTH = 3
 
 IMAGE_OUTPUT_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".heic")
@@ -66,7 +66,7 @@ IMAGE_OUTPUT_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".t
 
 @dataclass
 class SwapReport:
-    """What a finished swap produced."""
+    """The result of a finished swap: output, frame counts and notices."""
 
     output: Path
     target_kind: MediaKind

@@ -2,7 +2,7 @@
 
     decode → analyse (track, select) → swap (warp, blend, label) → encode
 
-Tracking must see frames in order, so it is one stage; swapping a frame needs
+Tracking must see frames in order, so it is one stage. Swapping a frame needs
 only that frame and its landmarks, so it runs one frame behind in its own.
 """
 

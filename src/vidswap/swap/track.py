@@ -52,7 +52,7 @@ class TrackerSettings:
     max_gap_frames: int = 6
     new_face_overlap: float = 0.3
     # Tracks beyond this many share the static landmarker: each video-mode
-    # mesh graph holds its own model in memory.
+    # mesh graph keeps its own model in memory.
     max_followers: int = 8
     max_yaw_degrees: float = 75.0
     max_yaw_step_degrees: float = 40.0
