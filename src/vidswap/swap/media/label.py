@@ -115,6 +115,7 @@ def load_font(
 ) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     """Return the font for ``text``: the given file, the built-in font, or a system CJK font."""
     if font_path is not None:
+        # NOTE: a font without glyphs for the text draws empty boxes; coverage is not checked.
         try:
             return ImageFont.truetype(str(font_path), size=size)
         except OSError as exc:

@@ -65,6 +65,8 @@ def guess_kind_from_magic(header: bytes) -> MediaKind | None:
     if header.startswith((b"II*\x00", b"MM\x00*")):
         return MediaKind.IMAGE
     if header[:4] == b"RIFF" and header[8:12] == b"WEBP":
+        # NOTE: an animated WebP counts as a photo and only its first frame is used;
+        # the FFmpeg in PyAV 18.1 cannot decode animated WebP.
         return MediaKind.IMAGE
     if header[4:8] == b"ftyp" and header[8:12] in HEIF_BRANDS:
         return MediaKind.IMAGE

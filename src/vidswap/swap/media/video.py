@@ -201,6 +201,8 @@ class VideoReader:
 
     def _build_info(self, first: av.VideoFrame) -> VideoInfo:
         stream = self._stream
+        # NOTE: only the rotation of the display matrix is applied; a mirrored
+        # (flipped) matrix from a front camera comes out unmirrored.
         rotation = (-round(first.rotation / 90) * 90) % 360
         width, height = first.width, first.height
         if rotation in (90, 270):
