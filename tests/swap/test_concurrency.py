@@ -77,3 +77,21 @@ def test_stages_work_at_the_same_time() -> None:
     results = list(run_ahead(second_stage(first), depth=2, name="test-second"))
 
     assert results == [(0, True), (1, True)]
+
+
+def test_closing_last_stage_stops_whole_chain() -> None:
+    def frames() -> Iterator[int]:
+        count = 0
+        while True:
+            count += 1
+            yield count
+
+    first = run_ahead(frames(), depth=2, name="test-chain-first")
+    second = run_ahead(first, depth=2, name="test-chain-second")
+    with closing(second):
+        for item in second:
+            if item == 3:
+                break
+
+    assert _workers("test-chain-first") == []
+    assert _workers("test-chain-second") == []

@@ -8,6 +8,7 @@ face must be nearer the source photo than the person it replaced.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -343,6 +344,8 @@ def test_cancel_removes_output(engine: SwapEngine, tmp_path: Path) -> None:
 
     assert checks == 6
     assert sorted(tmp_path.iterdir()) == []
+    stage_threads = [t.name for t in threading.enumerate() if t.name.startswith("vidswap-")]
+    assert stage_threads == []
 
 
 # Photo targets. Outputs are PNG so that unchanged pixels stay byte-identical.

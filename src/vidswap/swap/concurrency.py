@@ -17,7 +17,6 @@ from typing import TypeVar
 Item = TypeVar("Item")
 
 _POLL_SECONDS = 0.1
-_JOIN_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -33,8 +32,10 @@ def run_ahead(iterable: Iterable[Item], *, depth: int, name: str) -> Iterator[It
 
     An exception in the worker is raised again in the consumer. When the
     consumer stops early (an error, a cancel, ``close()``), the worker stops at
-    its next item. Close the returned generator (``contextlib.closing``) so the
-    worker is stopped even if the consumer never reaches the end.
+    its next item and closes ``iterable``; ``close()`` returns only after the
+    worker has ended, so whatever the worker reads (an open video) may be
+    released right after. Close the returned generator (``contextlib.closing``)
+    so this happens even if the consumer never reaches the end.
     """
     items: queue.Queue[object] = queue.Queue(maxsize=depth)
     stop = threading.Event()
@@ -75,4 +76,7 @@ def run_ahead(iterable: Iterable[Item], *, depth: int, name: str) -> Iterator[It
             yield item  # type: ignore[misc]
     finally:
         stop.set()
-        worker.join(timeout=_JOIN_SECONDS)
+        # No timeout: a worker that outlived this call could touch a closed
+        # container. Every wait in the worker polls ``stop`` or ends with its
+        # upstream stage, so the join ends within one item's work per stage.
+        worker.join()

@@ -211,8 +211,9 @@ class SwapEngine:
                     depth=_STAGE_DEPTH,
                     name="vidswap-swap",
                 )
-                # The stages stop (swapped closes first) before the tracker releases its graphs.
-                with closing(tracker), closing(swapped):
+                # Exits run in reverse: every stage has stopped before the tracker
+                # releases its graphs and the reader closes the video.
+                with closing(tracker), closing(decoded), closing(analysed), closing(swapped):
                     for item in swapped:
                         if cancel is not None and cancel():
                             raise SwapCancelledError()

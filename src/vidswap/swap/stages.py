@@ -9,6 +9,7 @@ only that frame and its landmarks, so it runs one frame behind in its own.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +31,33 @@ class AnalysedFrame:
 
 
 def analyse_frames(
+    frames: Iterator[VideoFrame], tracker: FaceTracker, selector: FaceSelector
+) -> Iterator[AnalysedFrame]:
+    with _closing_upstream(frames):
+        yield from _analyse(frames, tracker, selector)
+
+
+def swap_frames(
+    analysed: Iterator[AnalysedFrame],
+    source_face: SourceFace,
+    label: Callable[[np.ndarray], None],
+) -> Iterator[AnalysedFrame]:
+    with _closing_upstream(analysed):
+        yield from _swap(analysed, source_face, label)
+
+
+@contextmanager
+def _closing_upstream(upstream: Iterator[object]) -> Iterator[None]:
+    """Close the upstream stage when this one ends, even when it is closed early."""
+    try:
+        yield
+    finally:
+        close = getattr(upstream, "close", None)
+        if close is not None:
+            close()
+
+
+def _analyse(
     frames: Iterable[VideoFrame], tracker: FaceTracker, selector: FaceSelector
 ) -> Iterator[AnalysedFrame]:
     for frame in frames:
@@ -45,7 +73,7 @@ def analyse_frames(
         )
 
 
-def swap_frames(
+def _swap(
     analysed: Iterable[AnalysedFrame],
     source_face: SourceFace,
     label: Callable[[np.ndarray], None],
