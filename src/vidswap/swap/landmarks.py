@@ -14,8 +14,6 @@ from mediapipe.python.solutions import face_mesh
 
 from vidswap.swap.face import Box, Face
 
-LANDMARK_COUNT = 478
-
 
 class FaceLandmarker:
     """Compute 478 landmarks for a face box. Not thread-safe: use one per thread."""
