@@ -48,6 +48,7 @@ from vidswap.swap.options import (
     ProgressCallback,
     SwapOptions,
 )
+from vidswap.swap.raster import compile_kernels
 from vidswap.swap.select import FaceSelector
 from vidswap.swap.source import SourceFace, analyse_source
 from vidswap.swap.stages import analyse_frames, swap_frames
@@ -84,6 +85,7 @@ class SwapEngine:
         _validate_options(options)
         self.options = options
         self._analyser = FaceAnalyser()
+        compile_kernels()
         self._encoder: IdentityEncoder | None = None
 
     def close(self) -> None:

@@ -2,9 +2,8 @@
 
 Each mesh triangle of the target gets the affine map that sends it onto the
 same triangle of the source, so the source texture follows the target's pose
-and expression point by point. Triangles are rasterised into an index map
-once per face; the pixel maps then come from one vectorised pass and one
-``cv2.remap``.
+and expression point by point. A compiled kernel paints the triangles' pixel
+maps, and one ``cv2.remap`` samples the source through them.
 """
 
 from __future__ import annotations
@@ -14,9 +13,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from vidswap.swap.raster import fill_pixel_maps
 from vidswap.swap.topology import TRIANGLES
 
-_SUBPIXEL_BITS = 4
 _MIN_TRIANGLE_AREA = 0.05
 # The pixel maps are computed on a grid of at most this many pixels a side.
 _MAP_WORKING_SIZE = 200.0
@@ -96,11 +95,18 @@ def warp_face(
 
     usable = facing_camera(local_target) & source_visible
     order = _far_to_near(target_depth, usable)
-    index_map = _rasterise(small_target, order, small_shape)
-
     matrices = _target_to_source(small_target, source_points.astype(np.float64))
-    map_x, map_y = _pixel_maps(index_map, matrices)
-    coverage = np.where(index_map >= 0, 255, 0).astype(np.uint8)
+
+    map_x = np.full(small_shape, -1.0, dtype=np.float32)
+    map_y = np.full(small_shape, -1.0, dtype=np.float32)
+    coverage = np.zeros(small_shape, dtype=np.uint8)
+    fill_pixel_maps(
+        small_target[TRIANGLES[order]],
+        matrices[order].astype(np.float64),
+        map_x,
+        map_y,
+        coverage,
+    )
     if reduction < 1.0:
         # The map is continuous and piecewise linear, so computing it at reduced
         # size and resizing it up moves a pixel by a small fraction of a pixel.
@@ -126,18 +132,6 @@ def _far_to_near(depth: np.ndarray, usable: np.ndarray) -> np.ndarray:
     return candidates[np.argsort(-triangle_depth[candidates], kind="stable")]
 
 
-def _rasterise(points: np.ndarray, order: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    index_map = np.full(shape, -1, dtype=np.int32)
-    fixed_point = np.round(points * (1 << _SUBPIXEL_BITS)).astype(np.int32)
-    # One gather for all triangles: indexing inside the loop costs as much as the fill.
-    corners = fixed_point[TRIANGLES[order]]
-    for triangle_corners, triangle_index in zip(corners, order.tolist(), strict=True):
-        cv2.fillConvexPoly(
-            index_map, triangle_corners, triangle_index, lineType=cv2.LINE_8, shift=_SUBPIXEL_BITS
-        )
-    return index_map
-
-
 def _target_to_source(target: np.ndarray, source: np.ndarray) -> np.ndarray:
     """Compute one 2x3 affine matrix per triangle that maps target pixels to source pixels."""
     target_corners = target[TRIANGLES]
@@ -151,17 +145,3 @@ def _target_to_source(target: np.ndarray, source: np.ndarray) -> np.ndarray:
 
     # source_corners (3x2) = homogeneous (3x3) @ M.T (3x2), so M.T = inverse @ source_corners.
     return np.transpose(inverse @ source_corners, (0, 2, 1)).astype(np.float32)
-
-
-def _pixel_maps(index_map: np.ndarray, matrices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    height, width = index_map.shape
-    map_x = np.full((height, width), -1.0, dtype=np.float32)
-    map_y = np.full((height, width), -1.0, dtype=np.float32)
-
-    rows, columns = np.nonzero(index_map >= 0)
-    selected = matrices[index_map[rows, columns]]
-    xs = columns.astype(np.float32)
-    ys = rows.astype(np.float32)
-    map_x[rows, columns] = selected[:, 0, 0] * xs + selected[:, 0, 1] * ys + selected[:, 0, 2]
-    map_y[rows, columns] = selected[:, 1, 0] * xs + selected[:, 1, 1] * ys + selected[:, 1, 2]
-    return map_x, map_y
