@@ -16,7 +16,7 @@ from numba import njit
 @njit(cache=True, nogil=True)
 def fill_pixel_maps(
     corners: np.ndarray,
-    matrices: np.ndarray,
+    source_corners: np.ndarray,
     map_x: np.ndarray,
     map_y: np.ndarray,
     coverage: np.ndarray,
@@ -24,9 +24,10 @@ def fill_pixel_maps(
     """Paint each triangle's source coordinates into the maps, in the given order.
 
     ``corners`` (n, 3, 2) are target triangles in map pixels, farthest first,
-    so nearer triangles overwrite farther ones. ``matrices`` (n, 2, 3) map a
-    target pixel to source pixels. A pixel belongs to a triangle when its
-    centre lies inside or on the edge.
+    so nearer triangles overwrite farther ones; ``source_corners`` are the same
+    triangles in source pixels. A pixel belongs to a triangle when its centre
+    lies inside or on the edge, and its source position is the same
+    barycentric mix of the source corners, which is the triangle's affine map.
     """
     height, width = map_x.shape
     for triangle in range(corners.shape[0]):
@@ -37,12 +38,13 @@ def fill_pixel_maps(
         if area == 0.0:
             continue
         sign = 1.0 if area > 0.0 else -1.0
+        size = area * sign
 
         left = max(int(np.floor(min(ax, bx, cx))), 0)
         right = min(int(np.ceil(max(ax, bx, cx))), width - 1)
         top = max(int(np.floor(min(ay, by, cy))), 0)
         bottom = min(int(np.ceil(max(ay, by, cy))), height - 1)
-        matrix = matrices[triangle]
+        source = source_corners[triangle]
 
         for y in range(top, bottom + 1):
             for x in range(left, right + 1):
@@ -50,8 +52,15 @@ def fill_pixel_maps(
                 edge_bc = ((cx - bx) * (y - by) - (cy - by) * (x - bx)) * sign
                 edge_ca = ((ax - cx) * (y - cy) - (ay - cy) * (x - cx)) * sign
                 if edge_ab >= 0.0 and edge_bc >= 0.0 and edge_ca >= 0.0:
-                    map_x[y, x] = matrix[0, 0] * x + matrix[0, 1] * y + matrix[0, 2]
-                    map_y[y, x] = matrix[1, 0] * x + matrix[1, 1] * y + matrix[1, 2]
+                    weight_a = edge_bc / size
+                    weight_b = edge_ca / size
+                    weight_c = edge_ab / size
+                    map_x[y, x] = (
+                        weight_a * source[0, 0] + weight_b * source[1, 0] + weight_c * source[2, 0]
+                    )
+                    map_y[y, x] = (
+                        weight_a * source[0, 1] + weight_b * source[1, 1] + weight_c * source[2, 1]
+                    )
                     coverage[y, x] = 255
 
 
@@ -59,7 +68,7 @@ def compile_kernels() -> None:
     """Compile (or load from the cache) the kernel now, so the first frame does not wait."""
     fill_pixel_maps(
         np.zeros((1, 3, 2), dtype=np.float64),
-        np.zeros((1, 2, 3), dtype=np.float64),
+        np.zeros((1, 3, 2), dtype=np.float64),
         np.zeros((1, 1), dtype=np.float32),
         np.zeros((1, 1), dtype=np.float32),
         np.zeros((1, 1), dtype=np.uint8),

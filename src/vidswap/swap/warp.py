@@ -95,14 +95,14 @@ def warp_face(
 
     usable = facing_camera(local_target) & source_visible
     order = _far_to_near(target_depth, usable)
-    matrices = _target_to_source(small_target, source_points.astype(np.float64))
+    triangles = TRIANGLES[order]
 
     map_x = np.full(small_shape, -1.0, dtype=np.float32)
     map_y = np.full(small_shape, -1.0, dtype=np.float32)
     coverage = np.zeros(small_shape, dtype=np.uint8)
     fill_pixel_maps(
-        small_target[TRIANGLES[order]],
-        matrices[order].astype(np.float64),
+        small_target[triangles],
+        source_points.astype(np.float64)[triangles],
         map_x,
         map_y,
         coverage,
@@ -130,18 +130,3 @@ def _far_to_near(depth: np.ndarray, usable: np.ndarray) -> np.ndarray:
     triangle_depth = depth[TRIANGLES].mean(axis=1)
     candidates = np.flatnonzero(usable)
     return candidates[np.argsort(-triangle_depth[candidates], kind="stable")]
-
-
-def _target_to_source(target: np.ndarray, source: np.ndarray) -> np.ndarray:
-    """Compute one 2x3 affine matrix per triangle that maps target pixels to source pixels."""
-    target_corners = target[TRIANGLES]
-    source_corners = source[TRIANGLES]
-    homogeneous = np.concatenate([target_corners, np.ones((len(TRIANGLES), 3, 1))], axis=2)
-
-    determinant = np.linalg.det(homogeneous)
-    safe = np.abs(determinant) > 1e-9
-    inverse = np.zeros_like(homogeneous)
-    inverse[safe] = np.linalg.inv(homogeneous[safe])
-
-    # source_corners (3x2) = homogeneous (3x3) @ M.T (3x2), so M.T = inverse @ source_corners.
-    return np.transpose(inverse @ source_corners, (0, 2, 1)).astype(np.float32)
