@@ -26,8 +26,9 @@ def fill_pixel_maps(
     ``corners`` (n, 3, 2) are target triangles in map pixels, farthest first,
     so nearer triangles overwrite farther ones; ``source_corners`` are the same
     triangles in source pixels. A pixel belongs to a triangle when its centre
-    lies inside or on the edge, and its source position is the same
-    barycentric mix of the source corners, which is the triangle's affine map.
+    lies inside it or within half a pixel of an edge, and its source position
+    is the same barycentric mix of the source corners, which is the
+    triangle's affine map (extended slightly past the edge).
     """
     height, width = map_x.shape
     for triangle in range(corners.shape[0]):
@@ -39,6 +40,11 @@ def fill_pixel_maps(
             continue
         sign = 1.0 if area > 0.0 else -1.0
         size = area * sign
+        # Pixels up to half a pixel outside an edge count too, as in OpenCV's
+        # polygon fill, so neighbouring triangles leave no gaps along shared edges.
+        reach_ab = 0.5 * np.hypot(bx - ax, by - ay)
+        reach_bc = 0.5 * np.hypot(cx - bx, cy - by)
+        reach_ca = 0.5 * np.hypot(ax - cx, ay - cy)
 
         left = max(int(np.floor(min(ax, bx, cx))), 0)
         right = min(int(np.ceil(max(ax, bx, cx))), width - 1)
@@ -51,7 +57,7 @@ def fill_pixel_maps(
                 edge_ab = ((bx - ax) * (y - ay) - (by - ay) * (x - ax)) * sign
                 edge_bc = ((cx - bx) * (y - by) - (cy - by) * (x - bx)) * sign
                 edge_ca = ((ax - cx) * (y - cy) - (ay - cy) * (x - cx)) * sign
-                if edge_ab >= 0.0 and edge_bc >= 0.0 and edge_ca >= 0.0:
+                if edge_ab >= -reach_ab and edge_bc >= -reach_bc and edge_ca >= -reach_ca:
                     weight_a = edge_bc / size
                     weight_b = edge_ca / size
                     weight_c = edge_ab / size
