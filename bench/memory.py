@@ -29,7 +29,7 @@ from clips import (
     shared_video,
     status,
 )
-from report import goal_status, markdown_table
+from report import goal_status, markdown_table, write_report
 from vidswap.swap.options import SwapOptions
 from vidswap.swap.pipeline import SwapEngine
 
@@ -151,9 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         "Each row is a fresh process; peak RSS is `ru_maxrss` from `os.wait4`.\n\n"
         + results_markdown([loaded, short, long], short, long)
     )
-    sys.stdout.write(text)
-    if arguments.markdown is not None:
-        arguments.markdown.write_text(text)
+    write_report(text, arguments.markdown)
     return 0
 
 

@@ -45,7 +45,7 @@ from clips import (
     status,
     transcode,
 )
-from report import goal_status, markdown_table
+from report import goal_status, markdown_table, write_report
 from vidswap.swap.analyser import FaceAnalyser
 from vidswap.swap.face import Box, Face
 from vidswap.swap.identity import IdentityEncoder, identity_distance
@@ -458,9 +458,7 @@ def main(argv: list[str] | None = None) -> int:
             results = run_pairs(pairs, arguments.sample_every, arguments.max_seconds, Path(folder))
 
     text = results_markdown(results, arguments.sample_every, arguments.max_seconds)
-    sys.stdout.write(text)
-    if arguments.markdown is not None:
-        arguments.markdown.write_text(text)
+    write_report(text, arguments.markdown)
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import platform
+import sys
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
@@ -60,3 +61,10 @@ def _version(package: str) -> str:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return "not installed"
+
+
+def write_report(text: str, markdown: Path | None) -> None:
+    """Write the report to standard output and, when ``markdown`` is given, to that file."""
+    sys.stdout.write(text)
+    if markdown is not None:
+        markdown.write_text(text)

@@ -32,7 +32,7 @@ from clips import (
     status,
     transcode,
 )
-from report import goal_status, markdown_table
+from report import goal_status, markdown_table, write_report
 from vidswap.swap.media.video import probe_video
 from vidswap.swap.options import SwapOptions
 from vidswap.swap.pipeline import SwapEngine
@@ -271,9 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if profile_text:
         text += "\n" + profile_text
-    sys.stdout.write(text)
-    if arguments.markdown is not None:
-        arguments.markdown.write_text(text)
+    write_report(text, arguments.markdown)
     return 0
 
 

@@ -60,7 +60,7 @@ def test_stages_work_at_the_same_time() -> None:
 
     def first_stage() -> Iterator[int]:
         yield 0
-        # Reached only if this stage goes on while the next one holds item 0.
+        # Reached only if this stage goes on while the next one has item 0.
         if second_busy.wait(timeout=5):
             first_resumed.set()
         yield 1

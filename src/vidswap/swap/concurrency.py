@@ -32,7 +32,7 @@ def run_ahead(iterable: Iterable[Item], *, depth: int, name: str) -> Iterator[It
 
     An exception in the worker is raised again in the consumer. When the
     consumer stops early (an error, a cancel, ``close()``), the worker stops at
-    its next item and closes ``iterable``; ``close()`` returns only after the
+    its next item and closes ``iterable``. ``close()`` returns only after the
     worker has ended, so whatever the worker reads (an open video) may be
     released right after. Close the returned generator (``contextlib.closing``)
     so this happens even if the consumer never reaches the end.

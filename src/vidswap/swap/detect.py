@@ -1,6 +1,6 @@
 """Face detection: MediaPipe BlazeFace (full range) on the whole frame and on tiles.
 
-BlazeFace's full-range model sees the frame at 192x192, so a face narrower
+BlazeFace's full-range model scales the frame to 192x192, so a face narrower
 than about 1/12 of the frame is lost. Overlapping tiles of ``tile_size``
 pixels bring faces down to about 30 px within reach; boxes found twice are
 merged by non-maximum suppression.

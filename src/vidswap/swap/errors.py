@@ -1,10 +1,10 @@
 """Errors the swap engine raises for bad media, missing faces and bad options.
 
-Each message is one sentence that names the file or value and says what to
-do. Errors from PyAV, Pillow or OpenCV are translated at the media boundary
-with the original kept as ``__cause__``. A ``detail`` given to a constructor
-stays in ``params`` for logs; messages never show library text, which is
-English only and means little to a user.
+Each message is one sentence that names the file or value and what to do.
+Errors from PyAV, Pillow or OpenCV are translated at the media boundary with
+the original kept as ``__cause__``. A ``detail`` given to a constructor stays
+in ``params`` for logs. Messages never show library text, which is English
+only and means little to a user.
 """
 
 from __future__ import annotations

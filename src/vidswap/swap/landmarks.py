@@ -3,7 +3,7 @@
 The mesh model runs on a square crop around each face box, scaled to
 ``crop_size`` pixels, so small faces are enlarged before the model runs
 and faces far from the camera get landmarks too. The mesh graph's own
-short-range detector runs on the crop and so confirms that the box holds a face.
+short-range detector runs on the crop and so confirms that the box contains a face.
 """
 
 from __future__ import annotations

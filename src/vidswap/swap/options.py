@@ -9,7 +9,7 @@ from pathlib import Path
 
 
 class FaceSelection(StrEnum):
-    """Which faces in the target get the source face."""
+    """The selection of target faces that get the source face."""
 
     LARGEST = "largest"
     ALL = "all"

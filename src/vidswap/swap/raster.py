@@ -27,9 +27,9 @@ def fill_pixel_maps(
     ``corners`` (n, 3, 2) are target triangles in map pixels, farthest first,
     so nearer triangles overwrite farther ones. ``source_corners`` are the same
     triangles in source pixels. A pixel belongs to a triangle when its centre
-    lies inside it or within half a pixel of an edge, and its source position
-    is the same barycentric mix of the source corners, which is the
-    triangle's affine map (extended slightly past the edge).
+    lies inside it or within half a pixel of an edge. Its source position is
+    the same barycentric mix of the source corners, which is the triangle's
+    affine map (extended slightly past the edge).
     """
     height, width = map_x.shape
     for triangle in range(corners.shape[0]):

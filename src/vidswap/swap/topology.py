@@ -54,7 +54,7 @@ def _ring(edges: Iterable[tuple[int, int]]) -> np.ndarray:
 
 
 def _inner_ring(edges: frozenset[tuple[int, int]], outer: np.ndarray) -> np.ndarray:
-    """The inner of two concentric contours in one edge set (lips: outer and inner lip line)."""
+    """Return the inner of two concentric contours in one edge set (the inner lip line)."""
     outer_points = set(outer.tolist())
     inner_edges = [(a, b) for a, b in edges if a not in outer_points and b not in outer_points]
     return _ring(inner_edges)
@@ -116,7 +116,7 @@ RIGHT_CHEEK = 234
 def _orient_consistently(triangles: np.ndarray) -> np.ndarray:
     """Reorder each triangle's vertices so that neighbours share edges in opposite directions.
 
-    With a consistent winding, the sign of a projected triangle's area tells
+    With a consistent winding, the sign of a projected triangle's area shows
     whether it faces the camera, which the warp uses to skip hidden triangles.
     """
     oriented = triangles.copy()

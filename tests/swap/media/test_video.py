@@ -237,7 +237,7 @@ def test_real_rotated_video_upright() -> None:
     assert (reader.info.width, reader.info.height) == (640, 480)
     assert stored.shape == (640, 480, 3)
     assert frame.image.shape == (480, 640, 3)
-    # The file's display matrix says "rotate 90 degrees clockwise"; checked by eye upright.
+    # The file's display matrix asks for a 90-degree clockwise rotation; checked by eye upright.
     assert np.array_equal(frame.image, cv2.rotate(stored, cv2.ROTATE_90_CLOCKWISE))
 
 

@@ -32,7 +32,7 @@ ACCURATE_CONVERSION = (
 
 
 def check_input_file(path: Path) -> int:
-    """Return the size of ``path`` in bytes; raise the media error that says why it is unusable."""
+    """Return the size of ``path`` in bytes; raise the media error that names why it is unusable."""
     try:
         stat = path.stat()
     except FileNotFoundError as exc:

@@ -34,7 +34,7 @@ class MediaKind(StrEnum):
 
 
 def detect_media_kind(path: Path) -> MediaKind:
-    """Return whether ``path`` holds an image or a video, judged from its bytes.
+    """Return whether ``path`` contains an image or a video, judged from its bytes.
 
     An animated GIF is a video and a still GIF is an image. Raises
     MediaNotFoundError, MediaUnreadableError, EmptyMediaError, NoVideoStreamError,

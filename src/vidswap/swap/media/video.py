@@ -78,7 +78,7 @@ class VideoFrame:
     pts: int | None
     time_base: Fraction
     index: int
-    # Display duration in time_base units, when the decoder knows it.
+    # Display duration in time_base units, when the decoder provides it.
     duration: int | None = None
 
     @property
