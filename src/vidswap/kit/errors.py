@@ -6,10 +6,16 @@ from the keyword arguments given to the constructor, so they name the values
 involved (a path, a task id) in the caller's language.
 
     VidswapError
-    ├── BadInputError          400 / exit 2: the caller can fix it
-    │   └── (media, face and option errors in vidswap.swap.errors)
-    ├── NotFoundError          404 / exit 2
-    └── InternalError          500 / exit 1
+    ├── BadInputError              400 / exit 2: the caller can fix it
+    │   ├── (media, face and option errors in vidswap.swap.errors)
+    │   ├── NotFoundError          404
+    │   ├── UnauthorizedError      401
+    │   ├── ForbiddenError         403
+    │   ├── ConflictError          409
+    │   ├── PayloadTooLargeError   413
+    │   └── TooManyRequestsError   429 (with a Retry-After)
+    ├── ServiceUnavailableError    503 / exit 1
+    └── InternalError              500 / exit 1
 """
 
 from __future__ import annotations
@@ -69,4 +75,74 @@ class InternalError(VidswapError):
     messages = {
         "en": "Internal error: {detail}",
         "zh-CN": "内部错误：{detail}",
+    }
+
+
+class UnauthorizedError(BadInputError):
+    """Missing, invalid or expired credentials."""
+
+    code = "unauthorized"
+    status_code = 401
+    messages = {
+        "en": "Authentication failed: {detail}",
+        "zh-CN": "身份验证失败：{detail}",
+    }
+
+
+class ForbiddenError(BadInputError):
+    """The caller is known but may not do this."""
+
+    code = "forbidden"
+    status_code = 403
+    messages = {
+        "en": "Not allowed: {detail}",
+        "zh-CN": "无权操作：{detail}",
+    }
+
+
+class ConflictError(BadInputError):
+    """The request conflicts with the current state of a stored record."""
+
+    code = "conflict"
+    status_code = 409
+    messages = {
+        "en": "Conflict: {detail}",
+        "zh-CN": "冲突：{detail}",
+    }
+
+
+class PayloadTooLargeError(BadInputError):
+    """A request body or file is over its size limit."""
+
+    code = "payload_too_large"
+    status_code = 413
+    messages = {
+        "en": "{what} is larger than the limit of {limit}.",
+        "zh-CN": "{what}超过了 {limit} 的上限。",
+    }
+
+
+class TooManyRequestsError(BadInputError):
+    """A rate limit was hit; ``retry_after`` is in whole seconds."""
+
+    code = "too_many_requests"
+    status_code = 429
+    messages = {
+        "en": "Too many requests. Try again in {retry_after} s.",
+        "zh-CN": "请求过于频繁，请在 {retry_after} 秒后重试。",
+    }
+
+    def __init__(self, *, retry_after: int, **params: Any) -> None:
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(retry_after=self.retry_after, **params)
+
+
+class ServiceUnavailableError(VidswapError):
+    """A service the request depends on (database, queue, storage, a provider) is down."""
+
+    code = "service_unavailable"
+    status_code = 503
+    messages = {
+        "en": "{service} is unavailable. Try again later.",
+        "zh-CN": "{service}暂时不可用，请稍后重试。",
     }

@@ -1,0 +1,1 @@
+"""Accounts: users, SMS codes, passwords, tokens."""

@@ -1,0 +1,55 @@
+"""Account tables: users, SMS login codes and refresh tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vidswap.kit.db import Base, IdMixin, TimestampMixin
+
+
+class User(IdMixin, TimestampMixin, Base):
+    __tablename__ = "users"
+
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    nickname: Mapped[str] = mapped_column(String(64), default="")
+    avatar_key: Mapped[str | None] = mapped_column(String(300))
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    member_level: Mapped[int] = mapped_column(Integer, default=0)
+    member_expire_at: Mapped[datetime | None]
+    energy_balance: Mapped[int] = mapped_column(Integer, default=0)
+    last_login_at: Mapped[datetime | None]
+
+
+class SmsCode(IdMixin, Base):
+    """One issued login code. Only a keyed hash of the code is stored."""
+
+    __tablename__ = "sms_codes"
+    __table_args__ = (Index("ix_sms_codes_phone_created", "phone", "created_at"),)
+
+    phone: Mapped[str] = mapped_column(String(20))
+    purpose: Mapped[str] = mapped_column(String(16), default="login")
+    code_hash: Mapped[str] = mapped_column(String(64))
+    client_ip: Mapped[str] = mapped_column(String(64), default="", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    consumed_at: Mapped[datetime | None]
+
+
+class RefreshToken(IdMixin, Base):
+    """A refresh token, stored as its SHA-256. Tokens rotated from one login share a family."""
+
+    __tablename__ = "refresh_tokens"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    family_id: Mapped[str] = mapped_column(String(32), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

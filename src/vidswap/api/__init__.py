@@ -1,0 +1,1 @@
+"""FastAPI application assembly: routers, middleware and error handlers."""

@@ -1,0 +1,81 @@
+"""``create_app``: the FastAPI application with every business area's router."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from vidswap import __version__
+from vidswap.accounts.endpoints import router as accounts_router
+from vidswap.api.errors import install_error_handlers
+from vidswap.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from vidswap.api.ops import router as ops_router
+from vidswap.jobs.endpoints import router as jobs_router
+from vidswap.kit.settings import Settings
+from vidswap.media.endpoints import router as media_router
+from vidswap.notifications.endpoints import router as notifications_router
+from vidswap.runtime import Runtime
+
+API_PREFIX = "/api/v1"
+# Upload endpoints stream their bodies and apply per-kind size limits themselves.
+STREAMED_PATHS = (f"{API_PREFIX}/uploads",)
+EXPOSED_HEADERS = [
+    "Location",
+    "Retry-After",
+    "X-Request-ID",
+    "Upload-Offset",
+    "Upload-Length",
+    "Upload-Metadata",
+    "Upload-Expires",
+    "Tus-Resumable",
+    "Tus-Version",
+    "Tus-Extension",
+    "Tus-Max-Size",
+    "Tus-Checksum-Algorithm",
+]
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+    """Build the app. A given ``runtime`` is used as is and left open on shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = runtime is None
+        app.state.runtime = runtime or Runtime.build(settings)
+        await app.state.runtime.start()
+        try:
+            yield
+        finally:
+            await app.state.runtime.stop()
+            if owned:
+                await app.state.runtime.close()
+
+    app = FastAPI(
+        title="vidswap",
+        version=__version__,
+        description="Face-swap video service: accounts, uploads, swap tasks and their results.",
+        lifespan=lifespan,
+    )
+    if runtime is not None:
+        app.state.runtime = runtime
+    install_error_handlers(app)
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_json_bytes, exempt_prefixes=STREAMED_PATHS
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=EXPOSED_HEADERS,
+        )
+    app.add_middleware(RequestContextMiddleware)
+
+    app.include_router(ops_router)
+    for router in (accounts_router, media_router, jobs_router, notifications_router):
+        app.include_router(router, prefix=API_PREFIX)
+    return app

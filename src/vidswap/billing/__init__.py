@@ -1,0 +1,1 @@
+"""Billing: the Energy ledger (products, orders and payments come later)."""

@@ -1,0 +1,1 @@
+"""Jobs: swap tasks, their queue, leases, progress and results."""

@@ -1,0 +1,184 @@
+"""Process settings from ``VIDSWAP_*`` environment variables and an optional ``.env`` file.
+
+The defaults run everything embedded in one data directory (SQLite, local
+files, the SQLite queue). Setting ``VIDSWAP_DATABASE_URL``, ``VIDSWAP_REDIS_URL``
+and ``VIDSWAP_STORAGE=s3`` switches the same code to PostgreSQL, Redis and S3.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from vidswap.kit.errors import BadInputError
+
+MiB = 1024 * 1024
+
+# Values copied from examples and templates that must never sign tokens in production.
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changeme", "change-me", "change_me", "secret", "please-change", "replace-me", "xxx"}
+)
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(BadInputError):
+    """A setting has a value the service cannot start with."""
+
+    code = "invalid_setting"
+    messages = {
+        "en": "Invalid setting {name}: {detail}",
+        "zh-CN": "配置项 {name} 无效：{detail}",
+    }
+
+
+class Settings(BaseSettings):
+    """Every setting of the API, the worker and ``vidswap serve``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="VIDSWAP_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    redis_url: str | None = None
+    secret_key: SecretStr | None = None
+    public_url: str | None = Field(
+        default=None, description="Base URL clients reach the API at; used in links."
+    )
+    log_json: bool = False
+    log_level: str = "INFO"
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    grpc_port: int = 50051
+    cors_origins: list[str] = Field(default_factory=list)
+
+    storage: Literal["local", "s3"] = "local"
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_addressing: Literal["path", "virtual"] = "path"
+    signed_url_seconds: int = 900
+
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+
+    sms_provider: Literal["log", "aliyun", "twilio"] = "log"
+    sms_code_minutes: int = 5
+    sms_max_attempts: int = 5
+    sms_resend_seconds: int = 60
+    sms_phone_hourly: int = 5
+    sms_phone_daily: int = 10
+    sms_ip_hourly: int = 20
+    aliyun_sms_endpoint: str = "dysmsapi.aliyuncs.com"
+    aliyun_sms_protocol: Literal["http", "https"] = "https"
+    aliyun_access_key_id: str | None = None
+    aliyun_access_key_secret: SecretStr | None = None
+    aliyun_sms_sign_name: str | None = None
+    aliyun_sms_template_code: str | None = None
+    twilio_base_url: str = "https://api.twilio.com"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from_number: str | None = None
+    auth_rate_per_minute: int = 10
+
+    max_image_bytes: int = 20 * MiB
+    max_video_bytes: int = 1024 * MiB
+    max_video_seconds: float = 600.0
+    max_json_bytes: int = 16 * MiB
+    upload_expire_hours: int = 24
+
+    signup_energy: int = 100
+    energy_per_second: float = 1.0
+
+    worker_processes: int = 1
+    lease_seconds: float = 30.0
+    heartbeat_seconds: float = 5.0
+    reaper_seconds: float = 10.0
+    task_max_attempts: int = 3
+    task_retry_delay_seconds: float = 5.0
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute_data_dir(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _check_switches(self) -> Settings:
+        if self.storage == "s3" and not self.s3_bucket:
+            raise ValueError("VIDSWAP_S3_BUCKET is required when VIDSWAP_STORAGE=s3")
+        return self
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to an SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'vidswap.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @cached_property
+    def signing_key(self) -> str:
+        """The secret that signs tokens and links.
+
+        In development a random key is generated once into the data directory;
+        production requires ``VIDSWAP_SECRET_KEY`` and rejects placeholders.
+        """
+        if self.secret_key is not None:
+            value = self.secret_key.get_secret_value()
+            if value.strip().lower() in PLACEHOLDER_SECRETS or len(value) < MIN_SECRET_LENGTH:
+                raise SettingsError(
+                    name="VIDSWAP_SECRET_KEY",
+                    detail=f"use a random value of at least {MIN_SECRET_LENGTH} characters, "
+                    "for example the output of `python -c 'import secrets; print(secrets.token_urlsafe(48))'`",
+                )
+            return value
+        if self.environment == "production":
+            raise SettingsError(
+                name="VIDSWAP_SECRET_KEY",
+                detail="it is required when VIDSWAP_ENVIRONMENT=production",
+            )
+        return _read_or_create_key(self.data_dir / "secret_key")
+
+    def ensure_data_dir(self) -> None:
+        """Create the data directory and its temporary-file folder."""
+        (self.data_dir / "tmp").mkdir(parents=True, exist_ok=True)
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.data_dir / "tmp"
+
+
+def _read_or_create_key(path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_urlsafe(48)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(key, encoding="utf-8")
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return key
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, turning validation errors into ``SettingsError``."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "VIDSWAP_" + "_".join(str(part) for part in first["loc"]).upper()
+        raise SettingsError(name=name or "settings", detail=first["msg"]) from exc

@@ -1,0 +1,1 @@
+"""Media: uploads (multipart, base64, tus), storage backends and probing."""

@@ -1,0 +1,1 @@
+"""Notifications: the task event bus and the WebSocket of a user's task events."""
