@@ -84,6 +84,13 @@ def main() -> None:
     configure_logging(level="DEBUG" if _debug() else "WARNING")
 
 
+def _add_service_commands() -> None:
+    from vidswap.commands.service import api, db, serve, worker
+
+    for command in (serve, api, worker, db):
+        main.add_command(command)
+
+
 @main.command()
 @click.option(
     "--face",
@@ -348,3 +355,6 @@ def _progress_bar(enabled: bool) -> Iterator[ProgressCallback | None]:
 
     with bar:
         yield update
+
+
+_add_service_commands()

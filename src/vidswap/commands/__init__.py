@@ -1,0 +1,1 @@
+"""Service commands of ``vidswap``: serve, api, worker and db."""
