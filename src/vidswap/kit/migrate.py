@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from alembic import command
@@ -18,5 +20,15 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade_database(database_url: str, revision: str = "head") -> None:
-    """Apply migrations up to ``revision``. Runs its own event loop, so call it outside one."""
-    command.upgrade(alembic_config(database_url), revision)
+    """Apply migrations up to ``revision``.
+
+    The migration environment runs its own event loop, so when called from inside a
+    running loop the migration runs in a separate thread and this call blocks until done.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        command.upgrade(alembic_config(database_url), revision)
+        return
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        executor.submit(command.upgrade, alembic_config(database_url), revision).result()

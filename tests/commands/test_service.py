@@ -1,0 +1,81 @@
+"""The service commands: settings validation, ``db upgrade`` and ``serve`` start-up."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.flows.client import free_port, vidswap_process, wait_ready
+
+
+def run_vidswap(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("VIDSWAP_")}
+    return subprocess.run(
+        [sys.executable, "-m", "vidswap", *args],
+        env={**clean, "LANG": "C.UTF-8", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_db_upgrade_creates_database(tmp_path: Path) -> None:
+    result = run_vidswap("db", "upgrade", env={"VIDSWAP_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert "up to date" in result.stdout
+    assert (tmp_path / "vidswap.db").is_file()
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_db_upgrade_postgres(postgres_database: str, tmp_path: Path) -> None:
+    result = run_vidswap(
+        "db",
+        "upgrade",
+        env={"VIDSWAP_DATA_DIR": str(tmp_path), "VIDSWAP_DATABASE_URL": postgres_database},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "postgresql+asyncpg://" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"VIDSWAP_ENVIRONMENT": "production"}, "VIDSWAP_SECRET_KEY"),
+        ({"VIDSWAP_SECRET_KEY": "changeme"}, "VIDSWAP_SECRET_KEY"),
+        ({"VIDSWAP_PORT": "eighty"}, "VIDSWAP_PORT"),
+        ({"VIDSWAP_STORAGE": "s3"}, "VIDSWAP_S3_BUCKET"),
+        ({"VIDSWAP_STORAGE": "ftp"}, "VIDSWAP_STORAGE"),
+    ],
+)
+def test_bad_setting_exits_2(tmp_path: Path, env: dict[str, str], named: str) -> None:
+    result = run_vidswap("api", env={"VIDSWAP_DATA_DIR": str(tmp_path), **env})
+    assert result.returncode == 2
+    assert named in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_setting_message_in_chinese(tmp_path: Path) -> None:
+    result = run_vidswap(
+        "api",
+        env={"VIDSWAP_DATA_DIR": str(tmp_path), "VIDSWAP_PORT": "x", "VIDSWAP_LOCALE": "zh-CN"},
+    )
+    assert result.returncode == 2
+    assert "配置项 VIDSWAP_PORT 无效" in result.stderr
+
+
+def test_serve_starts_and_stops_cleanly(tmp_path: Path) -> None:
+    port = free_port()
+    log_path = tmp_path / "serve.log"
+    data_dir = tmp_path / "data"
+    args = ["serve", "--port", str(port), "--data-dir", str(data_dir)]
+    with vidswap_process(args, {}, log_path) as process:
+        wait_ready(f"http://127.0.0.1:{port}", process, log_path)
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz").json() == {"status": "ok"}
+        assert (data_dir / "vidswap.db").is_file()
+    assert process.returncode == 0, log_path.read_text()
+    assert "serve.workers_stopped" in log_path.read_text()
