@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from tests.media.seaweed import SeaweedS3, running_seaweedfs
 from tests.services import POSTGRES_URL, require_postgres
 from vidswap.accounts.models import User
 from vidswap.accounts.tokens import issue_access_token
@@ -39,6 +40,13 @@ def postgres_database() -> Iterator[str]:
     upgrade_database(url)
     yield url
     asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
+    """A real SeaweedFS S3 server on 127.0.0.1 with one bucket, for this test session."""
+    with running_seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as server:
+        yield server
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
