@@ -1,0 +1,3 @@
+"""Fixtures of the kit tests."""
+
+from tests.databases import db_runtime, db_settings  # noqa: F401
