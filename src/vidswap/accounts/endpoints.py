@@ -1,7 +1,185 @@
-"""REST endpoints of this area."""
+"""REST endpoints of the accounts area: ``/auth/*`` and ``/users/me``."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Response, UploadFile, status
+from fastapi.responses import StreamingResponse
+
+from vidswap.accounts.avatar import replace_avatar
+from vidswap.accounts.deps import CurrentUser
+from vidswap.accounts.errors import AvatarNotFoundError
+from vidswap.accounts.profile import delete_account, update_profile
+from vidswap.accounts.schemas import (
+    PasswordLoginRequest,
+    Profile,
+    ProfileUpdate,
+    RefreshRequest,
+    RegisterRequest,
+    SmsCodeRequest,
+    SmsCodeSentResponse,
+    SmsLoginRequest,
+    TokenResponse,
+)
+from vidswap.accounts.service import AuthService, NewAccount, SignIn
+from vidswap.accounts.sms import SmsSender, build_sms_sender
+from vidswap.api.deps import LocaleDep, RuntimeDep, SessionDep, client_ip
 
 router = APIRouter()
+
+
+def get_auth_service(runtime: RuntimeDep) -> AuthService:
+    return AuthService(runtime)
+
+
+def get_sms_sender(runtime: RuntimeDep) -> SmsSender:
+    return build_sms_sender(runtime.settings)
+
+
+AuthDep = Annotated[AuthService, Depends(get_auth_service)]
+SmsSenderDep = Annotated[SmsSender, Depends(get_sms_sender)]
+ClientIpDep = Annotated[str, Depends(client_ip)]
+
+
+def token_response(result: SignIn) -> TokenResponse:
+    return TokenResponse(
+        access_token=result.access.token,
+        refresh_token=result.refresh.token,
+        expires_in=result.access.expires_in,
+        user=Profile.of(result.user),
+    )
+
+
+@router.post(
+    "/auth/sms-codes",
+    tags=["auth"],
+    summary="Send a login code by SMS",
+    response_model=SmsCodeSentResponse,
+)
+async def send_sms_code(
+    body: SmsCodeRequest, auth: AuthDep, sender: SmsSenderDep, ip: ClientIpDep, locale: LocaleDep
+) -> SmsCodeSentResponse:
+    sent = await auth.send_sms_code(body.phone, sender=sender, client_ip=ip, locale=locale)
+    return SmsCodeSentResponse(
+        phone=sent.phone, expires_in=sent.expires_in, resend_after=sent.resend_after
+    )
+
+
+@router.post(
+    "/auth/login/sms",
+    tags=["auth"],
+    summary="Sign in, or sign up, with an SMS code",
+    response_model=TokenResponse,
+)
+async def login_sms(
+    body: SmsLoginRequest, auth: AuthDep, ip: ClientIpDep, locale: LocaleDep
+) -> TokenResponse:
+    result = await auth.sign_in_with_sms(body.phone, body.code, client_ip=ip, locale=locale)
+    return token_response(result)
+
+
+@router.post(
+    "/auth/register",
+    tags=["auth"],
+    summary="Sign up with an email or phone and a password",
+    response_model=TokenResponse,
+    status_code=status.HTTP_201_CREATED,
+)
+async def register(
+    body: RegisterRequest, auth: AuthDep, ip: ClientIpDep, locale: LocaleDep
+) -> TokenResponse:
+    account = NewAccount(
+        email=body.email,
+        phone=body.phone,
+        password=body.password,
+        nickname=body.nickname,
+        locale=locale,
+    )
+    return token_response(await auth.register(account, client_ip=ip))
+
+
+@router.post(
+    "/auth/login/password",
+    tags=["auth"],
+    summary="Sign in with an email or phone and a password",
+    response_model=TokenResponse,
+)
+async def login_password(
+    body: PasswordLoginRequest, auth: AuthDep, ip: ClientIpDep
+) -> TokenResponse:
+    result = await auth.sign_in_with_password(body.account, body.password, client_ip=ip)
+    return token_response(result)
+
+
+@router.post(
+    "/auth/refresh",
+    tags=["auth"],
+    summary="Exchange a refresh token for new tokens",
+    response_model=TokenResponse,
+)
+async def refresh(body: RefreshRequest, auth: AuthDep, ip: ClientIpDep) -> TokenResponse:
+    return token_response(await auth.refresh(body.refresh_token, client_ip=ip))
+
+
+@router.post(
+    "/auth/logout",
+    tags=["auth"],
+    summary="End the sign-in that a refresh token belongs to",
+    status_code=status.HTTP_204_NO_CONTENT,
+)
+async def logout(body: RefreshRequest, user: CurrentUser, auth: AuthDep) -> Response:
+    await auth.sign_out(user, body.refresh_token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/users/me", tags=["users"], summary="The signed-in user's profile")
+async def read_me(user: CurrentUser) -> Profile:
+    return Profile.of(user)
+
+
+@router.patch("/users/me", tags=["users"], summary="Change the nickname or locale")
+async def patch_me(body: ProfileUpdate, user: CurrentUser, session: SessionDep) -> Profile:
+    updated = await update_profile(session, user, nickname=body.nickname, locale=body.locale)
+    return Profile.of(updated)
+
+
+@router.delete(
+    "/users/me",
+    tags=["users"],
+    summary="Erase the account, its tasks, uploads and files",
+    status_code=status.HTTP_204_NO_CONTENT,
+)
+async def delete_me(user: CurrentUser, runtime: RuntimeDep) -> Response:
+    await delete_account(runtime, user.id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.put(
+    "/users/me/avatar",
+    tags=["users"],
+    summary="Upload a profile picture (an image of at most 5 MiB)",
+)
+async def put_avatar(
+    user: CurrentUser, runtime: RuntimeDep, file: Annotated[UploadFile, File()]
+) -> Profile:
+    return Profile.of(await replace_avatar(runtime, user, file))
+
+
+@router.get(
+    "/users/me/avatar",
+    tags=["users"],
+    summary="The signed-in user's profile picture (JPEG)",
+    response_class=StreamingResponse,
+)
+async def get_avatar(user: CurrentUser, runtime: RuntimeDep) -> StreamingResponse:
+    key = user.avatar_key
+    if not key or not await asyncio.to_thread(runtime.storage.exists, key):
+        raise AvatarNotFoundError(user_id=user.id)
+    size = await asyncio.to_thread(runtime.storage.size, key)
+    return StreamingResponse(
+        runtime.storage.open_range(key, 0, None),
+        media_type="image/jpeg",
+        headers={"Content-Length": str(size), "Cache-Control": "private, max-age=300"},
+    )

@@ -87,6 +87,14 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = None
     twilio_from_number: str | None = None
     auth_rate_per_minute: int = 10
+    aliyun_sms_template_code_en: str | None = Field(
+        default=None, description="Aliyun template for non-Chinese locales; the main one otherwise."
+    )
+    sms_timeout_seconds: float = 10.0
+    password_min_length: int = 8
+    password_max_length: int = 256
+    avatar_max_bytes: int = 5 * MiB
+    avatar_max_side: int = 512
 
     max_image_bytes: int = 20 * MiB
     max_video_bytes: int = 1024 * MiB

@@ -1,0 +1,225 @@
+"""The signed-in user's profile: read, change, avatar."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from PIL import Image
+
+from tests.conftest import auth_headers, create_user
+from tests.shared_media import shared_face
+from vidswap.accounts.models import User
+from vidswap.runtime import Runtime
+
+ME = "/api/v1/users/me"
+AVATAR = "/api/v1/users/me/avatar"
+PROFILE_FIELDS = {
+    "id",
+    "phone",
+    "email",
+    "nickname",
+    "avatar_url",
+    "member_level",
+    "member_expire_at",
+    "energy_balance",
+    "created_at",
+}
+
+
+async def test_read_profile_fields(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    expire = datetime(2027, 1, 31, 12, 0, tzinfo=UTC)
+    user = await create_user(
+        runtime, nickname="Ada", member_level=2, member_expire_at=expire, energy_balance=42
+    )
+    response = await client.get(ME, headers=auth_headers(runtime, user))
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == PROFILE_FIELDS
+    assert body["id"] == user.id
+    assert body["phone"] == user.phone
+    assert body["email"] is None
+    assert body["nickname"] == "Ada"
+    assert body["avatar_url"] is None
+    assert body["member_level"] == 2
+    assert datetime.fromisoformat(body["member_expire_at"]) == expire
+    assert body["energy_balance"] == 42
+
+
+async def test_patch_nickname_and_locale(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    user = await create_user(runtime)
+    response = await client.patch(
+        ME, json={"nickname": "  小明  ", "locale": "zh-cn"}, headers=auth_headers(runtime, user)
+    )
+    assert response.status_code == 200
+    assert response.json()["nickname"] == "小明"
+    async with runtime.sessionmaker() as session:
+        stored = await session.get(User, user.id)
+    assert stored.nickname == "小明"
+    assert stored.locale == "zh-CN"
+
+
+async def test_patch_empty_body_changes_nothing(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await create_user(runtime, nickname="Bo")
+    response = await client.patch(ME, json={}, headers=auth_headers(runtime, user))
+    assert response.status_code == 200
+    assert response.json()["nickname"] == "Bo"
+
+
+@pytest.mark.parametrize(
+    ("nickname", "detail"),
+    [("   ", "empty"), ("x" * 65, "65 characters"), ("two\nlines", "control characters")],
+)
+async def test_patch_invalid_nickname(
+    client: httpx.AsyncClient, runtime: Runtime, nickname: str, detail: str
+) -> None:
+    user = await create_user(runtime, nickname="Cy")
+    response = await client.patch(
+        ME, json={"nickname": nickname}, headers=auth_headers(runtime, user)
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_nickname"
+    assert detail in response.json()["message"]
+    async with runtime.sessionmaker() as session:
+        assert (await session.get(User, user.id)).nickname == "Cy"
+
+
+async def test_patch_unsupported_locale(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    user = await create_user(runtime)
+    response = await client.patch(ME, json={"locale": "fr"}, headers=auth_headers(runtime, user))
+    assert response.status_code == 400
+    assert response.json()["error"] == "unsupported_locale"
+    assert "'fr'" in response.json()["message"]
+    assert "zh-CN, en" in response.json()["message"]
+
+
+async def test_patch_unknown_field_rejected(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    user = await create_user(runtime, energy_balance=5)
+    response = await client.patch(
+        ME, json={"energy_balance": 10**6}, headers=auth_headers(runtime, user)
+    )
+    assert response.status_code == 422
+    assert response.json()["error"] == "validation_error"
+    assert "energy_balance" in response.json()["message"]
+    async with runtime.sessionmaker() as session:
+        assert (await session.get(User, user.id)).energy_balance == 5
+
+
+async def upload_avatar(
+    client: httpx.AsyncClient, headers: dict[str, str], path: Path, name: str | None = None
+) -> httpx.Response:
+    files = {"file": (name or path.name, path.read_bytes(), "application/octet-stream")}
+    return await client.put(AVATAR, files=files, headers=headers)
+
+
+async def test_avatar_upload_real_photo(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    photo = shared_face("grace-hopper-glasses-us-navy.jpg")
+    user = await create_user(runtime)
+    headers = auth_headers(runtime, user)
+
+    response = await upload_avatar(client, headers, photo)
+    assert response.status_code == 200
+    assert response.json()["avatar_url"] == AVATAR
+
+    async with runtime.sessionmaker() as session:
+        key = (await session.get(User, user.id)).avatar_key
+    assert key.startswith(f"users/{user.id}/avatar/")
+    assert key.endswith(".jpg")
+    assert runtime.storage.exists(key)
+
+    served = await client.get(AVATAR, headers=headers)
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "image/jpeg"
+    image = Image.open(io.BytesIO(served.content))
+    assert image.format == "JPEG"
+    assert max(image.size) <= 512
+    with Image.open(photo) as original:
+        ratio = original.width / original.height
+    assert abs(image.width / image.height - ratio) < 0.02
+
+
+async def test_avatar_exif_orientation_applied(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    photo = shared_face("mugshot-woman-exif-orientation5-meds2.jpg")
+    user = await create_user(runtime)
+    headers = auth_headers(runtime, user)
+    assert (await upload_avatar(client, headers, photo)).status_code == 200
+    served = Image.open(io.BytesIO((await client.get(AVATAR, headers=headers)).content))
+    with Image.open(photo) as original:
+        # Orientation 5 transposes the picture, so width and height swap.
+        assert (served.width > served.height) == (original.height > original.width)
+
+
+async def test_avatar_replacement_deletes_old_file(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await create_user(runtime)
+    headers = auth_headers(runtime, user)
+    await upload_avatar(client, headers, shared_face("grace-hopper-glasses-us-navy.jpg"))
+    async with runtime.sessionmaker() as session:
+        first_key = (await session.get(User, user.id)).avatar_key
+    await upload_avatar(client, headers, shared_face("eileen-collins-astronaut-nasa.png"))
+    async with runtime.sessionmaker() as session:
+        second_key = (await session.get(User, user.id)).avatar_key
+    assert second_key != first_key
+    assert not runtime.storage.exists(first_key)
+    assert runtime.storage.exists(second_key)
+
+
+async def test_avatar_renamed_text_file_rejected(
+    client: httpx.AsyncClient, runtime: Runtime, tmp_path: Path
+) -> None:
+    fake = tmp_path / "holiday.jpg"
+    fake.write_text("this is a text file, not a picture\n" * 20)
+    user = await create_user(runtime)
+    response = await upload_avatar(client, auth_headers(runtime, user), fake)
+    assert response.status_code == 400
+    assert response.json()["error"] == "avatar_not_image"
+    assert "holiday.jpg" in response.json()["message"]
+    async with runtime.sessionmaker() as session:
+        assert (await session.get(User, user.id)).avatar_key is None
+    assert not (runtime.settings.data_dir / "files" / "users" / user.id).exists()
+
+
+async def test_avatar_truncated_image_rejected(
+    client: httpx.AsyncClient, runtime: Runtime, tmp_path: Path
+) -> None:
+    photo = shared_face("grace-hopper-glasses-us-navy.jpg")
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(photo.read_bytes()[:2000])
+    user = await create_user(runtime)
+    response = await upload_avatar(client, auth_headers(runtime, user), broken)
+    assert response.status_code == 400
+    assert response.json()["error"] == "avatar_not_image"
+    assert "broken.jpg" in response.json()["message"]
+
+
+async def test_avatar_over_limit_rejected(
+    client: httpx.AsyncClient, runtime: Runtime, tmp_path: Path
+) -> None:
+    big = tmp_path / "big.png"
+    big.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * (5 * 1024 * 1024))
+    user = await create_user(runtime)
+    response = await upload_avatar(client, auth_headers(runtime, user), big)
+    assert response.status_code == 413
+    assert response.json()["error"] == "avatar_too_large"
+    assert "big.png" in response.json()["message"]
+    assert "5 MiB" in response.json()["message"]
+
+
+async def test_avatar_missing(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    user = await create_user(runtime)
+    response = await client.get(AVATAR, headers=auth_headers(runtime, user))
+    assert response.status_code == 404
+    assert response.json()["error"] == "avatar_not_found"
+    assert user.id in response.json()["message"]
+
+
+async def test_avatar_needs_sign_in(client: httpx.AsyncClient) -> None:
+    response = await client.get(AVATAR)
+    assert response.status_code == 401
+    assert response.json()["error"] == "not_authenticated"

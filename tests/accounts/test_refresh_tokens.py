@@ -1,0 +1,150 @@
+"""Refresh-token rotation, reuse detection and sign-out, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import select, update
+
+from tests.accounts.helpers import age_sms_codes, bearer, sign_in_by_sms
+from vidswap.accounts.models import RefreshToken
+from vidswap.kit.clock import utcnow
+from vidswap.runtime import Runtime
+
+REFRESH = "/api/v1/auth/refresh"
+LOGOUT = "/api/v1/auth/logout"
+
+
+async def token_rows(runtime: Runtime, user_id: str) -> list[RefreshToken]:
+    async with runtime.sessionmaker() as session:
+        rows = await session.scalars(
+            select(RefreshToken)
+            .where(RefreshToken.user_id == user_id)
+            .order_by(RefreshToken.created_at)
+        )
+        return list(rows)
+
+
+async def test_token_stored_as_sha256(db_client: httpx.AsyncClient, db_runtime: Runtime) -> None:
+    tokens = await sign_in_by_sms(db_client)
+    [row] = await token_rows(db_runtime, tokens["user"]["id"])
+    assert row.token_hash == hashlib.sha256(tokens["refresh_token"].encode()).hexdigest()
+    assert row.expires_at - row.created_at == timedelta(days=30)
+    assert row.used_at is None
+    assert row.revoked_at is None
+
+
+async def test_refresh_rotates_in_family(db_client: httpx.AsyncClient, db_runtime: Runtime) -> None:
+    tokens = await sign_in_by_sms(db_client)
+    response = await db_client.post(REFRESH, json={"refresh_token": tokens["refresh_token"]})
+    assert response.status_code == 200
+    rotated = response.json()
+    assert rotated["refresh_token"] != tokens["refresh_token"]
+    assert rotated["user"]["id"] == tokens["user"]["id"]
+    assert (await db_client.get("/api/v1/users/me", headers=bearer(rotated))).status_code == 200
+
+    old, new = await token_rows(db_runtime, tokens["user"]["id"])
+    assert old.used_at is not None
+    assert new.used_at is None
+    assert old.family_id == new.family_id
+
+    again = await db_client.post(REFRESH, json={"refresh_token": rotated["refresh_token"]})
+    assert again.status_code == 200
+
+
+async def test_reuse_revokes_family(db_client: httpx.AsyncClient, db_runtime: Runtime) -> None:
+    tokens = await sign_in_by_sms(db_client)
+    rotated = (
+        await db_client.post(REFRESH, json={"refresh_token": tokens["refresh_token"]})
+    ).json()
+
+    reused = await db_client.post(REFRESH, json={"refresh_token": tokens["refresh_token"]})
+    assert reused.status_code == 401
+    assert reused.json()["error"] == "refresh_token_reused"
+
+    rows = await token_rows(db_runtime, tokens["user"]["id"])
+    assert all(row.revoked_at is not None for row in rows)
+    newest = await db_client.post(REFRESH, json={"refresh_token": rotated["refresh_token"]})
+    assert newest.status_code == 401
+    assert newest.json()["error"] == "refresh_token_invalid"
+
+
+async def test_reuse_spares_other_sign_ins(
+    db_client: httpx.AsyncClient, db_runtime: Runtime
+) -> None:
+    first = await sign_in_by_sms(db_client)
+    await age_sms_codes(db_runtime, first["user"]["phone"], 61)
+    second = await sign_in_by_sms(db_client, first["user"]["phone"])
+    await db_client.post(REFRESH, json={"refresh_token": first["refresh_token"]})
+    await db_client.post(REFRESH, json={"refresh_token": first["refresh_token"]})
+    response = await db_client.post(REFRESH, json={"refresh_token": second["refresh_token"]})
+    assert response.status_code == 200
+
+
+async def test_concurrent_refresh_only_one_wins(db_client: httpx.AsyncClient) -> None:
+    tokens = await sign_in_by_sms(db_client)
+    body = {"refresh_token": tokens["refresh_token"]}
+    responses = await asyncio.gather(*(db_client.post(REFRESH, json=body) for _ in range(3)))
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses.count(200) <= 1
+    assert statuses.count(401) >= 2
+
+
+async def test_expired_refresh_token(db_client: httpx.AsyncClient, db_runtime: Runtime) -> None:
+    tokens = await sign_in_by_sms(db_client)
+    async with db_runtime.sessionmaker() as session:
+        await session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.user_id == tokens["user"]["id"])
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+        await session.commit()
+    response = await db_client.post(REFRESH, json={"refresh_token": tokens["refresh_token"]})
+    assert response.status_code == 401
+    assert response.json()["error"] == "refresh_token_expired"
+
+
+async def test_unknown_refresh_token(db_client: httpx.AsyncClient) -> None:
+    response = await db_client.post(REFRESH, json={"refresh_token": "not-a-token"})
+    assert response.status_code == 401
+    assert response.json()["error"] == "refresh_token_invalid"
+    assert "unknown token" in response.json()["message"]
+
+
+async def test_logout_revokes_family(db_client: httpx.AsyncClient, db_runtime: Runtime) -> None:
+    tokens = await sign_in_by_sms(db_client)
+    rotated = (
+        await db_client.post(REFRESH, json={"refresh_token": tokens["refresh_token"]})
+    ).json()
+    response = await db_client.post(
+        LOGOUT, json={"refresh_token": rotated["refresh_token"]}, headers=bearer(rotated)
+    )
+    assert response.status_code == 204
+    rows = await token_rows(db_runtime, tokens["user"]["id"])
+    assert len(rows) == 2
+    assert all(row.revoked_at is not None for row in rows)
+    after = await db_client.post(REFRESH, json={"refresh_token": rotated["refresh_token"]})
+    assert after.status_code == 401
+    assert after.json()["error"] == "refresh_token_invalid"
+
+
+async def test_logout_needs_access_token(db_client: httpx.AsyncClient) -> None:
+    tokens = await sign_in_by_sms(db_client)
+    response = await db_client.post(LOGOUT, json={"refresh_token": tokens["refresh_token"]})
+    assert response.status_code == 401
+    assert response.json()["error"] == "not_authenticated"
+
+
+async def test_logout_rejects_other_users_token(db_client: httpx.AsyncClient) -> None:
+    alice = await sign_in_by_sms(db_client)
+    bob = await sign_in_by_sms(db_client)
+    response = await db_client.post(
+        LOGOUT, json={"refresh_token": bob["refresh_token"]}, headers=bearer(alice)
+    )
+    assert response.status_code == 401
+    assert response.json()["error"] == "refresh_token_invalid"
+    still = await db_client.post(REFRESH, json={"refresh_token": bob["refresh_token"]})
+    assert still.status_code == 200
