@@ -6,14 +6,21 @@ settings and close it on the way out.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from vidswap.kit.db import create_engine, create_sessionmaker
+from vidswap.kit.errors import ServiceUnavailableError
 from vidswap.kit.settings import Settings
 from vidswap.media.storage import Storage
+from vidswap.notifications.bus import DatabaseEventBus, RedisEventBus, build_event_bus
+from vidswap.worker.queue import TaskQueue
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -22,33 +29,56 @@ class Runtime:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     storage: Storage
+    queue: TaskQueue
+    events: DatabaseEventBus | RedisEventBus
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         settings.ensure_data_dir()
         engine = create_engine(settings.resolved_database_url)
+        sessionmaker = create_sessionmaker(engine)
         return cls(
             settings=settings,
             engine=engine,
-            sessionmaker=create_sessionmaker(engine),
+            sessionmaker=sessionmaker,
             storage=build_storage(settings),
+            queue=TaskQueue(settings),
+            events=build_event_bus(settings, sessionmaker),
         )
 
     async def start(self) -> None:
         """Start background work of the API process (event bus listeners)."""
+        await self.events.start()
 
     async def stop(self) -> None:
         """Stop what ``start`` started."""
+        await self.events.stop()
 
     async def close(self) -> None:
+        self.queue.close()
+        if isinstance(self.events, RedisEventBus):
+            self.events.close()
         await self.engine.dispose()
 
     def readiness_checks(self) -> dict[str, Callable[[], None]]:
         """Blocking checks that raise when a part cannot be reached, by name."""
-        return {"storage": self.storage.check}
+        return {"storage": self.storage.check, "queue": self.queue.check}
 
     async def refresh_metrics(self) -> None:
         """Update the gauges that are read from the database at scrape time."""
+        from vidswap.jobs.models import TaskStatus
+        from vidswap.jobs.repository import count_by_status
+        from vidswap.worker.metrics import QUEUE_DEPTH, TASKS_BY_STATUS
+
+        async with self.sessionmaker() as session:
+            counts = await count_by_status(session)
+        for status in (TaskStatus.PENDING, TaskStatus.PROCESSING, *sorted(TaskStatus.FINAL)):
+            TASKS_BY_STATUS.labels(status).set(counts.get(status, 0))
+        # A queue failure is reported by /readyz, so /metrics still responds.
+        try:
+            QUEUE_DEPTH.set(await asyncio.to_thread(self.queue.depth))
+        except ServiceUnavailableError as exc:
+            log.warning("metrics.queue_depth_failed", error=exc.code)
 
 
 def build_storage(settings: Settings) -> Storage:

@@ -103,6 +103,20 @@ class Settings(BaseSettings):
     upload_expire_hours: int = 24
 
     signup_energy: int = 100
+    # Queue, reaper and task events (jobs, worker and notifications areas).
+    queue_name: str = Field(
+        default="vidswap", description="Huey queue name; also prefixes the Redis channel."
+    )
+    task_requeue_seconds: float = Field(
+        default=300.0,
+        description="A task pending this long without being claimed is enqueued again, "
+        "in case its queue message was lost.",
+    )
+    event_poll_seconds: float = 0.3
+    event_retention_hours: float = 24.0
+    worker_metrics_port: int | None = Field(
+        default=None, description="Port of the worker's own Prometheus endpoint; unset: none."
+    )
     energy_per_second: float = 1.0
 
     worker_processes: int = 1

@@ -1,0 +1,108 @@
+"""Request and response bodies of the task endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+TaskStatusName = Literal["pending", "processing", "completed", "failed", "cancelled"]
+
+_UPLOAD_IMAGE_URL = "/api/v1/uploads/3f2c9a7e4b1d4e6f8a0b1c2d3e4f5a6b/file"
+_UPLOAD_VIDEO_URL = "/api/v1/uploads/9b8a7c6d5e4f40312a1b0c9d8e7f6a5b/file"
+
+
+class TaskCreate(BaseModel):
+    """A swap request. ``options`` is checked field by field by the service, so a bad
+    value gets an error that names it; unknown option names are rejected too."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "image_url": _UPLOAD_IMAGE_URL,
+                    "video_url": _UPLOAD_VIDEO_URL,
+                    "options": {"faces": "largest", "quality": 18, "label": True},
+                    "consent": True,
+                }
+            ]
+        }
+    )
+
+    image_url: str = Field(description="file_url of an image upload: the face to put in.")
+    video_url: str = Field(
+        description="file_url of a video or image upload: the target that gets the face."
+    )
+    options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="faces: largest | all | reference; reference_url: file_url of a photo of "
+        "the person to replace (faces=reference only); quality: x264 CRF 0-51, default 18; "
+        "label: draw the visible AI-generated mark, default true.",
+    )
+    consent: Any = Field(
+        default=None,
+        description="Must be true: the caller confirms the consent statement for the faces used.",
+    )
+
+
+class TaskCreated(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"task_id": "5d0c8e2a9f7b4c1d8e3f6a7b9c0d1e2f", "status": "pending", "progress": 0}
+            ]
+        }
+    )
+
+    task_id: str
+    status: TaskStatusName
+    progress: int
+
+
+class TaskOut(BaseModel):
+    """A task as its owner sees it. ``error_message`` is in the caller's language."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "task_id": "5d0c8e2a9f7b4c1d8e3f6a7b9c0d1e2f",
+                    "status": "completed",
+                    "progress": 100,
+                    "eta_seconds": 0,
+                    "result_url": "/api/v1/tasks/5d0c8e2a9f7b4c1d8e3f6a7b9c0d1e2f/result",
+                    "thumbnail_url": "/api/v1/tasks/5d0c8e2a9f7b4c1d8e3f6a7b9c0d1e2f/thumbnail",
+                    "error_code": None,
+                    "error_message": None,
+                    "duration_seconds": 3.9,
+                    "energy_cost": 4,
+                    "created_at": "2026-01-05T08:00:00Z",
+                    "updated_at": "2026-01-05T08:00:41Z",
+                }
+            ]
+        }
+    )
+
+    task_id: str
+    status: TaskStatusName
+    progress: int
+    eta_seconds: float | None
+    result_url: str | None
+    thumbnail_url: str | None
+    error_code: str | None
+    error_message: str | None
+    duration_seconds: float | None
+    energy_cost: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class TaskPage(BaseModel):
+    """One page of tasks, newest first. Pass ``next_cursor`` as ``cursor`` for the next
+    page; it is null on the last page. ``page`` is set when page numbers were used."""
+
+    items: list[TaskOut]
+    next_cursor: str | None
+    page: int | None = None
+    page_size: int

@@ -1,0 +1,1 @@
+"""The task queue and the worker process that runs swap tasks."""

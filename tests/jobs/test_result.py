@@ -1,0 +1,91 @@
+"""GET /api/v1/tasks/{id}/result and /thumbnail: Range requests and readiness."""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy import update
+
+from tests.conftest import auth_headers, create_user
+from tests.jobs.uploads import task_request
+from vidswap.jobs.models import Task
+from vidswap.media.keys import result_key, thumbnail_key
+from vidswap.runtime import Runtime
+
+CONTENT = bytes(range(256)) * 40  # 10240 bytes
+
+
+async def _completed_task(client: httpx.AsyncClient, runtime: Runtime, tmp_path) -> tuple:
+    user = await create_user(runtime)
+    body = await task_request(runtime, user)
+    response = await client.post("/api/v1/tasks", json=body, headers=auth_headers(runtime, user))
+    task_id = response.json()["task_id"]
+    sample = tmp_path / "result.mp4"
+    sample.write_bytes(CONTENT)
+    runtime.storage.put_file(result_key(user.id, task_id), sample, "video/mp4")
+    runtime.storage.put_file(thumbnail_key(user.id, task_id), sample, "image/jpeg")
+    async with runtime.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Task)
+            .where(Task.id == task_id)
+            .values(
+                status="completed",
+                progress=100,
+                result_key=result_key(user.id, task_id),
+                thumbnail_key=thumbnail_key(user.id, task_id),
+            )
+        )
+    return user, task_id
+
+
+async def test_result_not_ready(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    user = await create_user(runtime)
+    body = await task_request(runtime, user)
+    created = await client.post("/api/v1/tasks", json=body, headers=auth_headers(runtime, user))
+    task_id = created.json()["task_id"]
+
+    response = await client.get(
+        f"/api/v1/tasks/{task_id}/result", headers=auth_headers(runtime, user)
+    )
+
+    assert response.status_code == 409
+    assert response.json()["error"] == "result_not_ready"
+    assert "pending" in response.json()["message"]
+
+
+async def test_result_whole_and_ranges(
+    client: httpx.AsyncClient, runtime: Runtime, tmp_path
+) -> None:
+    user, task_id = await _completed_task(client, runtime, tmp_path)
+    headers = auth_headers(runtime, user)
+    path = f"/api/v1/tasks/{task_id}/result"
+
+    whole = await client.get(path, headers=headers)
+    middle = await client.get(path, headers={**headers, "Range": "bytes=100-199"})
+    tail = await client.get(path, headers={**headers, "Range": "bytes=-10"})
+    beyond = await client.get(path, headers={**headers, "Range": "bytes=20000-"})
+
+    assert whole.status_code == 200
+    assert whole.content == CONTENT
+    assert whole.headers["accept-ranges"] == "bytes"
+    assert whole.headers["content-type"] == "video/mp4"
+    assert middle.status_code == 206
+    assert middle.content == CONTENT[100:200]
+    assert middle.headers["content-range"] == f"bytes 100-199/{len(CONTENT)}"
+    assert tail.content == CONTENT[-10:]
+    assert beyond.status_code == 416
+    assert beyond.json()["error"] == "range_not_satisfiable"
+    assert str(len(CONTENT)) in beyond.json()["message"]
+
+
+async def test_public_urls_after_completion(
+    client: httpx.AsyncClient, runtime: Runtime, tmp_path
+) -> None:
+    user, task_id = await _completed_task(client, runtime, tmp_path)
+    headers = auth_headers(runtime, user)
+
+    body = (await client.get(f"/api/v1/tasks/{task_id}", headers=headers)).json()
+    thumbnail = await client.get(body["thumbnail_url"], headers=headers)
+
+    assert body["result_url"] == f"/api/v1/tasks/{task_id}/result"
+    assert thumbnail.status_code == 200
+    assert thumbnail.headers["content-type"] == "image/jpeg"
