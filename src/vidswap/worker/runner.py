@@ -1,0 +1,276 @@
+"""One attempt at one task: claim, fetch inputs, swap, store the result, settle.
+
+The swap runs in a thread while a ``LeaseKeeper`` renews the lease, stores
+progress and watches for a cancel request, a lost lease or a worker shutdown.
+Any of those sets the engine's cancel flag, so the engine stops at the next frame.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from vidswap.jobs.errors import TaskAttemptsExhaustedError, UploadNotFoundError
+from vidswap.jobs.models import Task, TaskStatus
+from vidswap.kit.db import transaction
+from vidswap.kit.errors import BadInputError, VidswapError
+from vidswap.media import keys
+from vidswap.media.models import Upload
+from vidswap.runtime import Runtime
+from vidswap.swap.options import FaceSelection, LabelOptions, SwapOptions
+from vidswap.worker import transitions
+from vidswap.worker.lease import LeaseKeeper, StopReason
+from vidswap.worker.media import FetchedInput, fetch_upload, output_extension, write_thumbnail
+from vidswap.worker.metrics import PROCESSING_SECONDS
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class WorkerContext:
+    """State shared by every task attempt of one worker process."""
+
+    runtime: Runtime
+    worker_id: str
+    # Set on SIGINT/SIGTERM: running attempts give their tasks back to the queue.
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+
+class AttemptStopped(Exception):
+    """The attempt stopped early; ``LeaseKeeper.reason`` contains the cause."""
+
+
+async def run_task(context: WorkerContext, task_id: str) -> None:
+    """Run one queue message for ``task_id``.
+
+    Errors settle the task or are logged, so no ``Exception`` reaches the consumer.
+    """
+    with structlog.contextvars.bound_contextvars(task_id=task_id, worker=context.worker_id):
+        try:
+            await _run_claimed(context, task_id)
+        except Exception:  # the queue consumer must keep running; the reaper recovers the task
+            log.exception("task.attempt_crashed")
+
+
+async def _run_claimed(context: WorkerContext, task_id: str) -> None:
+    runtime = context.runtime
+    task = await transitions.reload(runtime, task_id)
+    if task is None or task.status != TaskStatus.PENDING:
+        log.info("task.skipped", status=None if task is None else task.status)
+        return
+    if context.stopping.is_set():
+        # This message was taken off the queue after the stop signal: hand it back.
+        await asyncio.to_thread(runtime.queue.enqueue, task.id, task.priority)
+        return
+
+    from vidswap.jobs import repository
+
+    async with transaction(runtime.sessionmaker) as session:
+        claimed = await repository.claim(
+            session, task_id, context.worker_id, runtime.settings.lease_seconds
+        )
+    if not claimed:
+        log.info("task.claimed_elsewhere")
+        return
+    task = await transitions.reload(runtime, task_id)
+    if task is None:
+        return
+    log.info("task.claimed", attempt=task.attempts)
+    await transitions._publish_current(runtime, task_id, "task.processing")
+
+    folder = runtime.settings.tmp_dir / "tasks" / task_id
+    shutil.rmtree(folder, ignore_errors=True)  # left by a worker that was killed
+    folder.mkdir(parents=True)
+    started = time.monotonic()
+    outcome = "crashed"
+    try:
+        outcome = await _attempt(context, task, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        PROCESSING_SECONDS.labels(outcome).observe(time.monotonic() - started)
+
+
+async def _attempt(context: WorkerContext, task: Task, folder: Path) -> str:
+    runtime = context.runtime
+    owner = context.worker_id
+    keeper = LeaseKeeper(runtime, task, owner, context.stopping)
+    keeper.start()
+    try:
+        result = await _swap(runtime, task, folder, keeper)
+        stored = await _store_result(runtime, task, result)
+    except AttemptStopped:
+        return await _settle_stopped(runtime, task, owner, keeper.reason)
+    except BadInputError as error:
+        if keeper.reason is not None:
+            return await _settle_stopped(runtime, task, owner, keeper.reason)
+        params = _display_params(error.params, keeper.path_names)
+        if await transitions.fail(runtime, task, owner, error.code, params):
+            return "failed"
+        return await _settle_stopped(runtime, task, owner, StopReason.LEASE_LOST)
+    except Exception as error:  # storage, database or engine failure: may pass on retry
+        if keeper.reason is not None:
+            return await _settle_stopped(runtime, task, owner, keeper.reason)
+        return await _settle_transient(runtime, task, owner, error, keeper.path_names)
+    finally:
+        await keeper.stop()
+
+    if await transitions.complete(runtime, task, owner, **stored):
+        log.info("task.completed", seconds=stored["processing_seconds"])
+        return "completed"
+    # The task was cancelled, deleted or taken over while the result was stored.
+    # Its files are removed unless another worker now owns the task (and will
+    # overwrite them under the same keys).
+    outcome = await _settle_stopped(runtime, task, owner, StopReason.LEASE_LOST)
+    if outcome != "lost":
+        await asyncio.to_thread(runtime.storage.delete_prefix, _task_prefix(task))
+    return outcome
+
+
+async def _swap(runtime: Runtime, task: Task, folder: Path, keeper: LeaseKeeper) -> Path:
+    inputs = await _fetch_inputs(runtime, task, folder)
+    face, target = inputs["image_url"], inputs["video_url"]
+    reference = inputs.get("reference_url")
+    output = folder / f"result{output_extension(target.path)}"
+    for field_name, fetched in inputs.items():
+        keeper.path_names[str(fetched.path)] = fetched.display_name or field_name
+    keeper.path_names[str(output)] = "the result"
+
+    options = SwapOptions(
+        faces=FaceSelection(task.options.get("faces", "largest")),
+        reference=reference.path if reference else None,
+        quality=int(task.options.get("quality", 18)),
+        label=LabelOptions(visible=bool(task.options.get("label", True))),
+    )
+    keeper.check()
+    await asyncio.to_thread(_swap_in_thread, options, face.path, target.path, output, keeper)
+    keeper.check()
+    return output
+
+
+def _swap_in_thread(
+    options: SwapOptions, face: Path, target: Path, output: Path, keeper: LeaseKeeper
+) -> None:
+    from vidswap.swap.errors import SwapCancelledError
+    from vidswap.swap.pipeline import SwapEngine
+
+    engine = SwapEngine(options)
+    try:
+        engine.swap_file(
+            face, target, output, progress=keeper.report_progress, cancel=keeper.cancel_flag.is_set
+        )
+    except SwapCancelledError as exc:
+        raise AttemptStopped() from exc
+    finally:
+        engine.close()
+
+
+async def _fetch_inputs(runtime: Runtime, task: Task, folder: Path) -> dict[str, FetchedInput]:
+    upload_ids = {"image_url": task.image_upload_id, "video_url": task.video_upload_id}
+    if task.options.get("reference_upload_id"):
+        upload_ids["reference_url"] = task.options["reference_upload_id"]
+    urls = {
+        "image_url": task.image_url,
+        "video_url": task.video_url,
+        "reference_url": task.options.get("reference_url", ""),
+    }
+    fetched: dict[str, FetchedInput] = {}
+    for field_name, upload_id in upload_ids.items():
+        async with runtime.sessionmaker() as session:
+            upload = await session.get(Upload, upload_id) if upload_id else None
+        if upload is None or upload.storage_key is None:
+            # Deleted since the task was created; no retry can bring it back.
+            raise UploadNotFoundError(field=field_name, url=urls[field_name])
+        stem = field_name.removesuffix("_url")
+        try:
+            fetched[field_name] = await asyncio.to_thread(
+                fetch_upload, runtime.storage, upload, folder, stem
+            )
+        except FileNotFoundError as exc:
+            raise UploadNotFoundError(field=field_name, url=urls[field_name]) from exc
+    return fetched
+
+
+async def _store_result(runtime: Runtime, task: Task, result: Path) -> dict[str, Any]:
+    result_key = keys.result_key(task.user_id, task.id)
+    if result.suffix != ".mp4":
+        result_key = result_key.rsplit(".", 1)[0] + result.suffix
+    thumbnail_key = keys.thumbnail_key(task.user_id, task.id)
+    thumbnail = result.with_name("thumbnail.jpg")
+    content_type = {".mp4": "video/mp4", ".png": "image/png"}.get(result.suffix, "image/jpeg")
+
+    await asyncio.to_thread(write_thumbnail, result, thumbnail)
+    stored = await asyncio.to_thread(runtime.storage.put_file, result_key, result, content_type)
+    await asyncio.to_thread(runtime.storage.put_file, thumbnail_key, thumbnail, "image/jpeg")
+    started_at = task.started_at
+    seconds = None
+    if started_at is not None:
+        from vidswap.kit.clock import utcnow
+
+        seconds = (utcnow() - started_at).total_seconds()
+    return {
+        "result_key": result_key,
+        "result_size": stored.size,
+        "thumbnail_key": thumbnail_key,
+        "processing_seconds": seconds,
+    }
+
+
+async def _settle_stopped(
+    runtime: Runtime, task: Task, owner: str, reason: StopReason | None
+) -> str:
+    if reason is StopReason.SHUTDOWN and await transitions.release(runtime, task, owner):
+        log.info("task.released", reason="worker stopping")
+        return "released"
+    current = await transitions.reload(runtime, task.id)
+    if current is None:
+        log.info("task.gone", reason="deleted while running")
+        return "deleted"
+    if current.cancel_requested and current.lease_owner == owner:
+        await transitions.finish_cancelled(runtime, task, owner)
+        return "cancelled"
+    log.warning("task.lease_lost", status=current.status, owner=current.lease_owner)
+    return "lost"
+
+
+async def _settle_transient(
+    runtime: Runtime, task: Task, owner: str, error: Exception, names: dict[str, str]
+) -> str:
+    settings = runtime.settings
+    code = error.code if isinstance(error, VidswapError) else type(error).__name__
+    log.warning("task.attempt_failed", error=code, attempt=task.attempts, exc_info=error)
+    if task.attempts >= settings.task_max_attempts:
+        exhausted = TaskAttemptsExhaustedError(attempts=task.attempts, detail=code)
+        if await transitions.fail(runtime, task, owner, exhausted.code, exhausted.params):
+            return "failed"
+    else:
+        delay = settings.task_retry_delay_seconds * 2 ** (task.attempts - 1)
+        params = _display_params(getattr(error, "params", {}), names)
+        if await transitions.retry_later(runtime, task, owner, delay, code, params):
+            log.info("task.retry_scheduled", delay=delay)
+            return "retrying"
+    return await _settle_stopped(runtime, task, owner, StopReason.LEASE_LOST)
+
+
+def _display_params(params: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """Replace the worker's temporary paths in error parameters with the names the
+    user knows the files by, so a stored message never shows a worker's folders."""
+    display_params: dict[str, Any] = {}
+    for name, value in params.items():
+        if isinstance(value, str):
+            for path, display in names.items():
+                value = value.replace(path, display)
+        elif not isinstance(value, int | float | bool) and value is not None:
+            value = str(value)
+        display_params[name] = value
+    return display_params
+
+
+def _task_prefix(task: Task) -> str:
+    return keys.result_key(task.user_id, task.id).rsplit("/", 1)[0]
