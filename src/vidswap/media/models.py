@@ -16,7 +16,7 @@ class Upload(IdMixin, TimestampMixin, Base):
 
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(8))  # image | video
-    status: Mapped[str] = mapped_column(String(12), default="ready")  # uploading | ready
+    status: Mapped[str] = mapped_column(String(12), default="ready")  # uploading | ready | failed
     filename: Mapped[str] = mapped_column(String(255), default="")
     content_type: Mapped[str] = mapped_column(String(100), default="")
     storage_key: Mapped[str | None] = mapped_column(String(300))
@@ -26,3 +26,5 @@ class Upload(IdMixin, TimestampMixin, Base):
     sha256: Mapped[str | None] = mapped_column(String(64))
     media: Mapped[dict[str, Any] | None]
     expires_at: Mapped[datetime | None]
+    # Why a resumable upload failed: {"code", "status", "messages": {locale: text}}.
+    error: Mapped[dict[str, Any] | None]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-04 22:20:37.910819
+Create Date: 2026-12-04 22:30:29.676193
 """
 
 from __future__ import annotations
@@ -141,6 +141,7 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(length=64), nullable=True),
         sa.Column("media", sa.JSON(), nullable=True),
         sa.Column("expires_at", vidswap.kit.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("error", sa.JSON(), nullable=True),
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("created_at", vidswap.kit.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", vidswap.kit.db.UTCDateTime(timezone=True), nullable=False),
