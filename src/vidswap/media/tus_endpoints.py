@@ -1,0 +1,190 @@
+"""tus 1.0 endpoints under ``/uploads/tus`` (creation, creation-with-upload, termination,
+checksum, expiration), authenticated with the Bearer token like every other endpoint.
+
+Every response, errors included, carries ``Tus-Resumable: 1.0.0``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request, Response, status
+from fastapi.routing import APIRoute
+
+from vidswap.accounts.deps import CurrentUser
+from vidswap.api.deps import RuntimeDep
+from vidswap.api.errors import error_response, handle_vidswap_error, locale_of
+from vidswap.kit.errors import VidswapError
+from vidswap.media import tus
+from vidswap.media.errors import TusContentTypeError, TusHeaderError, TusVersionError
+from vidswap.media.models import Upload
+from vidswap.media.schemas import stored_error
+from vidswap.runtime import Runtime
+
+
+class TusRoute(APIRoute):
+    """A route whose responses, errors included, carry the tus version header."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def tus_handler(request: Request) -> Response:
+            try:
+                response = await handle(request)
+            except VidswapError as exc:
+                response = await handle_vidswap_error(request, exc)
+            response.headers["Tus-Resumable"] = tus.TUS_VERSION
+            return response
+
+        return tus_handler
+
+
+router = APIRouter(prefix="/uploads/tus", tags=["uploads (tus)"], route_class=TusRoute)
+TusId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+def require_version(request: Request) -> None:
+    version = request.headers.get("tus-resumable")
+    if version != tus.TUS_VERSION:
+        raise TusVersionError(version=version or "")
+
+
+def server_headers(runtime: Runtime) -> dict[str, str]:
+    settings = runtime.settings
+    return {
+        "Tus-Version": tus.TUS_VERSION,
+        "Tus-Extension": tus.EXTENSIONS,
+        "Tus-Max-Size": str(max(settings.max_image_bytes, settings.max_video_bytes)),
+        "Tus-Checksum-Algorithm": ",".join(tus.CHECKSUM_ALGORITHMS),
+    }
+
+
+def progress_headers(upload: Upload) -> dict[str, str]:
+    headers = {"Upload-Offset": str(upload.upload_offset), "Cache-Control": "no-store"}
+    expires = tus.http_date(upload)
+    if expires and upload.status == "uploading":
+        headers["Upload-Expires"] = expires
+    return headers
+
+
+def failed_response(request: Request, upload: Upload) -> Response:
+    """Return the stored rejection of a finished upload, in the caller's language."""
+    error = stored_error(upload, locale_of(request))
+    assert error is not None and upload.error is not None
+    return error_response(request, error.error, error.message, int(upload.error["status"]))
+
+
+@router.options("", include_in_schema=False)
+@router.options("/{upload_id}", include_in_schema=False)
+async def tus_options(runtime: RuntimeDep) -> Response:
+    return Response(status_code=status.HTTP_204_NO_CONTENT, headers=server_headers(runtime))
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a resumable upload (tus creation, creation-with-upload)",
+    response_class=Response,
+)
+async def tus_create(request: Request, runtime: RuntimeDep, user: CurrentUser) -> Response:
+    require_version(request)
+    if request.headers.get("upload-defer-length") is not None:
+        raise TusHeaderError(
+            header="Upload-Defer-Length",
+            value=request.headers["upload-defer-length"],
+            hint="Deferred lengths are not supported; send Upload-Length.",
+        )
+    length = tus.parse_length(request.headers.get("upload-length"), "Upload-Length")
+    metadata = tus.parse_metadata(request.headers.get("upload-metadata"))
+    upload = await tus.create(runtime, user.id, length, metadata)
+    location = str(request.url_for("tus_head", upload_id=upload.id))
+    headers = {"Location": location, **progress_headers(upload)}
+
+    if _has_chunk(request):
+        try:
+            checksum = tus.parse_checksum(request.headers.get("upload-checksum"))
+            await tus.append(runtime, upload, request, 0, checksum)
+        except VidswapError as exc:
+            # The upload exists even though its first chunk failed: name it, so the
+            # client can resume it or read why it failed.
+            response = await handle_vidswap_error(request, exc)
+            response.headers["Location"] = location
+            return response
+        headers.update(progress_headers(upload))
+    return Response(status_code=status.HTTP_201_CREATED, headers=headers)
+
+
+@router.head("/{upload_id}", summary="Read the offset of a resumable upload", name="tus_head")
+async def tus_head(
+    upload_id: TusId, request: Request, runtime: RuntimeDep, user: CurrentUser
+) -> Response:
+    require_version(request)
+    upload = await tus.get_open_upload(runtime, user.id, upload_id)
+    if upload.status == "failed":
+        return failed_response(request, upload)
+    headers = progress_headers(upload)
+    headers["Upload-Length"] = str(upload.upload_length)
+    headers["Upload-Metadata"] = tus.encode_metadata(upload)
+    return Response(status_code=status.HTTP_200_OK, headers=headers)
+
+
+@router.patch(
+    "/{upload_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Append a chunk at Upload-Offset (tus core, checksum)",
+    response_class=Response,
+)
+async def tus_patch(
+    upload_id: TusId, request: Request, runtime: RuntimeDep, user: CurrentUser
+) -> Response:
+    require_version(request)
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() != tus.CHUNK_CONTENT_TYPE:
+        raise TusContentTypeError(value=content_type)
+    offset = tus.parse_length(request.headers.get("upload-offset"), "Upload-Offset")
+    checksum = tus.parse_checksum(request.headers.get("upload-checksum"))
+    upload = await tus.get_open_upload(runtime, user.id, upload_id)
+    if upload.status == "failed":
+        return failed_response(request, upload)
+    await tus.append(runtime, upload, request, offset, checksum)
+    return Response(status_code=status.HTTP_204_NO_CONTENT, headers=progress_headers(upload))
+
+
+@router.delete(
+    "/{upload_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Terminate a resumable upload and delete what it stored",
+    response_class=Response,
+)
+async def tus_delete(
+    upload_id: TusId, request: Request, runtime: RuntimeDep, user: CurrentUser
+) -> Response:
+    require_version(request)
+    await tus.terminate(runtime, user.id, upload_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{upload_id}", include_in_schema=False)
+async def tus_method_override(
+    upload_id: TusId, request: Request, runtime: RuntimeDep, user: CurrentUser
+) -> Response:
+    """Serve ``X-HTTP-Method-Override`` for clients that can send only GET and POST."""
+    method = request.headers.get("x-http-method-override", "").upper()
+    if method == "PATCH":
+        return await tus_patch(upload_id, request, runtime, user)
+    if method == "DELETE":
+        return await tus_delete(upload_id, request, runtime, user)
+    if method == "HEAD":
+        return await tus_head(upload_id, request, runtime, user)
+    raise TusHeaderError(
+        header="X-HTTP-Method-Override", value=method, hint="Use PATCH, HEAD or DELETE."
+    )
+
+
+def _has_chunk(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    length = request.headers.get("content-length", "")
+    if content_type != tus.CHUNK_CONTENT_TYPE:
+        return False
+    return not (length.isdigit() and int(length) == 0)
