@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -18,7 +19,8 @@ import uvicorn
 from tusclient.client import TusClient
 from tusclient.exceptions import TusCommunicationError
 
-from tests.conftest import auth_headers, create_user
+from tests.conftest import auth_headers, create_user, make_settings
+from tests.media.conftest import app_client
 from tests.shared_media import shared_face, shared_video
 from vidswap.accounts.models import User
 from vidswap.api.app import create_app
@@ -553,3 +555,26 @@ async def test_expired_upload_gone_then_purged(
     assert await read_row(runtime, upload_id) is None
     assert not (runtime.settings.tmp_dir / "tus" / upload_id).exists()
     assert await read_row(runtime, ready.json()["upload_id"]) is not None
+
+
+async def test_concurrent_patches_on_postgres(postgres_database: str, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data", database_url=postgres_database)
+    settings.ensure_data_dir()
+    async with app_client(settings) as (client, runtime):
+        user = await create_user(runtime)
+        headers = auth_headers(runtime, user)
+        content = shared_face(PHOTO).read_bytes()
+        created = await create_tus(client, headers, len(content), kind="image", filename=PHOTO)
+        location = created.headers["Location"]
+
+        responses = await asyncio.gather(
+            *(patch_chunk(client, headers, location, 0, content[:1000]) for _ in range(4))
+        )
+        rest = await patch_chunk(client, headers, location, 1000, content[1000:])
+
+        assert sorted(response.status_code for response in responses) == [204, 409, 409, 409]
+        assert rest.status_code == 204, rest.text
+        row = await read_row(runtime, location.rsplit("/", 1)[-1])
+        assert row is not None
+        assert row.status == "ready"
+        assert row.sha256 == hashlib.sha256(content).hexdigest()

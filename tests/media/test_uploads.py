@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -255,30 +256,40 @@ async def test_kind_after_file_accepted(client: httpx.AsyncClient, headers: dict
     assert response.json()["filename"] == "late-kind.jpg"
 
 
-async def test_declared_length_over_limit_rejected_unread(tmp_path: Path) -> None:
-    settings = settings_with(tmp_path, max_image_bytes=1000, max_video_bytes=2000)
+@pytest.mark.parametrize("declared", [True, False])
+async def test_oversized_body_stops_early(tmp_path: Path, declared: bool) -> None:
+    settings = settings_with(tmp_path, max_image_bytes=10_000, max_video_bytes=20_000)
     async with app_client(settings) as (client, runtime):
         user = await create_user(runtime)
-        read = 0
+        head = (
+            b'--abc\r\nContent-Disposition: form-data; name="kind"\r\n\r\nimage\r\n'
+            b'--abc\r\nContent-Disposition: form-data; name="file"; filename="big.jpg"\r\n\r\n'
+        )
+        chunks_sent = 0
 
-        async def body() -> object:
-            nonlocal read
+        async def body() -> AsyncIterator[bytes]:
+            nonlocal chunks_sent
+            chunks_sent += 1
+            yield head
             for _ in range(100):
-                read += 1
+                chunks_sent += 1
                 yield b"x" * 4096
 
-        response = await client.post(
-            "/api/v1/uploads",
-            headers={
-                **auth_headers(runtime, user),
-                "Content-Type": "multipart/form-data; boundary=abc",
-                "Content-Length": str(100 * 4096),
-            },
-            content=body(),
-        )
+        headers = {
+            **auth_headers(runtime, user),
+            "Content-Type": "multipart/form-data; boundary=abc",
+        }
+        if declared:
+            headers["Content-Length"] = str(len(head) + 100 * 4096)
+
+        response = await client.post("/api/v1/uploads", headers=headers, content=body())
 
         assert response.status_code == 413
         assert response.json()["error"] == "upload.too_large"
+        # The declared length is rejected before the body is read; an undeclared one
+        # is read only until the 10000-byte image limit is passed (3 chunks of 4096).
+        assert chunks_sent <= (1 if declared else 5)
+        assert spooled_files(settings) == []
 
 
 @pytest.mark.parametrize(
