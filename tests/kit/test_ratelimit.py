@@ -76,6 +76,20 @@ async def test_purge_deletes_old_windows(db_runtime: Runtime) -> None:
     assert await stored_hits(db_runtime, "test.purge:gina") == [1]
 
 
+async def test_old_windows_purged_while_counting(db_runtime: Runtime) -> None:
+    limiter = RateLimiter(db_runtime.sessionmaker, purge_every=1)
+    rule = Rule("test.auto", limit=5, window_seconds=60)
+    await limiter.hit(rule, "hana", now=NOON - timedelta(days=3))
+    await limiter.hit(rule, "hana", now=NOON - timedelta(hours=1))
+    await limiter.hit(rule, "hana", now=NOON)
+    assert await stored_hits(db_runtime, "test.auto:hana") == [1, 1]
+
+
+def test_rule_window_bounded() -> None:
+    with pytest.raises(ValueError, match="test.week"):
+        Rule("test.week", limit=1, window_seconds=7 * 86400)
+
+
 def test_window_start_aligned_to_epoch() -> None:
     assert window_start(NOON + timedelta(seconds=59), 60) == NOON
     assert window_start(NOON + timedelta(minutes=59), 3600) == NOON

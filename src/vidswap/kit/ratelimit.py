@@ -9,6 +9,7 @@ through around a window boundary.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,14 @@ from vidswap.kit.ratelimit_models import RateLimitWindow
 log = structlog.get_logger(__name__)
 
 MAX_KEY_LENGTH = 200
+MAX_WINDOW_SECONDS = 86400
+# Windows older than this are deleted now and then; it must exceed the longest window.
+RETENTION = timedelta(seconds=2 * MAX_WINDOW_SECONDS)
+PURGE_EVERY = 1000
+
+# Hits counted by this process, shared by every limiter so a purge runs every
+# PURGE_EVERY hits even though limiters are built per request.
+_process_hits = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,13 @@ class Rule:
     name: str
     limit: int
     window_seconds: int
+
+    def __post_init__(self) -> None:
+        if not 0 < self.window_seconds <= MAX_WINDOW_SECONDS:
+            raise ValueError(
+                f"rule {self.name}: window_seconds must be between 1 and {MAX_WINDOW_SECONDS}, "
+                f"got {self.window_seconds}"
+            )
 
 
 def window_start(now: datetime, window_seconds: int) -> datetime:
@@ -57,8 +73,11 @@ class RateLimiter:
     (a wrong password, say) still counts.
     """
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], *, purge_every: int = PURGE_EVERY
+    ) -> None:
         self.sessionmaker = sessionmaker
+        self.purge_every = purge_every
 
     async def hit(self, rule: Rule, subject: str, *, now: datetime | None = None) -> int:
         """Count one hit of ``subject`` under ``rule`` and return the hits in this window.
@@ -71,6 +90,9 @@ class RateLimiter:
         start = window_start(now, rule.window_seconds)
         async with transaction(self.sessionmaker) as session:
             hits = await increment(session, key, start)
+        if next(_process_hits) % self.purge_every == 0:
+            purged = await self.purge(older_than=now - RETENTION)
+            log.info("ratelimit.purged", windows=purged)
         if hits > rule.limit:
             retry_after = seconds_left(now, start, rule.window_seconds)
             log.info("ratelimit.rejected", rule=rule.name, hits=hits, retry_after=retry_after)
