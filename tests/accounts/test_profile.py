@@ -170,6 +170,25 @@ async def test_avatar_replacement_deletes_old_file(
     assert runtime.storage.exists(second_key)
 
 
+async def test_avatar_etag_revalidation(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    user = await create_user(runtime)
+    headers = auth_headers(runtime, user)
+    await upload_avatar(client, headers, shared_face("grace-hopper-glasses-us-navy.jpg"))
+    first = await client.get(AVATAR, headers=headers)
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"] == "private, no-cache"
+
+    unchanged = await client.get(AVATAR, headers={**headers, "If-None-Match": etag})
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+
+    await upload_avatar(client, headers, shared_face("eileen-collins-astronaut-nasa.png"))
+    changed = await client.get(AVATAR, headers={**headers, "If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["etag"] != etag
+    assert changed.content != first.content
+
+
 async def test_avatar_renamed_text_file_rejected(
     client: httpx.AsyncClient, runtime: Runtime, tmp_path: Path
 ) -> None:

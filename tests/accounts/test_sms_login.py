@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from tests.accounts.helpers import age_sms_codes, new_phone, request_code
 from tests.conftest import create_user
+from vidswap.accounts import repository
 from vidswap.accounts.codes import hash_code
 from vidswap.accounts.models import SmsCode, User
 from vidswap.accounts.sms import code_text
@@ -254,3 +255,26 @@ def test_sms_text_in_both_languages() -> None:
     assert "登录验证码为 123456" in code_text("123456", minutes=5, locale="zh-CN")
     assert "login code is 123456" in code_text("123456", minutes=5, locale="en")
     assert "5 minutes" in code_text("123456", minutes=5, locale="en-US")
+
+
+async def test_signup_race_signs_into_existing_account(
+    client: httpx.AsyncClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first lookup misses the account, as if another request created it meanwhile.
+    user = await create_user(runtime, energy_balance=3)
+    code = await request_code(client, user.phone)
+    real_lookup = repository.find_user_by_phone
+    lookups: list[str] = []
+
+    async def miss_first_lookup(session, phone: str):
+        lookups.append(phone)
+        return None if len(lookups) == 1 else await real_lookup(session, phone)
+
+    monkeypatch.setattr(repository, "find_user_by_phone", miss_first_lookup)
+    response = await client.post(LOGIN, json={"phone": user.phone, "code": code})
+    assert response.status_code == 200
+    assert response.json()["user"]["id"] == user.id
+    assert response.json()["user"]["energy_balance"] == 3
+    assert len(lookups) == 2
+    [row] = await codes_of(runtime, user.phone)
+    assert row.consumed_at is not None

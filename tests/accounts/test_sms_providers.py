@@ -15,7 +15,11 @@ from structlog.testing import capture_logs
 from tests.accounts.helpers import new_phone
 from tests.accounts.standins import AliyunStandIn, TwilioStandIn, serve
 from tests.conftest import make_settings
-from vidswap.accounts.errors import SmsNotConfiguredError, SmsSendError
+from vidswap.accounts.errors import (
+    SmsLogProviderInProductionError,
+    SmsNotConfiguredError,
+    SmsSendError,
+)
 from vidswap.accounts.models import SmsCode
 from vidswap.accounts.sms import build_sms_sender
 from vidswap.accounts.sms.aliyun import AliyunSmsSender
@@ -282,3 +286,11 @@ async def test_log_provider_logs_code(tmp_path: Path) -> None:
     assert event["code"] == "424242"
     assert "424242" in event["text"]
     assert last_code("+8613800138000") == "424242"
+
+
+def test_log_provider_refused_in_production(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data", environment="production")
+    with pytest.raises(SmsLogProviderInProductionError) as caught:
+        build_sms_sender(settings)
+    assert caught.value.status_code == 503
+    assert "VIDSWAP_SMS_PROVIDER=log" in caught.value.message("en")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Request, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
 
 from vidswap.accounts.avatar import replace_avatar
@@ -171,15 +171,22 @@ async def put_avatar(
     "/users/me/avatar",
     tags=["users"],
     summary="The signed-in user's profile picture (JPEG)",
-    response_class=StreamingResponse,
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}, 304: {"description": "Not modified"}},
 )
-async def get_avatar(user: CurrentUser, runtime: RuntimeDep) -> StreamingResponse:
+async def get_avatar(user: CurrentUser, runtime: RuntimeDep, request: Request) -> Response:
     key = user.avatar_key
     if not key or not await asyncio.to_thread(runtime.storage.exists, key):
         raise AvatarNotFoundError(user_id=user.id)
+    # Each upload gets a new key, so the key names this version of the picture. The
+    # URL stays the same, so clients must revalidate ("no-cache") with the ETag.
+    etag = f'"{key.rsplit("/", 1)[-1].removesuffix(".jpg")}"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
     size = await asyncio.to_thread(runtime.storage.size, key)
     return StreamingResponse(
         runtime.storage.open_range(key, 0, None),
         media_type="image/jpeg",
-        headers={"Content-Length": str(size), "Cache-Control": "private, max-age=300"},
+        headers={**headers, "Content-Length": str(size)},
     )

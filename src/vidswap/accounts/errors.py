@@ -239,3 +239,11 @@ class SmsNotConfiguredError(ServiceUnavailableError):
         "en": "SMS sending through {provider} is not configured on this server ({setting} is missing). Contact the operator.",
         "zh-CN": "本服务器未配置 {provider} 短信发送（缺少 {setting}），请联系运营方。",
     }
+
+
+class SmsLogProviderInProductionError(ServiceUnavailableError):
+    code = "sms_not_configured"
+    messages = {
+        "en": "SMS sending is not configured on this server: VIDSWAP_SMS_PROVIDER=log only writes codes to the log and is not allowed in production. The operator must set it to aliyun or twilio.",
+        "zh-CN": "本服务器未配置短信发送：VIDSWAP_SMS_PROVIDER=log 只把验证码写入日志，生产环境不允许使用，运营方需将其设为 aliyun 或 twilio。",
+    }

@@ -27,7 +27,7 @@ from vidswap.accounts.identifiers import (
     phone_tail,
 )
 from vidswap.accounts.limits import AccountLimits
-from vidswap.accounts.models import User
+from vidswap.accounts.models import SmsCode, User
 from vidswap.accounts.passwords import check_password_rules, hash_password, verify_password
 from vidswap.accounts.profile import clean_nickname
 from vidswap.accounts.refresh import (
@@ -90,7 +90,7 @@ class AuthService:
     async def send_sms_code(
         self, raw_phone: str, *, sender: SmsSender, client_ip: str, locale: str
     ) -> CodeSent:
-        """Send a login code to ``raw_phone``; the same result whether or not it is registered.
+        """Send a login code to ``raw_phone``, with the same result whether or not it is registered.
 
         The code is stored only after the provider accepted it. When sending fails,
         nothing is stored: the previous code stays valid and no resend cooldown starts,
@@ -128,16 +128,24 @@ class AuthService:
         phone = normalize_phone(raw_phone)
         await self.limits.check_auth(client_ip, phone)
         row = await self.codes.check(phone, code)
+        try:
+            result = await self.consume_and_sign_in(row, phone, locale)
+        except IntegrityError:
+            # A concurrent sign-up created this phone's account after the lookup. The
+            # rollback also undid the code's use, so the second pass finds the account.
+            log.info("auth.signup_race", phone_tail=phone_tail(phone))
+            result = await self.consume_and_sign_in(row, phone, locale)
+        log.info("auth.signed_in", user_id=result.user.id, method="sms", created=result.created)
+        return result
 
+    async def consume_and_sign_in(self, row: SmsCode, phone: str, locale: str) -> SignIn:
         async with transaction(self.runtime.sessionmaker) as session:
             await codes.consume(session, row, phone)
             user = await repository.find_user_by_phone(session, phone)
-            created = user is None
-            if user is None:
-                user = await self.create_user(session, phone=phone, locale=locale)
-            result = await self.start_session(session, user, created=created)
-        log.info("auth.signed_in", user_id=user.id, method="sms", created=created)
-        return result
+            if user is not None:
+                return await self.start_session(session, user)
+            user = await self.create_user(session, phone=phone, locale=locale)
+            return await self.start_session(session, user, created=True)
 
     async def register(self, account: NewAccount, *, client_ip: str) -> SignIn:
         """Create an account with a password; raise ``AccountExistsError`` for a taken email or phone."""
@@ -153,8 +161,8 @@ class AuthService:
         await self.limits.check_auth(client_ip, email or phone)
         password_hash = await hash_password(account.password)
 
-        # NOTE: a phone given here is not proven by an SMS code; a later SMS sign-in
-        # with that number enters this same account.
+        # NOTE: a phone given here is not proven by an SMS code, so whoever later signs
+        # in by SMS with that number enters this same account.
         try:
             async with transaction(self.runtime.sessionmaker) as session:
                 await self.check_free(session, email=email, phone=phone)
@@ -193,7 +201,7 @@ class AuthService:
         return result
 
     async def refresh(self, token: str, *, client_ip: str) -> SignIn:
-        """Rotate ``token`` and return new tokens; a reused token ends its whole family."""
+        """Rotate ``token`` and return new tokens. A reused token ends its whole family."""
         async with self.runtime.sessionmaker() as session:
             row = await repository.find_refresh_token(session, hash_refresh_token(token))
         await self.limits.check_auth(client_ip, row.user_id if row else None)

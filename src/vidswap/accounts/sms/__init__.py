@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from vidswap.accounts.errors import SmsLogProviderInProductionError
 from vidswap.accounts.sms.base import SmsSender, code_text
 from vidswap.kit.settings import Settings
 
@@ -18,6 +19,9 @@ def build_sms_sender(settings: Settings) -> SmsSender:
         from vidswap.accounts.sms.twilio import TwilioSmsSender
 
         return TwilioSmsSender.from_settings(settings)
+    if settings.environment == "production":
+        # The log provider writes codes to the log, so it would leak them in production.
+        raise SmsLogProviderInProductionError()
     from vidswap.accounts.sms.log import LogSmsSender
 
     return LogSmsSender(code_minutes=settings.sms_code_minutes)
