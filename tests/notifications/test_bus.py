@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
+from vidswap.jobs.models import TaskEvent
+from vidswap.kit.clock import utcnow
 from vidswap.kit.settings import Settings
 from vidswap.notifications.bus import Event
 from vidswap.runtime import Runtime
@@ -55,3 +59,35 @@ async def test_events_before_start_not_replayed(
         await stack_runtime.stop()
 
     assert received.task_id == "new"
+
+
+async def _insert_event(runtime: Runtime, event_id: int, task_id: str) -> None:
+    async with runtime.sessionmaker() as session, session.begin():
+        session.add(
+            TaskEvent(
+                id=event_id,
+                user_id="dave",
+                task_id=task_id,
+                type="task.progress",
+                payload={"task": {"task_id": task_id}, "error_params": None},
+                created_at=utcnow(),
+            )
+        )
+
+
+@pytest.mark.parametrize("stack_settings", ["embedded"], indirect=True)
+async def test_late_committed_event_delivered(stack_runtime: Runtime) -> None:
+    await stack_runtime.start()
+    try:
+        async with stack_runtime.events.subscribe("dave") as dave:
+            # Id 3 becomes visible before id 2, as when two PostgreSQL transactions
+            # commit in the opposite order of their inserts.
+            await _insert_event(stack_runtime, 3, "committed-first")
+            first = await asyncio.wait_for(anext(dave), RECEIVE_LIMIT_SECONDS)
+            await _insert_event(stack_runtime, 2, "committed-late")
+            second = await asyncio.wait_for(anext(dave), RECEIVE_LIMIT_SECONDS)
+    finally:
+        await stack_runtime.stop()
+
+    assert first.task_id == "committed-first"
+    assert second.task_id == "committed-late"

@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
 
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vidswap.jobs.models import TaskEvent
@@ -29,6 +30,9 @@ log = structlog.get_logger(__name__)
 # Events a slow WebSocket may fall behind by before the oldest are dropped.
 SUBSCRIBER_BUFFER = 256
 REDIS_CHANNEL_SUFFIX = "task-events"
+# Seconds a skipped event id is looked for again, and the most ids remembered.
+GAP_WAIT_SECONDS = 10.0
+MAX_GAPS = 1000
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,7 @@ class DatabaseEventBus:
         self._hub = Hub()
         self._poller: asyncio.Task[None] | None = None
         self._last_id = 0
+        self._gaps: dict[int, float] = {}  # id -> monotonic time it was found missing
 
     async def publish(self, event: Event) -> None:
         async with self._sessionmaker() as session, session.begin():
@@ -166,15 +171,19 @@ class DatabaseEventBus:
         self._poller = None
 
     async def _poll_once(self) -> None:
+        now = time.monotonic()
+        for missing, noticed in list(self._gaps.items()):
+            if now - noticed > GAP_WAIT_SECONDS:
+                del self._gaps[missing]  # a rolled-back insert; that id never appears
+        condition = TaskEvent.id > self._last_id
+        if self._gaps:
+            condition = or_(condition, TaskEvent.id.in_(list(self._gaps)))
         async with self._sessionmaker() as session:
             rows = await session.scalars(
-                select(TaskEvent)
-                .where(TaskEvent.id > self._last_id)
-                .order_by(TaskEvent.id)
-                .limit(500)
+                select(TaskEvent).where(condition).order_by(TaskEvent.id).limit(500)
             )
             for row in rows:
-                self._last_id = row.id
+                self._track(row.id, now)
                 self._hub.dispatch(
                     Event(
                         type=row.type,
@@ -184,6 +193,20 @@ class DatabaseEventBus:
                         error_params=row.payload.get("error_params"),
                     )
                 )
+
+    def _track(self, event_id: int, now: float) -> None:
+        """Advance past ``event_id`` and remember the ids skipped on the way.
+
+        PostgreSQL assigns sequence ids at insert, not at commit, so an event can
+        become visible after one with a higher id. Skipped ids are looked up again
+        for ``GAP_WAIT_SECONDS``.
+        """
+        if self._gaps.pop(event_id, None) is not None or event_id <= self._last_id:
+            return
+        first_missing = max(self._last_id + 1, event_id - MAX_GAPS)
+        for missing in range(first_missing, event_id):
+            self._gaps[missing] = now
+        self._last_id = event_id
 
     async def purge(self, older_than: timedelta) -> int:
         from vidswap.jobs.repository import delete_events_before
