@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import make_settings
+from tests.services import REDIS_URL, require_redis
+from vidswap.kit.db import new_id
 from vidswap.kit.migrate import upgrade_database
 from vidswap.kit.settings import Settings
 from vidswap.runtime import Runtime
@@ -23,7 +25,19 @@ FAST = {
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Embedded settings; ``"scaled"`` as an indirect parameter gives PostgreSQL and Redis."""
+    if getattr(request, "param", "embedded") == "scaled":
+        require_redis()
+        value = make_settings(
+            tmp_path / "data",
+            database_url=request.getfixturevalue("postgres_database"),
+            redis_url=REDIS_URL,
+            queue_name=f"test-{new_id()[:12]}",
+            **FAST,
+        )
+        value.ensure_data_dir()
+        return value
     value = make_settings(tmp_path / "data", **FAST)
     value.ensure_data_dir()
     upgrade_database(value.resolved_database_url)

@@ -7,6 +7,7 @@ import signal
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from tests.conftest import auth_headers, create_user
@@ -33,6 +34,7 @@ async def _create_long_task(client: httpx.AsyncClient, runtime: Runtime, user: U
     return response.json()["task_id"]
 
 
+@pytest.mark.parametrize("settings", ["embedded", "scaled"], indirect=True)
 async def test_killed_worker_task_completes_once(
     client: httpx.AsyncClient, runtime: Runtime, tmp_path: Path
 ) -> None:
@@ -76,6 +78,7 @@ async def test_killed_worker_task_completes_once(
     assert not task_folder.exists()
     assert list((runtime.settings.tmp_dir / "tasks").iterdir()) == []
     assert "reaper.lease_expired" in second_log.read_text()
+    runtime.queue.flush()
 
 
 async def test_sigterm_hands_task_back(

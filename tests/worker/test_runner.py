@@ -218,3 +218,48 @@ async def test_skips_task_not_pending(
     task = await _task(runtime, task_id)
     assert task.status == "cancelled"
     assert task.attempts == 0
+
+
+async def test_photo_target_gives_photo(
+    client: httpx.AsyncClient, runtime: Runtime, context: WorkerContext, tmp_path: Path
+) -> None:
+    user = await create_user(runtime)
+    target = await face_upload(runtime, user, "biden-official-vp-portrait-2013.jpg")
+    task_id = await _create(client, runtime, user, video_url=file_url(target))
+
+    await run_task(context, task_id)
+
+    task = await _task(runtime, task_id)
+    assert task.status == "completed"
+    assert task.result_key.endswith("/result.jpg")
+    assert task.energy_cost == 1
+    response = await client.get(
+        f"/api/v1/tasks/{task_id}/result", headers=auth_headers(runtime, user)
+    )
+    assert response.headers["content-type"] == "image/jpeg"
+    picture = Image.open(io.BytesIO(response.content))
+    assert picture.format == "JPEG"
+    assert picture.size == (1200, 1200)
+    assert runtime.storage.exists(task.thumbnail_key)
+
+
+async def test_delete_stops_running_swap(
+    client: httpx.AsyncClient, runtime: Runtime, context: WorkerContext
+) -> None:
+    user = await create_user(runtime)
+    clip = await clip_upload(runtime, user, LONG_CLIP)
+    task_id = await _create(client, runtime, user, video_url=file_url(clip))
+    attempt = asyncio.create_task(run_task(context, task_id))
+
+    while (await _task(runtime, task_id)).progress == 0:
+        assert not attempt.done()
+        await asyncio.sleep(0.1)
+    response = await client.delete(f"/api/v1/tasks/{task_id}", headers=auth_headers(runtime, user))
+    assert response.status_code == 204
+    await attempt
+
+    async with runtime.sessionmaker() as session:
+        assert await session.get(Task, task_id) is None
+    assert not runtime.storage.exists(f"users/{user.id}/tasks/{task_id}/result.mp4")
+    assert await _ledger(runtime, user.id) == [("task", -4), ("task_refund", 4)]
+    assert _task_folders(runtime) == []
