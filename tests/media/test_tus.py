@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from sqlalchemy import func, select
 from tusclient.client import TusClient
 from tusclient.exceptions import TusCommunicationError
 
@@ -311,6 +312,7 @@ async def test_unsupported_version_rejected(
         ("10", {"kind": "sound"}, 400, "upload.invalid_kind"),
         ("10", {}, 400, "upload.invalid_kind"),
         (str(21 * 1024 * 1024), {"kind": "image"}, 413, "upload.too_large"),
+        ("0", {"kind": "image"}, 400, "media.empty"),
     ],
 )
 async def test_bad_creation_rejected(
@@ -331,7 +333,7 @@ async def test_bad_creation_rejected(
     assert response.status_code == status
     assert response.json()["error"] == code
     async with runtime.sessionmaker() as session:
-        assert await session.get(Upload, "x") is None
+        assert await session.scalar(select(func.count()).select_from(Upload)) == 0
 
 
 async def test_offset_mismatch_conflicts(
@@ -578,3 +580,42 @@ async def test_concurrent_patches_on_postgres(postgres_database: str, tmp_path: 
         assert row is not None
         assert row.status == "ready"
         assert row.sha256 == hashlib.sha256(content).hexdigest()
+
+
+async def test_repeated_last_patch_succeeds(
+    client: httpx.AsyncClient, runtime: Runtime, headers: dict[str, str]
+) -> None:
+    content = shared_face(PHOTO).read_bytes()
+    created = await create_tus(client, headers, len(content), kind="image", filename=PHOTO)
+    location = created.headers["Location"]
+    first = await patch_chunk(client, headers, location, 0, content)
+
+    repeated = await patch_chunk(client, headers, location, len(content), b"")
+    head = await client.head(location, headers={**headers, **V1})
+
+    assert first.status_code == 204
+    assert repeated.status_code == 204
+    assert repeated.headers["Upload-Offset"] == str(len(content))
+    assert head.status_code == 200
+    assert head.headers["Upload-Offset"] == str(len(content))
+    row = await read_row(runtime, location.rsplit("/", 1)[-1])
+    assert row is not None and row.status == "ready"
+
+
+async def test_finished_upload_stored_on_s3(s3_settings: Settings) -> None:
+    async with app_client(s3_settings) as (client, runtime):
+        user = await create_user(runtime)
+        headers = auth_headers(runtime, user)
+        content = shared_face(PHOTO).read_bytes()
+        created = await create_tus(client, headers, len(content), kind="image", filename=PHOTO)
+        location = created.headers["Location"]
+
+        half = await patch_chunk(client, headers, location, 0, content[:30000])
+        rest = await patch_chunk(client, headers, location, 30000, content[30000:])
+
+        assert half.status_code == 204
+        assert rest.status_code == 204, rest.text
+        row = await read_row(runtime, location.rsplit("/", 1)[-1])
+        assert row is not None and row.storage_key is not None
+        assert runtime.storage.name == "s3"
+        assert b"".join(runtime.storage.open_range(row.storage_key, 0, None)) == content

@@ -47,6 +47,7 @@ from vidswap.media.multipart import parse_kind, size_limit
 from vidswap.media.names import display_name
 from vidswap.media.spool import too_large
 from vidswap.runtime import Runtime
+from vidswap.swap.errors import EmptyMediaError
 
 log = structlog.get_logger(__name__)
 
@@ -124,14 +125,17 @@ def http_date(upload: Upload) -> str | None:
 
 async def create(runtime: Runtime, user_id: str, length: int, metadata: dict[str, str]) -> Upload:
     kind = parse_kind(metadata.get("kind"))
+    filename = display_name(metadata.get("filename"))
     limit = size_limit(runtime.settings, kind)
     if length > limit:
         raise too_large(kind, limit)
+    if length == 0:
+        raise EmptyMediaError(path=filename)
     upload = Upload(
         user_id=user_id,
         kind=kind,
         status="uploading",
-        filename=display_name(metadata.get("filename")),
+        filename=filename,
         storage_key=None,
         size=0,
         upload_length=length,
@@ -176,6 +180,9 @@ async def append(
     """
     if sent_offset != upload.upload_offset:
         raise TusOffsetMismatchError(sent=sent_offset, offset=upload.upload_offset)
+    if upload.status == "ready":
+        # A repeated last PATCH (its response was lost): the upload is already done.
+        return upload
     assert upload.upload_length is not None
     folder = service.tus_folder(runtime)
     chunk_path = folder / f"{upload.id}.{uuid.uuid4().hex}.chunk"
