@@ -66,7 +66,7 @@ async def face_upload(runtime: Runtime, user: User, name: str = FACE) -> Upload:
 
 async def clip_upload(runtime: Runtime, user: User, name: str = SHORT_CLIP) -> Upload:
     """A video upload; the short clip carries its probed duration like a real upload."""
-    media = {"duration_seconds": SHORT_CLIP_SECONDS} if name == SHORT_CLIP else None
+    media = {"duration": SHORT_CLIP_SECONDS} if name == SHORT_CLIP else None
     return await store_upload(runtime, user, shared_video(name), "video", media=media)
 
 
