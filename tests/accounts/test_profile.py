@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import auth_headers, create_user
-from tests.shared_media import shared_face
+from tests.shared_media import shared_face, shared_video
 from vidswap.accounts.models import User
 from vidswap.runtime import Runtime
 
@@ -202,6 +202,16 @@ async def test_avatar_renamed_text_file_rejected(
     async with runtime.sessionmaker() as session:
         assert (await session.get(User, user.id)).avatar_key is None
     assert not (runtime.settings.data_dir / "files" / "users" / user.id).exists()
+
+
+async def test_avatar_video_rejected(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    video = shared_video("indoor-group-event-1s-hevc-ccby.mp4")
+    user = await create_user(runtime)
+    response = await upload_avatar(client, auth_headers(runtime, user), video, name="me.jpg")
+    assert response.status_code == 400
+    assert response.json()["error"] == "avatar_not_image"
+    assert "me.jpg" in response.json()["message"]
+    assert "it is a video" in response.json()["message"]
 
 
 async def test_avatar_truncated_image_rejected(

@@ -50,7 +50,10 @@ def make_avatar(source: Path, target: Path, *, filename: str, max_side: int) -> 
     """
     with source.open("rb") as file:
         header = file.read(32)
-    if guess_kind_from_magic(header) is not MediaKind.IMAGE:
+    kind = guess_kind_from_magic(header)
+    if kind is MediaKind.VIDEO:
+        raise AvatarNotImageError(filename=filename, detail="it is a video")
+    if kind is not MediaKind.IMAGE:
         raise AvatarNotImageError(filename=filename, detail="unknown file signature")
     try:
         with Image.open(source) as opened:
@@ -79,12 +82,12 @@ async def replace_avatar(runtime: Runtime, user: User, upload: UploadFile) -> Us
         key = avatar_key(user.id, new_id(), ".jpg")
         await asyncio.to_thread(runtime.storage.put_file, key, encoded, "image/jpeg")
 
-    previous = user.avatar_key
     async with transaction(runtime.sessionmaker) as session:
         stored = await session.get(User, user.id)
         if stored is None:  # the account was deleted meanwhile
             await asyncio.to_thread(runtime.storage.delete, key)
             return user
+        previous = stored.avatar_key
         stored.avatar_key = key
     user.avatar_key = key
     if previous and previous != key:
