@@ -9,6 +9,7 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.media.conftest import app_client
 from tests.media.seaweed import SeaweedS3
 from vidswap.kit.settings import Settings
 from vidswap.media.storage import Storage, StorageError
@@ -163,8 +164,9 @@ async def test_presigned_url_with_forged_signature_rejected(
     assert b"SignatureDoesNotMatch" in response.content
 
 
-def test_wrong_secret_rejected(seaweedfs: SeaweedS3, prefix: str) -> None:
+def test_wrong_secret_rejected(seaweedfs: SeaweedS3, prefix: str, source: Path) -> None:
     storage = S3Storage(seaweedfs.client(secret_key="wrong-secret-" + "x" * 20), seaweedfs.bucket)
+    owner = S3Storage(seaweedfs.client(), seaweedfs.bucket)
 
     with pytest.raises(StorageError) as raised:
         storage.check()
@@ -175,6 +177,9 @@ def test_wrong_secret_rejected(seaweedfs: SeaweedS3, prefix: str) -> None:
     assert "403" in raised.value.params["detail"]
     assert isinstance(raised.value.__cause__, ClientError)
     assert "SignatureDoesNotMatch" in raised_read.value.params["detail"]
+    with pytest.raises(StorageError):
+        storage.put_file(f"{prefix}/a.bin", source, "application/octet-stream")
+    assert not owner.exists(f"{prefix}/a.bin")
 
 
 def test_missing_bucket_fails_check(seaweedfs: SeaweedS3) -> None:
@@ -216,3 +221,11 @@ def test_large_file_goes_up_in_parts(
         storage.open_range(f"{prefix}/big.bin", 6 * len(pattern), 6 * len(pattern) + 99)
     )
     assert middle == pattern[:100]
+
+
+async def test_readiness_checks_s3_bucket(s3_settings: Settings) -> None:
+    async with app_client(s3_settings) as (client, _runtime):
+        response = await client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json()["checks"]["storage"] == "ok"

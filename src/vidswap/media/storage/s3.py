@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 import structlog
+from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
@@ -70,7 +71,7 @@ class S3Storage:
             self.client.upload_file(
                 str(path), self.bucket, key, ExtraArgs=extra, Config=self.transfer_config
             )
-        except (BotoCoreError, ClientError, boto3.exceptions.S3UploadFailedError) as exc:
+        except (BotoCoreError, ClientError, S3UploadFailedError) as exc:
             raise StorageError(detail=f"uploading {key} failed: {_reason(exc)}") from exc
         return StoredObject(key=key, size=path.stat().st_size)
 
