@@ -83,7 +83,8 @@ async def replace_avatar(runtime: Runtime, user: User, upload: UploadFile) -> Us
         await asyncio.to_thread(runtime.storage.put_file, key, encoded, "image/jpeg")
 
     async with transaction(runtime.sessionmaker) as session:
-        stored = await session.get(User, user.id)
+        # FOR UPDATE makes a concurrent upload wait, so it reads this key as its previous one.
+        stored = await session.get(User, user.id, with_for_update=True)
         if stored is None:  # the account was deleted meanwhile
             await asyncio.to_thread(runtime.storage.delete, key)
             return user
