@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 
 from tests.conftest import auth_headers, create_user, make_settings
 from tests.media.seaweed import SeaweedS3
@@ -70,3 +74,33 @@ async def user(runtime: Runtime) -> User:
 @pytest.fixture
 def headers(runtime: Runtime, user: User) -> dict[str, str]:
     return auth_headers(runtime, user)
+
+
+@contextmanager
+def served(settings: Settings) -> Iterator[str]:
+    """Serve the app with uvicorn on a free 127.0.0.1 port, in a thread, with its own runtime."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
+
+
+@pytest.fixture
+def live_server(settings: Settings) -> Iterator[str]:
+    """The base URL of the app served over real HTTP on 127.0.0.1."""
+    with served(settings) as base_url:
+        yield base_url

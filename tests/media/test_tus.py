@@ -7,15 +7,12 @@ import asyncio
 import base64
 import hashlib
 import socket
-import threading
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 from tusclient.client import TusClient
 from tusclient.exceptions import TusCommunicationError
@@ -24,7 +21,6 @@ from tests.conftest import auth_headers, create_user, make_settings
 from tests.media.conftest import app_client
 from tests.shared_media import shared_face, shared_video
 from vidswap.accounts.models import User
-from vidswap.api.app import create_app
 from vidswap.kit.clock import utcnow
 from vidswap.kit.settings import Settings
 from vidswap.media.models import Upload
@@ -37,27 +33,6 @@ PHOTO = "grace-hopper-glasses-us-navy.jpg"
 NO_FACE = "no-face-coffee-cup-cc0.png"
 CHUNK = 128 * 1024
 V1 = {"Tus-Resumable": "1.0.0"}
-
-
-@pytest.fixture
-def live_server(settings: Settings) -> Iterator[str]:
-    """The app served by uvicorn on a free 127.0.0.1 port, in a thread, with its own runtime."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=15)
-    sock.close()
 
 
 def metadata_header(**values: str) -> str:

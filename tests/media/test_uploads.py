@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import auth_headers, create_user
-from tests.media.conftest import app_client, settings_with
+from tests.media.conftest import app_client, served, settings_with
 from tests.shared_media import shared_face, shared_video
 from vidswap.kit.settings import Settings
 from vidswap.media.models import Upload
@@ -413,3 +414,52 @@ async def test_unknown_upload_not_found(client: httpx.AsyncClient, headers: dict
     assert response.status_code == 404
     assert response.json()["error"] == "upload.not_found"
     assert "0123456789abcdef" in response.json()["message"]
+
+
+async def test_video_streamed_over_http(
+    live_server: str, runtime: Runtime, headers: dict[str, str]
+) -> None:
+    path = shared_video(LONGER_VIDEO)
+
+    def send() -> httpx.Response:
+        with path.open("rb") as file, httpx.Client(base_url=live_server) as http:
+            return http.post(
+                "/api/v1/uploads",
+                headers=headers,
+                data={"kind": "video"},
+                files={"file": ("talk.mp4", file, "video/mp4")},
+            )
+
+    response = await asyncio.to_thread(send)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert response.json()["media"]["duration"] == pytest.approx(3.88, abs=0.05)
+
+
+async def test_oversized_chunked_upload_over_http(tmp_path: Path) -> None:
+    settings = settings_with(tmp_path, max_image_bytes=50_000, max_video_bytes=100_000)
+    async with app_client(settings) as (_client, runtime):
+        user = await create_user(runtime)
+        headers = auth_headers(runtime, user)
+
+    def chunks() -> Iterator[bytes]:
+        yield b'--abc\r\nContent-Disposition: form-data; name="kind"\r\n\r\nimage\r\n'
+        yield b'--abc\r\nContent-Disposition: form-data; name="file"; filename="x.jpg"\r\n\r\n'
+        for _ in range(2000):
+            yield b"x" * 8192
+
+    def send(base_url: str) -> httpx.Response:
+        with httpx.Client(base_url=base_url) as http:
+            return http.post(
+                "/api/v1/uploads",
+                headers={**headers, "Content-Type": "multipart/form-data; boundary=abc"},
+                content=chunks(),
+            )
+
+    with served(settings) as base_url:
+        response = await asyncio.to_thread(send, base_url)
+
+    assert response.status_code == 413
+    assert response.json()["error"] == "upload.too_large"
+    assert spooled_files(settings) == []
