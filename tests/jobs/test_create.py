@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from tests.conftest import auth_headers, create_user
 from tests.jobs.uploads import (
@@ -18,9 +18,11 @@ from tests.jobs.uploads import (
 )
 from tests.shared_media import shared_video
 from vidswap.billing.models import EnergyEntry
+from vidswap.jobs import service
 from vidswap.jobs.consent import STATEMENTS
 from vidswap.jobs.models import Task
 from vidswap.kit.clock import utcnow
+from vidswap.media.models import Upload
 from vidswap.runtime import Runtime
 from vidswap.worker.queue import MEMBER_PRIORITY
 
@@ -281,3 +283,28 @@ async def test_create_requires_sign_in(client: httpx.AsyncClient, runtime: Runti
 
     assert response.status_code == 401
     assert response.json()["error"] == "not_authenticated"
+
+
+async def test_upload_deleted_during_create(
+    client: httpx.AsyncClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = await create_user(runtime)
+    body = await task_request(runtime, user)
+    face_id = body["image_url"].split("/")[-2]
+    probe = service.video_duration
+
+    async def delete_face_then_probe(*args: object) -> float | None:
+        async with runtime.sessionmaker() as session, session.begin():
+            await session.execute(delete(Upload).where(Upload.id == face_id))
+        return await probe(*args)
+
+    monkeypatch.setattr(service, "video_duration", delete_face_then_probe)
+
+    response = await client.post("/api/v1/tasks", json=body, headers=auth_headers(runtime, user))
+
+    assert response.status_code == 404
+    assert response.json()["error"] == "upload_not_found"
+    assert body["image_url"] in response.json()["message"]
+    balance, entries = await _energy(runtime, user.id)
+    assert balance == 100
+    assert entries == []

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidswap.accounts.models import User
@@ -97,14 +98,30 @@ async def create_task(runtime: Runtime, user: User, body: TaskCreate, locale: st
         created_at=now,
         updated_at=now,
     )
-    async with runtime.sessionmaker() as session, session.begin():
-        session.add(task)
-        await session.flush()
-        await apply_energy(session, user.id, -cost, reason=CHARGE_REASON, reference=task.id)
+    try:
+        async with runtime.sessionmaker() as session, session.begin():
+            session.add(task)
+            await session.flush()
+            await apply_energy(session, user.id, -cost, reason=CHARGE_REASON, reference=task.id)
+    except IntegrityError as exc:
+        # An upload was deleted between the checks above and the insert.
+        await _raise_missing_upload(runtime, user, body, exc)
+        raise
 
     log.info("task.created", task_id=task.id, user_id=user.id, energy=cost, priority=task.priority)
     await enqueue(runtime, task)
     return task
+
+
+async def _raise_missing_upload(
+    runtime: Runtime, user: User, body: TaskCreate, cause: IntegrityError
+) -> None:
+    async with runtime.sessionmaker() as session:
+        try:
+            await resolve_upload(session, user.id, "image_url", body.image_url, ("image",))
+            await resolve_upload(session, user.id, "video_url", body.video_url, ("video", "image"))
+        except VidswapError as missing:
+            raise missing from cause
 
 
 async def enqueue(runtime: Runtime, task: Task, delay_seconds: float | None = None) -> bool:

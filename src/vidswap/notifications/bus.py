@@ -18,6 +18,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 import structlog
+from redis.exceptions import RedisError
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -245,13 +246,17 @@ class RedisEventBus:
 
     async def _listen(self, client: Any, pubsub: Any) -> None:
         try:
+            failures = _FailureLog("events.redis_receive_failed")
             while True:
                 try:
+                    # On a lost connection redis-py reconnects and subscribes again
+                    # at the next call.
                     message = await pubsub.get_message(timeout=1.0)
-                except (OSError, ConnectionError) as exc:
-                    log.warning("events.redis_receive_failed", error=str(exc))
+                except (RedisError, OSError) as exc:
+                    failures.failed(exc)
                     await asyncio.sleep(1.0)
                     continue
+                failures.succeeded()
                 if message is not None and message["type"] == "message":
                     self._hub.dispatch(Event.from_dict(json.loads(message["data"])))
         finally:
@@ -277,12 +282,33 @@ def build_event_bus(
     return DatabaseEventBus(sessionmaker, settings.event_poll_seconds)
 
 
+class _FailureLog:
+    """Log the first of a run of repeated failures, every 100th after it, and the recovery."""
+
+    def __init__(self, event: str) -> None:
+        self.event = event
+        self.count = 0
+
+    def failed(self, exc: Exception) -> None:
+        self.count += 1
+        if self.count == 1 or self.count % 100 == 0:
+            log.warning(self.event, error=str(exc), failures=self.count)
+
+    def succeeded(self) -> None:
+        if self.count:
+            log.info(self.event.replace("_failed", "_recovered"), failures=self.count)
+            self.count = 0
+
+
 async def _run_forever(event: str, step: Callable[[], Awaitable[None]], interval: float) -> None:
+    failures = _FailureLog(event)
     while True:
         try:
             await step()
         except Exception as exc:  # a database hiccup must not end the poller
-            log.warning(event, error=str(exc))
+            failures.failed(exc)
+        else:
+            failures.succeeded()
         await asyncio.sleep(interval)
 
 
