@@ -185,3 +185,22 @@ async def test_reaper_requeues_lost_message(any_db_runtime: Runtime) -> None:
     assert (await _reload(runtime, lost.id)).queued_at > old
     await reap_once(runtime)
     assert lost.id not in await _queued_ids(runtime)
+
+
+async def test_reaper_removes_orphaned_folders(any_db_runtime: Runtime) -> None:
+    runtime = any_db_runtime
+    running = await _insert_task(
+        runtime,
+        status="processing",
+        lease_owner="live-worker",
+        lease_expires_at=utcnow() + timedelta(seconds=30),
+    )
+    cancelled = await _insert_task(runtime, status="cancelled")
+    root = runtime.settings.tmp_dir / "tasks"
+    for task_id in (running.id, cancelled.id, new_id()):
+        (root / task_id).mkdir(parents=True)
+        (root / task_id / "result.mp4").write_bytes(b"partial")
+
+    await reap_once(runtime)
+
+    assert [path.name for path in root.iterdir()] == [running.id]

@@ -7,10 +7,12 @@ see the same task; the conditional UPDATEs let only one of them act on it.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 from datetime import timedelta
 
 import structlog
+from sqlalchemy import select
 
 from vidswap.jobs import repository
 from vidswap.jobs.errors import TaskAttemptsExhaustedError
@@ -48,7 +50,38 @@ async def reap_once(runtime: Runtime) -> int:
             TASKS_REQUEUED.labels("lost_message").inc()
             log.info("reaper.requeued", task_id=task.id, reason="pending without a worker")
             touched += 1
+    touched += await sweep_task_folders(runtime)
     return touched
+
+
+async def sweep_task_folders(runtime: Runtime) -> int:
+    """Delete task folders under ``tmp_dir/tasks`` whose task is not processing.
+
+    A worker removes its own folder when an attempt ends. A worker that was
+    killed cannot, and its task may never be claimed again on this machine
+    (cancelled, failed or deleted meanwhile), so its folder is removed here.
+    A folder is created only after its task is claimed, so a processing task's
+    folder is never touched.
+    """
+    root = runtime.settings.tmp_dir / "tasks"
+    folders = {path.name: path for path in root.iterdir()} if root.is_dir() else {}
+    if not folders:
+        return 0
+    async with runtime.sessionmaker() as session:
+        processing = set(
+            await session.scalars(
+                select(Task.id).where(
+                    Task.id.in_(list(folders)), Task.status == TaskStatus.PROCESSING
+                )
+            )
+        )
+    removed = 0
+    for task_id, path in folders.items():
+        if task_id not in processing:
+            await asyncio.to_thread(shutil.rmtree, path, True)
+            log.info("reaper.folder_removed", task_id=task_id)
+            removed += 1
+    return removed
 
 
 async def _settle_expired(runtime: Runtime, task: Task) -> int:
