@@ -26,7 +26,8 @@ FAST = {
 
 @pytest.fixture
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    """Embedded settings; ``"scaled"`` as an indirect parameter gives PostgreSQL and Redis."""
+    """Embedded settings. As an indirect parameter, ``"scaled"`` switches to PostgreSQL
+    and Redis, and ``"s3"`` to S3 storage on the test SeaweedFS server."""
     if getattr(request, "param", "embedded") == "scaled":
         require_redis()
         value = make_settings(
@@ -38,7 +39,14 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
         )
         value.ensure_data_dir()
         return value
-    value = make_settings(tmp_path / "data", **FAST)
+    overrides: dict[str, object] = dict(FAST)
+    if getattr(request, "param", "embedded") == "s3":
+        seaweedfs = request.getfixturevalue("seaweedfs")
+        monkeypatch = request.getfixturevalue("monkeypatch")
+        for name, secret in seaweedfs.credentials_env().items():
+            monkeypatch.setenv(name, secret)
+        overrides.update(seaweedfs.settings_values())
+    value = make_settings(tmp_path / "data", **overrides)
     value.ensure_data_dir()
     upgrade_database(value.resolved_database_url)
     return value

@@ -263,3 +263,29 @@ async def test_delete_stops_running_swap(
     assert not runtime.storage.exists(f"users/{user.id}/tasks/{task_id}/result.mp4")
     assert await _ledger(runtime, user.id) == [("task", -4), ("task_refund", 4)]
     assert _task_folders(runtime) == []
+
+
+@pytest.mark.parametrize("settings", ["s3"], indirect=True)
+async def test_result_on_s3_redirects(
+    client: httpx.AsyncClient, runtime: Runtime, context: WorkerContext, tmp_path: Path
+) -> None:
+    user = await create_user(runtime)
+    task_id = await _create(client, runtime, user)
+
+    await run_task(context, task_id)
+
+    task = await _task(runtime, task_id)
+    assert task.status == "completed"
+    stored = tmp_path / "stored.mp4"
+    runtime.storage.get_file(task.result_key, stored)
+    response = await client.get(
+        f"/api/v1/tasks/{task_id}/result", headers=auth_headers(runtime, user)
+    )
+    assert response.status_code == 302
+    signed_url = response.headers["location"]
+    assert signed_url.startswith(runtime.settings.s3_endpoint_url)
+    async with httpx.AsyncClient() as direct:
+        download = await direct.get(signed_url)
+    assert download.status_code == 200
+    assert download.content == stored.read_bytes()
+    assert _task_folders(runtime) == []
