@@ -20,6 +20,7 @@ from vidswap.jobs.models import Task, TaskEvent
 from vidswap.media.storage import StorageError
 from vidswap.runtime import Runtime
 from vidswap.swap.media.video import probe_video
+from vidswap.worker import runner
 from vidswap.worker.runner import WorkerContext, run_task
 
 
@@ -289,3 +290,23 @@ async def test_result_on_s3_redirects(
     assert download.status_code == 200
     assert download.content == stored.read_bytes()
     assert _task_folders(runtime) == []
+
+
+async def test_output_error_is_retried(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    context: WorkerContext,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    user = await create_user(runtime)
+    task_id = await _create(client, runtime, user)
+    monkeypatch.setattr(runner, "output_extension", lambda target: ".avi")
+
+    await run_task(context, task_id)
+
+    task = await _task(runtime, task_id)
+    assert task.status == "pending"
+    assert task.attempts == 1
+    assert task.error_code == "output.bad_format"
+    assert str(runtime.settings.tmp_dir) not in str(task.error_params)
+    assert await _ledger(runtime, user.id) == [("task", -2)]

@@ -32,6 +32,10 @@ from vidswap.worker.metrics import PROCESSING_SECONDS
 
 log = structlog.get_logger(__name__)
 
+# Engine errors about the output file are bad input on the command line, but
+# here the worker chose the output path, so they are retried like other failures.
+WORKER_SIDE_CODE_PREFIX = "output."
+
 
 @dataclass
 class WorkerContext:
@@ -110,6 +114,8 @@ async def _attempt(context: WorkerContext, task: Task, folder: Path) -> str:
     except BadInputError as error:
         if keeper.reason is not None:
             return await _settle_stopped(runtime, task, owner, keeper.reason)
+        if error.code.startswith(WORKER_SIDE_CODE_PREFIX):
+            return await _settle_transient(runtime, task, owner, error, keeper.path_names)
         params = _display_params(error.params, keeper.path_names)
         if await transitions.fail(runtime, task, owner, error.code, params):
             return "failed"
