@@ -103,6 +103,14 @@ class Settings(BaseSettings):
     upload_expire_hours: int = 24
 
     signup_energy: int = 100
+    energy_per_second: float = 1.0
+
+    worker_processes: int = 1
+    lease_seconds: float = 30.0
+    heartbeat_seconds: float = 5.0
+    reaper_seconds: float = 10.0
+    task_max_attempts: int = 3
+    task_retry_delay_seconds: float = 5.0
     # Queue, reaper and task events (jobs, worker and notifications areas).
     queue_name: str = Field(
         default="vidswap", description="Huey queue name; also prefixes the Redis channel."
@@ -117,14 +125,6 @@ class Settings(BaseSettings):
     worker_metrics_port: int | None = Field(
         default=None, description="Port of the worker's own Prometheus endpoint; unset: none."
     )
-    energy_per_second: float = 1.0
-
-    worker_processes: int = 1
-    lease_seconds: float = 30.0
-    heartbeat_seconds: float = 5.0
-    reaper_seconds: float = 10.0
-    task_max_attempts: int = 3
-    task_retry_delay_seconds: float = 5.0
 
     @field_validator("data_dir")
     @classmethod
