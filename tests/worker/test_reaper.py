@@ -204,3 +204,33 @@ async def test_reaper_removes_orphaned_folders(any_db_runtime: Runtime) -> None:
     await reap_once(runtime)
 
     assert [path.name for path in root.iterdir()] == [running.id]
+
+
+async def test_purge_removes_expired_uploads(any_db_runtime: Runtime) -> None:
+    from vidswap.media.models import Upload
+    from vidswap.worker.reaper import purge_old_records
+
+    user = await create_user(any_db_runtime)
+    now = utcnow()
+    async with transaction(any_db_runtime.sessionmaker) as session:
+        stale = Upload(
+            user_id=user.id,
+            kind="video",
+            status="uploading",
+            upload_length=10,
+            expires_at=now - timedelta(minutes=1),
+        )
+        fresh = Upload(
+            user_id=user.id,
+            kind="video",
+            status="uploading",
+            upload_length=10,
+            expires_at=now + timedelta(hours=1),
+        )
+        session.add_all([stale, fresh])
+
+    await purge_old_records(any_db_runtime, timedelta(hours=1))
+
+    async with any_db_runtime.sessionmaker() as session:
+        assert await session.get(Upload, stale.id) is None
+        assert await session.get(Upload, fresh.id) is not None

@@ -20,6 +20,7 @@ from vidswap.jobs.models import Task, TaskStatus
 from vidswap.jobs.service import enqueue, publish, refund
 from vidswap.kit.clock import utcnow
 from vidswap.kit.db import transaction
+from vidswap.media.service import purge_expired_uploads
 from vidswap.runtime import Runtime
 from vidswap.worker.metrics import TASKS_REQUEUED
 
@@ -126,6 +127,16 @@ async def _settle_expired(runtime: Runtime, task: Task) -> int:
     return 1
 
 
+async def purge_old_records(runtime: Runtime, retention: timedelta) -> None:
+    """Delete task events older than ``retention`` and uploads past their ``expires_at``."""
+    events = await runtime.events.purge(retention)
+    if events:
+        log.info("reaper.events_purged", count=events)
+    uploads = await purge_expired_uploads(runtime)
+    if uploads:
+        log.info("reaper.uploads_purged", count=uploads)
+
+
 async def run_reaper(runtime: Runtime, interval: float) -> None:
     """Run ``reap_once`` every ``interval`` seconds until cancelled, and purge old events."""
     retention = timedelta(hours=runtime.settings.event_retention_hours)
@@ -135,9 +146,7 @@ async def run_reaper(runtime: Runtime, interval: float) -> None:
             await reap_once(runtime)
             if time.monotonic() - last_purge >= PURGE_INTERVAL_SECONDS:
                 last_purge = time.monotonic()
-                purged = await runtime.events.purge(retention)
-                if purged:
-                    log.info("reaper.events_purged", count=purged)
+                await purge_old_records(runtime, retention)
         except Exception as exc:  # the next round retries; the reaper must not die
             log.warning("reaper.failed", error=str(exc))
         await asyncio.sleep(interval)
