@@ -54,3 +54,31 @@ async def test_metrics_exposes_request_counter(client: httpx.AsyncClient) -> Non
     assert (
         'vidswap_http_requests_total{method="GET",route="/healthz",status="200"}' in response.text
     )
+
+
+async def test_cors_allows_configured_origin(tmp_path) -> None:
+    from tests.conftest import make_settings
+    from vidswap.api.app import create_app
+    from vidswap.kit.migrate import upgrade_database
+    from vidswap.runtime import Runtime
+
+    settings = make_settings(tmp_path / "data", cors_origins=["https://app.example.com"])
+    settings.ensure_data_dir()
+    upgrade_database(settings.resolved_database_url)
+    runtime = Runtime.build(settings)
+    transport = httpx.ASGITransport(app=create_app(settings, runtime))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            allowed = await client.options(
+                "/api/v1/tasks",
+                headers={
+                    "Origin": "https://app.example.com",
+                    "Access-Control-Request-Method": "POST",
+                },
+            )
+            other = await client.get("/healthz", headers={"Origin": "https://evil.example"})
+    finally:
+        await runtime.close()
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "https://app.example.com"
+    assert "access-control-allow-origin" not in other.headers
