@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidswap.accounts.errors import InvalidTokenError, NotAuthenticatedError
@@ -13,13 +14,21 @@ from vidswap.accounts.tokens import read_access_token
 from vidswap.api.deps import RuntimeDep, SessionDep
 from vidswap.runtime import Runtime
 
+# Declares the Bearer scheme in the OpenAPI, so every route that needs a signed-in
+# user lists it under `security`. Missing credentials raise our own 401, not FastAPI's 403.
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    description="The access_token from /api/v1/auth/register, /auth/login/* or /auth/refresh.",
+)
 
-def bearer_token(request: Request) -> str:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+
+def bearer_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> str:
+    token = credentials.credentials.strip() if credentials else ""
+    if not token:
         raise NotAuthenticatedError()
-    return token.strip()
+    return token
 
 
 async def load_token_user(session: AsyncSession, runtime: Runtime, token: str) -> User:
@@ -31,8 +40,10 @@ async def load_token_user(session: AsyncSession, runtime: Runtime, token: str) -
     return user
 
 
-async def current_user(request: Request, runtime: RuntimeDep, session: SessionDep) -> User:
-    return await load_token_user(session, runtime, bearer_token(request))
+async def current_user(
+    token: Annotated[str, Depends(bearer_token)], runtime: RuntimeDep, session: SessionDep
+) -> User:
+    return await load_token_user(session, runtime, token)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

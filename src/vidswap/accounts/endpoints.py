@@ -26,6 +26,7 @@ from vidswap.accounts.schemas import (
 from vidswap.accounts.service import AuthService, NewAccount, SignIn
 from vidswap.accounts.sms import SmsSender, build_sms_sender
 from vidswap.api.deps import LocaleDep, RuntimeDep, SessionDep, client_ip
+from vidswap.api.responses import error_responses
 
 router = APIRouter()
 
@@ -56,6 +57,13 @@ def token_response(result: SignIn) -> TokenResponse:
     "/auth/sms-codes",
     tags=["auth"],
     summary="Send a login code by SMS",
+    responses=error_responses(
+        400,
+        429,
+        503,
+        s400="The phone number is invalid.",
+        s503="The SMS provider failed or is not configured.",
+    ),
     response_model=SmsCodeSentResponse,
 )
 async def send_sms_code(
@@ -71,6 +79,13 @@ async def send_sms_code(
     "/auth/login/sms",
     tags=["auth"],
     summary="Sign in, or sign up, with an SMS code",
+    responses=error_responses(
+        400,
+        401,
+        429,
+        s400="The phone number is invalid.",
+        s401="The code is missing, wrong, expired, used or exhausted; see `error`.",
+    ),
     response_model=TokenResponse,
 )
 async def login_sms(
@@ -84,6 +99,13 @@ async def login_sms(
     "/auth/register",
     tags=["auth"],
     summary="Sign up with an email or phone and a password",
+    responses=error_responses(
+        400,
+        409,
+        429,
+        s400="Invalid email, phone, password or nickname; see `error`.",
+        s409="An account with this email or phone already exists.",
+    ),
     response_model=TokenResponse,
     status_code=status.HTTP_201_CREATED,
 )
@@ -104,6 +126,13 @@ async def register(
     "/auth/login/password",
     tags=["auth"],
     summary="Sign in with an email or phone and a password",
+    responses=error_responses(
+        400,
+        401,
+        429,
+        s400="The account is neither an email address nor a phone number.",
+        s401="Wrong account or password.",
+    ),
     response_model=TokenResponse,
 )
 async def login_password(
@@ -117,6 +146,9 @@ async def login_password(
     "/auth/refresh",
     tags=["auth"],
     summary="Exchange a refresh token for new tokens",
+    responses=error_responses(
+        401, 429, s401="The refresh token is invalid, expired or was already used."
+    ),
     response_model=TokenResponse,
 )
 async def refresh(body: RefreshRequest, auth: AuthDep, ip: ClientIpDep) -> TokenResponse:
@@ -127,6 +159,9 @@ async def refresh(body: RefreshRequest, auth: AuthDep, ip: ClientIpDep) -> Token
     "/auth/logout",
     tags=["auth"],
     summary="End the sign-in that a refresh token belongs to",
+    responses=error_responses(
+        401, s401="Invalid access token, or a refresh token of another sign-in."
+    ),
     status_code=status.HTTP_204_NO_CONTENT,
 )
 async def logout(body: RefreshRequest, user: CurrentUser, auth: AuthDep) -> Response:
@@ -139,7 +174,12 @@ async def read_me(user: CurrentUser) -> Profile:
     return Profile.of(user)
 
 
-@router.patch("/users/me", tags=["users"], summary="Change the nickname or locale")
+@router.patch(
+    "/users/me",
+    tags=["users"],
+    summary="Change the nickname or locale",
+    responses=error_responses(400, s400="Invalid nickname or unsupported locale."),
+)
 async def patch_me(body: ProfileUpdate, user: CurrentUser, session: SessionDep) -> Profile:
     updated = await update_profile(session, user, nickname=body.nickname, locale=body.locale)
     return Profile.of(updated)
@@ -149,6 +189,9 @@ async def patch_me(body: ProfileUpdate, user: CurrentUser, session: SessionDep) 
     "/users/me",
     tags=["users"],
     summary="Erase the account, its tasks, uploads and files",
+    responses=error_responses(
+        503, s503="The storage is unavailable; the account is kept and the call can be repeated."
+    ),
     status_code=status.HTTP_204_NO_CONTENT,
 )
 async def delete_me(user: CurrentUser, runtime: RuntimeDep) -> Response:
@@ -160,6 +203,7 @@ async def delete_me(user: CurrentUser, runtime: RuntimeDep) -> Response:
     "/users/me/avatar",
     tags=["users"],
     summary="Upload a profile picture (an image of at most 5 MiB)",
+    responses=error_responses(400, 413, 503, s400="The file is not a picture."),
 )
 async def put_avatar(
     user: CurrentUser, runtime: RuntimeDep, file: Annotated[UploadFile, File()]
@@ -172,7 +216,11 @@ async def put_avatar(
     tags=["users"],
     summary="The signed-in user's profile picture (JPEG)",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}}}, 304: {"description": "Not modified"}},
+    responses={
+        200: {"content": {"image/jpeg": {}}},
+        304: {"description": "Not modified"},
+        **error_responses(404, s404="The user has no avatar."),
+    },
 )
 async def get_avatar(user: CurrentUser, runtime: RuntimeDep, request: Request) -> Response:
     key = user.avatar_key

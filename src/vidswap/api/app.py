@@ -12,6 +12,7 @@ from vidswap import __version__
 from vidswap.accounts.endpoints import router as accounts_router
 from vidswap.api.errors import install_error_handlers
 from vidswap.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from vidswap.api.openapi import install_openapi
 from vidswap.api.ops import router as ops_router
 from vidswap.jobs.endpoints import router as jobs_router
 from vidswap.kit.settings import Settings
@@ -78,4 +79,5 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(ops_router)
     for router in (accounts_router, media_router, jobs_router, notifications_router):
         app.include_router(router, prefix=API_PREFIX)
+    install_openapi(app, streamed_prefixes=STREAMED_PATHS)
     return app

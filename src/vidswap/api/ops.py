@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Literal
 
 import structlog
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 
 from vidswap.api.deps import RuntimeDep
@@ -15,12 +17,40 @@ log = structlog.get_logger(__name__)
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", summary="Liveness: the process answers")
+class Health(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
+
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"status": "ok", "checks": {"database": "ok", "storage": "ok", "queue": "ok"}},
+                {
+                    "status": "unavailable",
+                    "checks": {"database": "failed: OperationalError", "storage": "ok"},
+                },
+            ]
+        }
+    )
+
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, str] = Field(description="Each part: ok, or failed with the error type.")
+
+
+@router.get("/healthz", summary="Liveness: the process answers", response_model=Health)
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness: database, queue and storage answer")
+@router.get(
+    "/readyz",
+    summary="Readiness: database, queue and storage answer",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "A check failed; see `checks`."}},
+)
 async def readyz(runtime: RuntimeDep, response: Response) -> dict[str, object]:
     checks: dict[str, str] = {}
     try:
@@ -42,7 +72,12 @@ async def readyz(runtime: RuntimeDep, response: Response) -> dict[str, object]:
     return {"status": "ok" if ready else "unavailable", "checks": checks}
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"description": "Prometheus text format.", "content": {"text/plain": {}}}},
+)
 async def metrics(runtime: RuntimeDep) -> Response:
     await runtime.refresh_metrics()
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from vidswap.accounts.deps import CurrentUser
 from vidswap.api.deps import LocaleDep, RuntimeDep
+from vidswap.api.responses import error_responses
 from vidswap.media import service
 from vidswap.media.base64_upload import decode_base64_image, read_limited_body
 from vidswap.media.download import stored_object_response
@@ -28,11 +29,16 @@ router = APIRouter(tags=["uploads"])
 router.include_router(tus_router)
 
 UploadId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-ERRORS = {
-    400: {"description": "Not a usable photo or video, or a kind mismatch; see `error`."},
-    401: {"description": "Missing or invalid access token."},
-    413: {"description": "The file is over the size limit for its kind."},
-}
+UPLOAD_ERRORS = error_responses(
+    400,
+    401,
+    413,
+    503,
+    s400="Not a usable photo or video, or a kind mismatch; see `error`.",
+    s413="The file is over the size limit for its kind.",
+    s503="The storage is unavailable.",
+)
+NOT_FOUND = "No upload with this id belongs to the caller."
 MULTIPART_BODY = {
     "requestBody": {
         "required": True,
@@ -63,7 +69,7 @@ BASE64_BODY = {
     status_code=status.HTTP_201_CREATED,
     response_model=UploadOut,
     summary="Upload a photo or a video (multipart, streamed)",
-    responses=ERRORS,
+    responses=UPLOAD_ERRORS,
     openapi_extra=MULTIPART_BODY,
 )
 async def create_upload(
@@ -90,7 +96,7 @@ async def create_upload(
     status_code=status.HTTP_201_CREATED,
     response_model=UploadOut,
     summary="Upload a small photo as base64 in JSON",
-    responses=ERRORS,
+    responses={**UPLOAD_ERRORS, **error_responses(422)},
     openapi_extra=BASE64_BODY,
 )
 async def create_base64_upload(
@@ -121,7 +127,7 @@ async def create_base64_upload(
     "/uploads/{upload_id}",
     response_model=UploadOut,
     summary="An upload's metadata",
-    responses={404: {"description": "No upload with this id belongs to the caller."}},
+    responses=error_responses(404, 422, s404=NOT_FOUND),
 )
 async def read_upload(
     upload_id: UploadId, runtime: RuntimeDep, user: CurrentUser, locale: LocaleDep
@@ -138,9 +144,9 @@ async def read_upload(
         200: {"description": "The whole file."},
         206: {"description": "The requested byte range."},
         302: {"description": "A signed URL of the object store (S3 storage)."},
-        404: {"description": "No upload with this id belongs to the caller."},
-        409: {"description": "The upload is not finished."},
-        416: {"description": "The range starts past the end of the file."},
+        **error_responses(
+            404, 409, 416, 422, 503, s404=NOT_FOUND, s409="The upload is not finished."
+        ),
     },
 )
 async def read_upload_file(
@@ -167,7 +173,7 @@ async def read_upload_file(
     "/uploads/{upload_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete an upload and its file",
-    responses={404: {"description": "No upload with this id belongs to the caller."}},
+    responses=error_responses(404, 422, 503, s404=NOT_FOUND),
 )
 async def remove_upload(upload_id: UploadId, runtime: RuntimeDep, user: CurrentUser) -> Response:
     await service.delete_upload(runtime, user.id, upload_id)

@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 from vidswap.accounts.deps import CurrentUser
 from vidswap.api.deps import RuntimeDep
 from vidswap.api.errors import error_response, handle_vidswap_error, locale_of
+from vidswap.api.responses import error_responses
 from vidswap.kit.errors import VidswapError
 from vidswap.media import tus
 from vidswap.media.errors import TusContentTypeError, TusHeaderError, TusVersionError
@@ -42,6 +43,30 @@ class TusRoute(APIRoute):
 
 router = APIRouter(prefix="/uploads/tus", tags=["uploads (tus)"], route_class=TusRoute)
 TusId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+# Statuses that every tus request can get; each route adds its own below.
+TUS_ERRORS = error_responses(
+    400,
+    412,
+    503,
+    s400="A tus header is missing or invalid, or the finished file is not usable; see `error`.",
+    s412="Tus-Resumable is missing or not 1.0.0.",
+    s503="The storage is unavailable.",
+)
+UPLOAD_ERRORS = error_responses(
+    404,
+    410,
+    422,
+    s404="No resumable upload with this id belongs to the caller.",
+    s410="The upload expired and was deleted.",
+)
+APPEND_ERRORS = error_responses(
+    409,
+    415,
+    460,
+    s409="Upload-Offset does not match the bytes received so far.",
+    s415="The chunk's Content-Type is not application/offset+octet-stream.",
+    s460="The chunk does not match Upload-Checksum.",
+)
 
 
 def require_version(request: Request) -> None:
@@ -85,6 +110,11 @@ async def tus_options(runtime: RuntimeDep) -> Response:
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Create a resumable upload (tus creation, creation-with-upload)",
+    responses={
+        **TUS_ERRORS,
+        **APPEND_ERRORS,
+        **error_responses(413, s413="Upload-Length is over the size limit of the kind."),
+    },
     response_class=Response,
 )
 async def tus_create(request: Request, runtime: RuntimeDep, user: CurrentUser) -> Response:
@@ -115,7 +145,12 @@ async def tus_create(request: Request, runtime: RuntimeDep, user: CurrentUser) -
     return Response(status_code=status.HTTP_201_CREATED, headers=headers)
 
 
-@router.head("/{upload_id}", summary="Read the offset of a resumable upload", name="tus_head")
+@router.head(
+    "/{upload_id}",
+    summary="Read the offset of a resumable upload",
+    name="tus_head",
+    responses={**TUS_ERRORS, **UPLOAD_ERRORS},
+)
 async def tus_head(
     upload_id: TusId, request: Request, runtime: RuntimeDep, user: CurrentUser
 ) -> Response:
@@ -133,6 +168,7 @@ async def tus_head(
     "/{upload_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Append a chunk at Upload-Offset (tus core, checksum)",
+    responses={**TUS_ERRORS, **UPLOAD_ERRORS, **APPEND_ERRORS},
     response_class=Response,
 )
 async def tus_patch(
@@ -155,6 +191,7 @@ async def tus_patch(
     "/{upload_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Terminate a resumable upload and delete what it stored",
+    responses={**TUS_ERRORS, **UPLOAD_ERRORS},
     response_class=Response,
 )
 async def tus_delete(
