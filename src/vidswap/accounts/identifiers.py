@@ -11,9 +11,10 @@ from vidswap.accounts.errors import InvalidAccountError, InvalidEmailError, Inva
 # A number typed without "+" is read as a mainland China number, the service's home market.
 DEFAULT_REGION = "CN"
 
-# A pragmatic check, not RFC 5322: one "@", no spaces, a dot in the domain.
+# A pragmatic check, not RFC 5322: one "@", no spaces or control characters, a dot in
+# the domain. Control characters matter beyond validity: PostgreSQL text cannot contain NUL.
 # NOTE: the email-validator package (deliverability and IDN rules) is not installed.
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s.\x00-\x1f\x7f]{2,}$")
 MAX_EMAIL_LENGTH = 254
 
 
