@@ -100,6 +100,7 @@ def _run_http(settings: Settings) -> None:
         log_config=None,
         access_log=False,
         proxy_headers=True,
+        timeout_keep_alive=settings.http_keep_alive_seconds,
     )
     log.info("api.stopped")
 

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     port: int = 8000
     grpc_port: int = 50051
     cors_origins: list[str] = Field(default_factory=list)
+    # Longer than the 60 s idle timeout of common load balancers, so that the balancer,
+    # not uvicorn, closes idle connections and never reuses one uvicorn just closed.
+    http_keep_alive_seconds: int = 75
 
     storage: Literal["local", "s3"] = "local"
     s3_bucket: str | None = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import uuid
 from pathlib import Path
 from types import TracebackType
@@ -41,9 +40,9 @@ class SpoolFile:
         self.size += len(chunk)
 
     def close(self) -> None:
+        # No fsync: the spool is only read back by this process and then copied into
+        # storage, which makes the stored object durable.
         if self._file is not None:
-            self._file.flush()
-            os.fsync(self._file.fileno())
             self._file.close()
             self._file = None
 

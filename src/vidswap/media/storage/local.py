@@ -13,6 +13,24 @@ from vidswap.media.storage.base import StorageError, StoredObject, validate_key
 CHUNK_SIZE = 256 * 1024
 
 
+def _link_or_copy(source: Path, target: Path) -> None:
+    """Make ``target`` a hard link to ``source`` on the same file system, else a synced copy.
+
+    Callers treat ``source`` as read-only and delete it afterwards, so sharing the
+    inode is safe and saves copying every upload and result once more.
+    """
+    target.unlink()
+    try:
+        os.link(source, target)
+        return
+    except OSError:
+        pass
+    with source.open("rb") as reader, target.open("xb") as writer:
+        shutil.copyfileobj(reader, writer, CHUNK_SIZE * 4)
+        writer.flush()
+        os.fsync(writer.fileno())
+
+
 class LocalStorage:
     """Objects are files under ``root``; writes go to a temporary file first and are
     renamed into place, so a reader never sees half an object."""
@@ -32,7 +50,7 @@ class LocalStorage:
         handle, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".put-")
         os.close(handle)
         try:
-            shutil.copyfile(path, tmp_name)
+            _link_or_copy(path, Path(tmp_name))
             os.replace(tmp_name, target)
         except OSError as exc:
             Path(tmp_name).unlink(missing_ok=True)
