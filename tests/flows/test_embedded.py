@@ -63,6 +63,7 @@ def test_serve_swaps_uploaded_video(tmp_path: Path) -> None:
         assert status["status"] == "completed"
         assert status["progress"] == 100
         assert status["energy_cost"] >= 1
+        assert status["processing_seconds"] > 0
         assert status["result_url"]
 
         result = tmp_path / "result.mp4"

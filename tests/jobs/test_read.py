@@ -20,6 +20,7 @@ FIELDS = {
     "error_code",
     "error_message",
     "duration_seconds",
+    "processing_seconds",
     "energy_cost",
     "created_at",
     "updated_at",
@@ -47,6 +48,7 @@ async def test_get_returns_public_fields(client: httpx.AsyncClient, runtime: Run
     assert body["energy_cost"] == 2
     assert body["result_url"] is None
     assert body["error_message"] is None
+    assert body["processing_seconds"] is None
 
 
 async def test_other_users_task_not_found(client: httpx.AsyncClient, runtime: Runtime) -> None:

@@ -34,6 +34,7 @@ def task_public(task: Task, locale: str | None) -> dict[str, Any]:
         "error_code": task.error_code,
         "error_message": render_error(task.error_code, task.error_params, locale),
         "duration_seconds": task.duration_seconds,
+        "processing_seconds": task.processing_seconds,
         "energy_cost": task.energy_cost,
         "created_at": task.created_at.isoformat(),
         "updated_at": task.updated_at.isoformat(),

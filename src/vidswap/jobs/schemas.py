@@ -76,6 +76,7 @@ class TaskOut(BaseModel):
                     "error_code": None,
                     "error_message": None,
                     "duration_seconds": 3.9,
+                    "processing_seconds": 37.5,
                     "energy_cost": 4,
                     "created_at": "2026-01-05T08:00:00Z",
                     "updated_at": "2026-01-05T08:00:41Z",
@@ -92,7 +93,10 @@ class TaskOut(BaseModel):
     thumbnail_url: str | None
     error_code: str | None
     error_message: str | None
-    duration_seconds: float | None
+    duration_seconds: float | None = Field(description="Length of the target video in seconds.")
+    processing_seconds: float | None = Field(
+        description="Seconds the worker spent on the finished swap; null until it completes."
+    )
     energy_cost: int
     created_at: datetime
     updated_at: datetime
