@@ -78,7 +78,7 @@ async def test_error_message_follows_language(client: httpx.AsyncClient, runtime
         await session.execute(
             update(Task)
             .where(Task.id == task_id)
-            .values(status="failed", error_code="face.not_found", error_params={"path": "me.jpg"})
+            .values(status="failed", error_code="face_not_found", error_params={"path": "me.jpg"})
         )
     path = f"/api/v1/tasks/{task_id}"
 
@@ -87,7 +87,7 @@ async def test_error_message_follows_language(client: httpx.AsyncClient, runtime
         path, headers={**auth_headers(runtime, user), "Accept-Language": "zh-CN,zh;q=0.9"}
     )
 
-    assert english.json()["error_code"] == "face.not_found"
+    assert english.json()["error_code"] == "face_not_found"
     assert english.json()["error_message"].startswith("No face was found in me.jpg")
     assert chinese.json()["error_message"].startswith("在 me.jpg 中未检测到人脸")
 

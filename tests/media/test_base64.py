@@ -54,8 +54,8 @@ async def test_data_url_with_exif_rotation(
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
-        ({"kind": "image", "data": "not base64 at all!"}, 400, "upload.invalid_base64"),
-        ({"kind": "image", "data": ""}, 400, "media.empty"),
+        ({"kind": "image", "data": "not base64 at all!"}, 400, "upload_invalid_base64"),
+        ({"kind": "image", "data": ""}, 400, "media_empty"),
         ({"kind": "video", "data": "AAAA"}, 422, "validation_error"),
         ({"kind": "image"}, 422, "validation_error"),
     ],
@@ -93,7 +93,7 @@ async def test_base64_over_limit_rejected(tmp_path: Path) -> None:
         )
 
         assert response.status_code == 413
-        assert response.json()["error"] == "upload.too_large"
+        assert response.json()["error"] == "upload_too_large"
         assert "10000 bytes" in response.json()["message"]
 
 

@@ -128,7 +128,7 @@ async def test_unfinished_upload_not_ready(
     response = await client.get(f"/api/v1/uploads/{upload_id}/file", headers=headers)
 
     assert response.status_code == 409
-    assert response.json()["error"] == "upload.not_ready"
+    assert response.json()["error"] == "upload_not_ready"
     assert upload_id in response.json()["message"]
 
 

@@ -186,13 +186,13 @@ async def test_tuspy_rejected_photo_marks_failed(
         await asyncio.to_thread(uploader.upload)
 
     assert raised.value.status_code == 400
-    assert b"face.not_found" in raised.value.response_content
+    assert b"face_not_found" in raised.value.response_content
     assert "cup.png" in raised.value.response_content.decode()
     upload_id = uploader.url.rstrip("/").rsplit("/", 1)[-1]
     row = await read_row(runtime, upload_id)
     assert row is not None
     assert row.status == "failed"
-    assert row.error is not None and row.error["code"] == "face.not_found"
+    assert row.error is not None and row.error["code"] == "face_not_found"
     assert row.storage_key is None
 
 
@@ -275,19 +275,19 @@ async def test_unsupported_version_rejected(
     )
 
     assert response.status_code == status
-    assert response.json()["error"] == "tus.unsupported_version"
+    assert response.json()["error"] == "tus_unsupported_version"
     assert response.headers["Tus-Resumable"] == "1.0.0"
 
 
 @pytest.mark.parametrize(
     ("length", "metadata", "status", "code"),
     [
-        ("abc", {"kind": "image"}, 400, "tus.invalid_header"),
-        (None, {"kind": "image"}, 400, "tus.invalid_header"),
-        ("10", {"kind": "sound"}, 400, "upload.invalid_kind"),
-        ("10", {}, 400, "upload.invalid_kind"),
-        (str(21 * 1024 * 1024), {"kind": "image"}, 413, "upload.too_large"),
-        ("0", {"kind": "image"}, 400, "media.empty"),
+        ("abc", {"kind": "image"}, 400, "tus_invalid_header"),
+        (None, {"kind": "image"}, 400, "tus_invalid_header"),
+        ("10", {"kind": "sound"}, 400, "upload_invalid_kind"),
+        ("10", {}, 400, "upload_invalid_kind"),
+        (str(21 * 1024 * 1024), {"kind": "image"}, 413, "upload_too_large"),
+        ("0", {"kind": "image"}, 400, "media_empty"),
     ],
 )
 async def test_bad_creation_rejected(
@@ -321,7 +321,7 @@ async def test_offset_mismatch_conflicts(
     response = await patch_chunk(client, headers, location, 5, b"y" * 10)
 
     assert response.status_code == 409
-    assert response.json()["error"] == "tus.offset_mismatch"
+    assert response.json()["error"] == "tus_offset_mismatch"
     assert "Upload-Offset 5" in response.json()["message"]
     assert "10 bytes" in response.json()["message"]
     row = await read_row(runtime, location.rsplit("/", 1)[-1])
@@ -346,7 +346,7 @@ async def test_checksum_mismatch_discards_chunk(
     )
 
     assert bad.status_code == 460
-    assert bad.json()["error"] == "tus.checksum_mismatch"
+    assert bad.json()["error"] == "tus_checksum_mismatch"
     assert algorithm in bad.json()["message"]
     assert good.status_code == 204
     assert good.headers["Upload-Offset"] == "20"
@@ -365,7 +365,7 @@ async def test_unsupported_checksum_rejected(
     )
 
     assert response.status_code == 400
-    assert response.json()["error"] == "tus.unsupported_checksum"
+    assert response.json()["error"] == "tus_unsupported_checksum"
     assert "crc32" in response.json()["message"]
 
 
@@ -381,7 +381,7 @@ async def test_patch_needs_offset_content_type(
     )
 
     assert response.status_code == 415
-    assert response.json()["error"] == "tus.unsupported_media_type"
+    assert response.json()["error"] == "tus_unsupported_media_type"
 
 
 async def test_chunk_past_length_rejected(
@@ -392,7 +392,7 @@ async def test_chunk_past_length_rejected(
     response = await patch_chunk(client, headers, created.headers["Location"], 0, b"z" * 11)
 
     assert response.status_code == 400
-    assert response.json()["error"] == "tus.length_exceeded"
+    assert response.json()["error"] == "tus_length_exceeded"
     row = await read_row(runtime, created.headers["Location"].rsplit("/", 1)[-1])
     assert row is not None and row.upload_offset == 0
 
@@ -430,7 +430,7 @@ async def test_other_users_upload_not_found(
     assert head.status_code == 404
     assert "Upload-Offset" not in head.headers
     assert patch.status_code == 404
-    assert patch.json()["error"] == "upload.not_found"
+    assert patch.json()["error"] == "upload_not_found"
     assert delete.status_code == 404
 
 
@@ -495,13 +495,13 @@ async def test_failed_upload_reports_reason(
     )
 
     assert last.status_code == 400
-    assert last.json()["error"] == "media.unsupported"
+    assert last.json()["error"] == "media_unsupported"
     assert "notes.mp4" in last.json()["message"]
     assert head.status_code == 400
     assert again.status_code == 400
-    assert again.json()["error"] == "media.unsupported"
+    assert again.json()["error"] == "media_unsupported"
     assert metadata.json()["status"] == "failed"
-    assert metadata.json()["error"]["error"] == "media.unsupported"
+    assert metadata.json()["error"]["error"] == "media_unsupported"
     assert "不是支持的图片或视频" in metadata.json()["error"]["message"]
 
 
@@ -527,7 +527,7 @@ async def test_expired_upload_gone_then_purged(
     purged = await purge_expired_uploads(runtime)
 
     assert response.status_code == 410
-    assert response.json()["error"] == "upload.expired"
+    assert response.json()["error"] == "upload_expired"
     assert purged == 1
     assert await read_row(runtime, upload_id) is None
     assert not (runtime.settings.tmp_dir / "tus" / upload_id).exists()

@@ -134,12 +134,12 @@ async def test_rotated_video_reports_display_size(
 @pytest.mark.parametrize(
     ("content_source", "filename", "kind", "code"),
     [
-        ("empty", "empty.jpg", "image", "media.empty"),
-        ("text", "clip.mp4", "video", "media.unsupported"),
-        ("truncated", "cut.mp4", "video", "media.corrupt"),
-        ("photo", "photo.jpg", "video", "upload.kind_mismatch"),
-        ("video", "clip.mp4", "image", "upload.kind_mismatch"),
-        ("no_face", "cup.png", "image", "face.not_found"),
+        ("empty", "empty.jpg", "image", "media_empty"),
+        ("text", "clip.mp4", "video", "media_unsupported"),
+        ("truncated", "cut.mp4", "video", "media_corrupt"),
+        ("photo", "photo.jpg", "video", "upload_kind_mismatch"),
+        ("video", "clip.mp4", "image", "upload_kind_mismatch"),
+        ("no_face", "cup.png", "image", "face_not_found"),
     ],
 )
 async def test_bad_file_rejected(
@@ -181,7 +181,7 @@ async def test_message_in_chinese(client: httpx.AsyncClient, headers: dict[str, 
     )
 
     assert response.status_code == 400
-    assert response.json()["error"] == "face.not_found"
+    assert response.json()["error"] == "face_not_found"
     assert "未检测到人脸" in response.json()["message"]
     assert "杯子.png" in response.json()["message"]
 
@@ -197,7 +197,7 @@ async def test_video_over_length_limit_rejected(tmp_path: Path) -> None:
         )
 
         assert response.status_code == 400
-        assert response.json()["error"] == "upload.video_too_long"
+        assert response.json()["error"] == "upload_video_too_long"
         assert "talk.mp4 is 3.8 s long" in response.json()["message"]
         assert "2 s" in response.json()["message"]
         assert await upload_count(runtime) == 0
@@ -220,7 +220,7 @@ async def test_image_over_size_limit_rejected(tmp_path: Path, kind_first: bool) 
             )
 
         assert response.status_code == 413
-        assert response.json()["error"] == "upload.too_large"
+        assert response.json()["error"] == "upload_too_large"
         assert "20000 bytes" in response.json()["message"]
         assert "kind=image" in response.json()["message"]
         assert await upload_count(runtime) == 0
@@ -286,7 +286,7 @@ async def test_oversized_body_stops_early(tmp_path: Path, declared: bool) -> Non
         response = await client.post("/api/v1/uploads", headers=headers, content=body())
 
         assert response.status_code == 413
-        assert response.json()["error"] == "upload.too_large"
+        assert response.json()["error"] == "upload_too_large"
         # The declared length is rejected before the body is read; an undeclared one
         # is read only until the 10000-byte image limit is passed (3 chunks of 4096).
         assert chunks_sent <= (1 if declared else 5)
@@ -296,9 +296,9 @@ async def test_oversized_body_stops_early(tmp_path: Path, declared: bool) -> Non
 @pytest.mark.parametrize(
     ("data", "files", "code"),
     [
-        ({"kind": "audio"}, True, "upload.invalid_kind"),
-        ({}, True, "upload.invalid_kind"),
-        ({"kind": "image"}, False, "upload.missing_file"),
+        ({"kind": "audio"}, True, "upload_invalid_kind"),
+        ({}, True, "upload_invalid_kind"),
+        ({"kind": "image"}, False, "upload_missing_file"),
     ],
 )
 async def test_bad_form_rejected(
@@ -319,7 +319,7 @@ async def test_bad_form_rejected(
 
     assert response.status_code == 400, response.text
     assert response.json()["error"] == code
-    if code == "upload.invalid_kind" and data:
+    if code == "upload_invalid_kind" and data:
         assert "'audio'" in response.json()["message"]
     assert await upload_count(runtime) == 0
 
@@ -330,7 +330,7 @@ async def test_non_multipart_body_rejected(
     response = await client.post("/api/v1/uploads", headers=headers, json={"kind": "image"})
 
     assert response.status_code == 400
-    assert response.json()["error"] == "upload.malformed"
+    assert response.json()["error"] == "upload_malformed"
 
 
 async def test_unterminated_multipart_rejected(
@@ -345,7 +345,7 @@ async def test_unterminated_multipart_rejected(
     )
 
     assert response.status_code == 400
-    assert response.json()["error"] == "upload.malformed"
+    assert response.json()["error"] == "upload_malformed"
     assert spooled_files(settings) == []
 
 
@@ -388,7 +388,7 @@ async def test_metadata_read_by_owner_only(
     assert own.json() == created.json()
     for response in (other, other_file, other_delete):
         assert response.status_code == 404
-        assert response.json()["error"] == "upload.not_found"
+        assert response.json()["error"] == "upload_not_found"
         assert upload_id in response.json()["message"]
     assert await upload_count(runtime) == 1
 
@@ -412,7 +412,7 @@ async def test_unknown_upload_not_found(client: httpx.AsyncClient, headers: dict
     response = await client.get("/api/v1/uploads/0123456789abcdef", headers=headers)
 
     assert response.status_code == 404
-    assert response.json()["error"] == "upload.not_found"
+    assert response.json()["error"] == "upload_not_found"
     assert "0123456789abcdef" in response.json()["message"]
 
 
@@ -461,5 +461,5 @@ async def test_oversized_chunked_upload_over_http(tmp_path: Path) -> None:
         response = await asyncio.to_thread(send, base_url)
 
     assert response.status_code == 413
-    assert response.json()["error"] == "upload.too_large"
+    assert response.json()["error"] == "upload_too_large"
     assert spooled_files(settings) == []

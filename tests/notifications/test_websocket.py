@@ -122,6 +122,6 @@ async def test_failed_event_in_caller_language(
     final = frames[-1]
     assert final["type"] == "task.failed"
     assert final["task"]["task_id"] == created.json()["task_id"]
-    assert final["task"]["error_code"] == "face.not_found"
+    assert final["task"]["error_code"] == "face_not_found"
     assert "no-face-coffee-cup-cc0.png" in final["task"]["error_message"]
     assert "未检测到人脸" in final["task"]["error_message"]

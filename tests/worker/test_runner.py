@@ -105,7 +105,7 @@ async def test_photo_without_face_fails_with_refund(
 
     task = await _task(runtime, task_id)
     assert task.status == "failed"
-    assert task.error_code == "face.not_found"
+    assert task.error_code == "face_not_found"
     assert task.attempts == 1
     body = (
         await client.get(f"/api/v1/tasks/{task_id}", headers=auth_headers(runtime, user))
@@ -307,6 +307,6 @@ async def test_output_error_is_retried(
     task = await _task(runtime, task_id)
     assert task.status == "pending"
     assert task.attempts == 1
-    assert task.error_code == "output.bad_format"
+    assert task.error_code == "output_bad_format"
     assert str(runtime.settings.tmp_dir) not in str(task.error_params)
     assert await _ledger(runtime, user.id) == [("task", -2)]

@@ -6,7 +6,7 @@ from vidswap.kit.errors import BadInputError, ConflictError, NotFoundError, Payl
 
 
 class UploadNotFoundError(NotFoundError):
-    code = "upload.not_found"
+    code = "upload_not_found"
     messages = {
         "en": "Upload {upload_id} was not found. Check the id, or upload the file again.",
         "zh-CN": "未找到上传 {upload_id}，请检查 ID 或重新上传文件。",
@@ -14,7 +14,7 @@ class UploadNotFoundError(NotFoundError):
 
 
 class UploadTooLargeError(PayloadTooLargeError):
-    code = "upload.too_large"
+    code = "upload_too_large"
     messages = {
         "en": (
             "The file is larger than the limit of {limit_mib} MiB ({limit} bytes) for "
@@ -25,7 +25,7 @@ class UploadTooLargeError(PayloadTooLargeError):
 
 
 class InvalidKindError(BadInputError):
-    code = "upload.invalid_kind"
+    code = "upload_invalid_kind"
     messages = {
         "en": "The upload kind {kind!r} is invalid. Send kind=image or kind=video.",
         "zh-CN": "上传类型 {kind!r} 无效，请使用 kind=image 或 kind=video。",
@@ -33,7 +33,7 @@ class InvalidKindError(BadInputError):
 
 
 class MissingFileError(BadInputError):
-    code = "upload.missing_file"
+    code = "upload_missing_file"
     messages = {
         "en": "The request has no file. Send it as the multipart field 'file'.",
         "zh-CN": "请求中没有文件，请以 multipart 字段 'file' 发送。",
@@ -41,7 +41,7 @@ class MissingFileError(BadInputError):
 
 
 class MalformedUploadError(BadInputError):
-    code = "upload.malformed"
+    code = "upload_malformed"
     messages = {
         "en": "The upload request is malformed ({detail}). Send multipart/form-data with 'file' and 'kind'.",
         "zh-CN": "上传请求格式错误（{detail}），请以 multipart/form-data 发送 'file' 和 'kind'。",
@@ -49,7 +49,7 @@ class MalformedUploadError(BadInputError):
 
 
 class InvalidBase64Error(BadInputError):
-    code = "upload.invalid_base64"
+    code = "upload_invalid_base64"
     messages = {
         "en": "The field 'data' is not valid base64 ({detail}). Send the image bytes base64-encoded.",
         "zh-CN": "字段 'data' 不是有效的 base64（{detail}），请发送 base64 编码的图片数据。",
@@ -59,7 +59,7 @@ class InvalidBase64Error(BadInputError):
 class KindMismatchError(BadInputError):
     """The file's content is not the kind the client declared."""
 
-    code = "upload.kind_mismatch"
+    code = "upload_kind_mismatch"
 
 
 class ImageSentAsVideoError(KindMismatchError):
@@ -77,7 +77,7 @@ class VideoSentAsImageError(KindMismatchError):
 
 
 class VideoTooLongError(BadInputError):
-    code = "upload.video_too_long"
+    code = "upload_video_too_long"
     messages = {
         "en": "{filename} is {seconds:.1f} s long, longer than the limit of {limit:.0f} s. Trim the video and upload it again.",
         "zh-CN": "{filename} 时长 {seconds:.1f} 秒，超过了 {limit:.0f} 秒的上限，请剪短后重新上传。",
@@ -85,7 +85,7 @@ class VideoTooLongError(BadInputError):
 
 
 class UploadNotReadyError(ConflictError):
-    code = "upload.not_ready"
+    code = "upload_not_ready"
     messages = {
         "en": "Upload {upload_id} is {status}, not ready. Finish the upload first, or upload the file again.",
         "zh-CN": "上传 {upload_id} 的状态是 {status}，尚未就绪，请先完成上传或重新上传文件。",
@@ -102,7 +102,7 @@ class RangeNotSatisfiableError(BadInputError):
 
 
 class UploadExpiredError(BadInputError):
-    code = "upload.expired"
+    code = "upload_expired"
     status_code = 410
     messages = {
         "en": "Upload {upload_id} expired before it was finished. Start a new upload.",
@@ -111,7 +111,7 @@ class UploadExpiredError(BadInputError):
 
 
 class TusVersionError(BadInputError):
-    code = "tus.unsupported_version"
+    code = "tus_unsupported_version"
     status_code = 412
     messages = {
         "en": "Tus-Resumable {version!r} is not supported. Send 'Tus-Resumable: 1.0.0'.",
@@ -120,7 +120,7 @@ class TusVersionError(BadInputError):
 
 
 class TusHeaderError(BadInputError):
-    code = "tus.invalid_header"
+    code = "tus_invalid_header"
     messages = {
         "en": "The header {header} is missing or invalid ({value!r}). {hint}",
         "zh-CN": "请求头 {header} 缺失或无效（{value!r}）。{hint}",
@@ -128,7 +128,7 @@ class TusHeaderError(BadInputError):
 
 
 class TusContentTypeError(BadInputError):
-    code = "tus.unsupported_media_type"
+    code = "tus_unsupported_media_type"
     status_code = 415
     messages = {
         "en": "The Content-Type {value!r} is not accepted. Send chunks as 'application/offset+octet-stream'.",
@@ -137,7 +137,7 @@ class TusContentTypeError(BadInputError):
 
 
 class TusOffsetMismatchError(ConflictError):
-    code = "tus.offset_mismatch"
+    code = "tus_offset_mismatch"
     messages = {
         "en": "Upload-Offset {sent} does not match the {offset} bytes received so far. Send HEAD to read the offset, then resume from it.",
         "zh-CN": "Upload-Offset {sent} 与已接收的 {offset} 字节不一致，请先用 HEAD 读取偏移量，再从该位置续传。",
@@ -145,7 +145,7 @@ class TusOffsetMismatchError(ConflictError):
 
 
 class TusLengthExceededError(BadInputError):
-    code = "tus.length_exceeded"
+    code = "tus_length_exceeded"
     messages = {
         "en": "The chunk goes past the declared Upload-Length of {length} bytes. Send at most {remaining} more bytes.",
         "zh-CN": "数据块超出了声明的 Upload-Length（{length} 字节），最多还能发送 {remaining} 字节。",
@@ -153,7 +153,7 @@ class TusLengthExceededError(BadInputError):
 
 
 class TusChecksumAlgorithmError(BadInputError):
-    code = "tus.unsupported_checksum"
+    code = "tus_unsupported_checksum"
     messages = {
         "en": "The checksum algorithm {algorithm!r} is not supported. Use one of {supported}.",
         "zh-CN": "不支持校验算法 {algorithm!r}，请使用以下之一：{supported}。",
@@ -161,7 +161,7 @@ class TusChecksumAlgorithmError(BadInputError):
 
 
 class TusChecksumMismatchError(BadInputError):
-    code = "tus.checksum_mismatch"
+    code = "tus_checksum_mismatch"
     status_code = 460
     messages = {
         "en": "The {algorithm} checksum of the chunk does not match Upload-Checksum, so the chunk was discarded. Send it again from offset {offset}.",
@@ -170,7 +170,7 @@ class TusChecksumMismatchError(BadInputError):
 
 
 class TusIncompleteError(BadInputError):
-    code = "tus.incomplete"
+    code = "tus_incomplete"
     messages = {
         "en": "Upload {upload_id} has {received} of {length} bytes on disk, so it cannot be finished. Start a new upload.",
         "zh-CN": "上传 {upload_id} 在磁盘上只有 {length} 字节中的 {received} 字节，无法完成，请重新上传。",

@@ -13,7 +13,7 @@ from vidswap.kit.errors import BadInputError, InternalError, VidswapError
 
 
 class MediaNotFoundError(BadInputError):
-    code = "media.not_found"
+    code = "media_not_found"
     messages = {
         "en": "File not found: {path} (check the path and try again).",
         "zh-CN": "找不到文件：{path}，请检查路径后重试。",
@@ -21,7 +21,7 @@ class MediaNotFoundError(BadInputError):
 
 
 class MediaUnreadableError(BadInputError):
-    code = "media.unreadable"
+    code = "media_unreadable"
     messages = {
         "en": "Cannot read {path} ({reason}); check that it is a readable file.",
         "zh-CN": "无法读取 {path}（{reason}），请确认它是可读的文件。",
@@ -29,7 +29,7 @@ class MediaUnreadableError(BadInputError):
 
 
 class EmptyMediaError(BadInputError):
-    code = "media.empty"
+    code = "media_empty"
     messages = {
         "en": "{path} is empty (0 bytes), so choose a real image or video file.",
         "zh-CN": "{path} 是空文件（0 字节），请选择一个有效的图片或视频文件。",
@@ -37,7 +37,7 @@ class EmptyMediaError(BadInputError):
 
 
 class UnsupportedMediaError(BadInputError):
-    code = "media.unsupported"
+    code = "media_unsupported"
     messages = {
         "en": (
             "{path} is not a supported image or video, so use a JPEG, PNG, WebP, BMP, TIFF or "
@@ -51,7 +51,7 @@ class UnsupportedMediaError(BadInputError):
 
 
 class CorruptMediaError(BadInputError):
-    code = "media.corrupt"
+    code = "media_corrupt"
     messages = {
         "en": "{path} is damaged or incomplete and cannot be decoded, so export or download it again.",
         "zh-CN": "{path} 已损坏或不完整，无法解码，请重新导出或下载该文件。",
@@ -59,7 +59,7 @@ class CorruptMediaError(BadInputError):
 
 
 class NoVideoStreamError(BadInputError):
-    code = "media.no_video_stream"
+    code = "media_no_video_stream"
     messages = {
         "en": "{path} has no video stream (it may be audio only), so choose a video or a photo.",
         "zh-CN": "{path} 不包含视频画面（可能只有音频），请选择视频或照片。",
@@ -67,7 +67,7 @@ class NoVideoStreamError(BadInputError):
 
 
 class NotAnImageError(BadInputError):
-    code = "media.not_an_image"
+    code = "media_not_an_image"
     messages = {
         "en": (
             "{path} is a video, but a photo is needed here, so choose a JPEG, PNG, WebP, BMP, "
@@ -78,7 +78,7 @@ class NotAnImageError(BadInputError):
 
 
 class NoFaceError(BadInputError):
-    code = "face.not_found"
+    code = "face_not_found"
     messages = {
         "en": (
             "No face was found in {path}, so use a clear photo of one face that looks at the "
@@ -89,7 +89,7 @@ class NoFaceError(BadInputError):
 
 
 class ReferenceNotInTargetError(BadInputError):
-    code = "face.reference_not_in_target"
+    code = "face_reference_not_in_target"
     messages = {
         "en": (
             "The person in the reference photo {reference} was not found in {target}, so use a "
@@ -103,7 +103,7 @@ class ReferenceNotInTargetError(BadInputError):
 
 
 class OutputNotWritableError(BadInputError):
-    code = "output.not_writable"
+    code = "output_not_writable"
     messages = {
         "en": "Cannot write the output {path} ({reason}), so choose a writable folder.",
         "zh-CN": "无法写入输出文件 {path}（{reason}），请选择一个可写的文件夹。",
@@ -139,7 +139,7 @@ class OutputIsInputError(OutputNotWritableError):
 
 
 class OutputExtensionMissingError(BadInputError):
-    code = "output.bad_format"
+    code = "output_bad_format"
     messages = {
         "en": "The output {path} has no file extension; for this target use one of {allowed}.",
         "zh-CN": "输出文件 {path} 没有扩展名，此目标请使用以下之一：{allowed}。",
@@ -147,7 +147,7 @@ class OutputExtensionMissingError(BadInputError):
 
 
 class OutputFormatError(BadInputError):
-    code = "output.bad_format"
+    code = "output_bad_format"
     messages = {
         "en": "The output {path} has the extension '{extension}'; for this target use one of {allowed}.",
         "zh-CN": "输出文件 {path} 的扩展名“{extension}”不适用于此目标，请使用以下之一：{allowed}。",
@@ -155,7 +155,7 @@ class OutputFormatError(BadInputError):
 
 
 class InvalidOptionError(BadInputError):
-    code = "option.invalid"
+    code = "option_invalid"
     messages = {
         "en": "Invalid value {value!r} for {name} ({hint}).",
         "zh-CN": "{name} 的值 {value!r} 无效（{hint}）。",
@@ -163,7 +163,7 @@ class InvalidOptionError(BadInputError):
 
 
 class SwapCancelledError(VidswapError):
-    code = "swap.cancelled"
+    code = "swap_cancelled"
     status_code = 409
     exit_code = 130
     messages = {
@@ -173,7 +173,7 @@ class SwapCancelledError(VidswapError):
 
 
 class MediaEncodeError(InternalError):
-    code = "media.encode_failed"
+    code = "media_encode_failed"
     messages = {
         "en": "Writing {path} failed: {detail}",
         "zh-CN": "写入 {path} 失败：{detail}",

@@ -6,7 +6,7 @@ from vidswap.kit.notices import Notice
 
 
 class SeveralSourceFaces(Notice):
-    code = "face.several_in_source"
+    code = "face_several_in_source"
     messages = {
         "en": (
             "{path} shows {count} faces; using the largest one ({width} px wide, centred at "
@@ -20,7 +20,7 @@ class SeveralSourceFaces(Notice):
 
 
 class SourceFaceTurned(Notice):
-    code = "face.source_turned"
+    code = "face_source_turned"
     messages = {
         "en": (
             "The face in {path} is turned about {degrees}° to the side; the hidden side of the "
@@ -31,7 +31,7 @@ class SourceFaceTurned(Notice):
 
 
 class NoFaceInTarget(Notice):
-    code = "face.none_in_target"
+    code = "face_none_in_target"
     messages = {
         "en": "No face was found in {path}; the output is the input with the AI label only.",
         "zh-CN": "在 {path} 中未检测到人脸，输出仅为添加了 AI 标识的原内容。",

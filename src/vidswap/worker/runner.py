@@ -24,6 +24,11 @@ from vidswap.kit.errors import BadInputError, VidswapError
 from vidswap.media import keys
 from vidswap.media.models import Upload
 from vidswap.runtime import Runtime
+from vidswap.swap.errors import (
+    OutputExtensionMissingError,
+    OutputFormatError,
+    OutputNotWritableError,
+)
 from vidswap.swap.options import FaceSelection, LabelOptions, SwapOptions
 from vidswap.worker import transitions
 from vidswap.worker.lease import LeaseKeeper, StopReason
@@ -34,7 +39,7 @@ log = structlog.get_logger(__name__)
 
 # Engine errors about the output file are bad input on the command line, but
 # here the worker chose the output path, so they are retried like other failures.
-WORKER_SIDE_CODE_PREFIX = "output."
+WORKER_SIDE_ERRORS = (OutputNotWritableError, OutputExtensionMissingError, OutputFormatError)
 
 
 @dataclass
@@ -114,7 +119,7 @@ async def _attempt(context: WorkerContext, task: Task, folder: Path) -> str:
     except BadInputError as error:
         if keeper.reason is not None:
             return await _settle_stopped(runtime, task, owner, keeper.reason)
-        if error.code.startswith(WORKER_SIDE_CODE_PREFIX):
+        if isinstance(error, WORKER_SIDE_ERRORS):
             return await _settle_transient(runtime, task, owner, error, keeper.path_names)
         params = _display_params(error.params, keeper.path_names)
         if await transitions.fail(runtime, task, owner, error.code, params):
