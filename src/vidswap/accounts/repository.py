@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidswap.accounts.models import RefreshToken, SmsCode, User
 from vidswap.jobs.models import TaskEvent
+from vidswap.kit.db import execute_count
 
 
 async def find_user_by_phone(session: AsyncSession, phone: str) -> User | None:
@@ -46,12 +47,13 @@ async def claim_sms_attempt(session: AsyncSession, code_id: str, max_attempts: i
 
 async def consume_sms_code(session: AsyncSession, code_id: str, now: datetime) -> bool:
     """Mark the code used; return ``False`` when another request used it first."""
-    result = await session.execute(
+    count = await execute_count(
+        session,
         update(SmsCode)
         .where(SmsCode.id == code_id, SmsCode.consumed_at.is_(None))
-        .values(consumed_at=now)
+        .values(consumed_at=now),
     )
-    return result.rowcount == 1
+    return count == 1
 
 
 async def find_refresh_token(session: AsyncSession, token_hash: str) -> RefreshToken | None:
@@ -60,26 +62,27 @@ async def find_refresh_token(session: AsyncSession, token_hash: str) -> RefreshT
 
 async def mark_refresh_token_used(session: AsyncSession, token_id: str, now: datetime) -> bool:
     """Mark the token used; return ``False`` when it was already used or revoked."""
-    result = await session.execute(
+    count = await execute_count(
+        session,
         update(RefreshToken)
         .where(
             RefreshToken.id == token_id,
             RefreshToken.used_at.is_(None),
             RefreshToken.revoked_at.is_(None),
         )
-        .values(used_at=now)
+        .values(used_at=now),
     )
-    return result.rowcount == 1
+    return count == 1
 
 
 async def revoke_refresh_family(session: AsyncSession, family_id: str, now: datetime) -> int:
     """Revoke every live token of ``family_id``; return how many were revoked."""
-    result = await session.execute(
+    return await execute_count(
+        session,
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=now)
+        .values(revoked_at=now),
     )
-    return result.rowcount or 0
 
 
 async def delete_user_rows(session: AsyncSession, user: User) -> None:

@@ -10,9 +10,18 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime, MetaData, String, TypeDecorator, event
+from sqlalchemy import (
+    JSON,
+    CursorResult,
+    DateTime,
+    Executable,
+    MetaData,
+    String,
+    TypeDecorator,
+    event,
+)
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -95,6 +104,12 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def execute_count(session: AsyncSession, statement: Executable) -> int:
+    """Execute an UPDATE or DELETE and return the number of rows it matched."""
+    result = cast(CursorResult[Any], await session.execute(statement))
+    return result.rowcount
 
 
 @asynccontextmanager

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vidswap.kit.clock import utcnow
-from vidswap.kit.db import transaction
+from vidswap.kit.db import execute_count, transaction
 from vidswap.kit.errors import TooManyRequestsError
 from vidswap.kit.ratelimit_models import RateLimitWindow
 
@@ -102,20 +102,24 @@ class RateLimiter:
     async def purge(self, *, older_than: datetime) -> int:
         """Delete windows that started before ``older_than``; return how many were deleted."""
         async with transaction(self.sessionmaker) as session:
-            result = await session.execute(
-                delete(RateLimitWindow).where(RateLimitWindow.window_start < older_than)
+            count = await execute_count(
+                session, delete(RateLimitWindow).where(RateLimitWindow.window_start < older_than)
             )
-        return result.rowcount or 0
+        return count
 
 
 async def increment(session: AsyncSession, key: str, start: datetime) -> int:
     """Add one to the window ``(key, start)``, creating it at 1; return the new count."""
     dialect = session.bind.dialect.name if session.bind is not None else ""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(RateLimitWindow).values(key=key, window_start=start, hits=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=[RateLimitWindow.key, RateLimitWindow.window_start],
-        set_={"hits": RateLimitWindow.hits + 1},
-    ).returning(RateLimitWindow.hits)
-    result = await session.execute(statement)
+    upsert = (
+        insert(RateLimitWindow)
+        .values(key=key, window_start=start, hits=1)
+        .on_conflict_do_update(
+            index_elements=[RateLimitWindow.key, RateLimitWindow.window_start],
+            set_={"hits": RateLimitWindow.hits + 1},
+        )
+        .returning(RateLimitWindow.hits)
+    )
+    result = await session.execute(upsert)
     return int(result.scalar_one())

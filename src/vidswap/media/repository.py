@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidswap.kit.clock import utcnow
+from vidswap.kit.db import execute_count
 from vidswap.media.models import Upload
 
 
@@ -30,7 +31,8 @@ async def advance_offset(
     at the same offset, across processes, exactly one gets ``True``. The row stays
     locked until the caller's transaction ends.
     """
-    result = await session.execute(
+    count = await execute_count(
+        session,
         update(Upload)
         .where(
             Upload.id == upload_id,
@@ -38,20 +40,21 @@ async def advance_offset(
             Upload.status == "uploading",
         )
         .values(upload_offset=new_offset, size=new_offset, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return count == 1
 
 
 async def finish_upload(session: AsyncSession, upload_id: str, values: dict[str, Any]) -> bool:
     """Set a resumable upload's final fields, once: only while it is still uploading."""
-    result = await session.execute(
+    count = await execute_count(
+        session,
         update(Upload)
         .where(Upload.id == upload_id, Upload.status == "uploading")
         .values(updated_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return count == 1
 
 
 async def expired_uploads(session: AsyncSession, now: datetime, limit: int) -> Sequence[Upload]:

@@ -11,7 +11,7 @@ from vidswap.media.keys import upload_file_url
 from vidswap.media.models import Upload
 
 IMAGE_EXAMPLE = {"width": 512, "height": 600, "format": "jpeg", "faces": 1}
-VIDEO_EXAMPLE = {
+VIDEO_EXAMPLE: dict[str, Any] = {
     "duration": 3.88,
     "width": 1280,
     "height": 720,
