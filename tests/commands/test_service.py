@@ -13,7 +13,9 @@ import pytest
 from tests.flows.client import free_port, vidswap_process, wait_ready
 
 
-def run_vidswap(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run_vidswap(
+    *args: str, env: dict[str, str], cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     clean = {key: value for key, value in os.environ.items() if not key.startswith("VIDSWAP_")}
     return subprocess.run(
         [sys.executable, "-m", "vidswap", *args],
@@ -21,6 +23,7 @@ def run_vidswap(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[
         capture_output=True,
         text=True,
         timeout=120,
+        cwd=cwd,
     )
 
 
@@ -57,6 +60,20 @@ def test_bad_setting_exits_2(tmp_path: Path, env: dict[str, str], named: str) ->
     assert result.returncode == 2
     assert named in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_dotenv_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(f"VIDSWAP_DATA_DIR={tmp_path / 'from-dotenv'}\n")
+    result = run_vidswap("db", "upgrade", env={}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "from-dotenv" / "vidswap.db").is_file()
+
+
+def test_dotenv_bad_value_exits_2(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("VIDSWAP_PORT=eighty\n")
+    result = run_vidswap("api", env={}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "VIDSWAP_PORT" in result.stderr
 
 
 def test_bad_setting_message_in_chinese(tmp_path: Path) -> None:
