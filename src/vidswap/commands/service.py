@@ -61,7 +61,12 @@ def _migrate(settings: Settings) -> None:
 @click.command()
 @click.option("--host", default=None, help="Address to listen on [default: 127.0.0.1].")
 @click.option("--port", type=int, default=None, help="HTTP port [default: 8000].")
-@click.option("--grpc-port", type=int, default=None, help="gRPC port [default: 50051].")
+@click.option(
+    "--grpc-port",
+    type=int,
+    default=None,
+    help="gRPC port [default: 50051]. Accepted for the gRPC VideoService, which is not built yet.",
+)
 @click.option(
     "--data-dir",
     type=click.Path(path_type=Path, file_okay=False),

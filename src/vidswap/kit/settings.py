@@ -48,14 +48,12 @@ class Settings(BaseSettings):
     database_url: str | None = None
     redis_url: str | None = None
     secret_key: SecretStr | None = None
-    public_url: str | None = Field(
-        default=None, description="Base URL clients reach the API at; used in links."
-    )
     log_json: bool = False
     log_level: str = "INFO"
 
     host: str = "127.0.0.1"
     port: int = 8000
+    # NOTE: read by no server yet; the gRPC VideoService is not built.
     grpc_port: int = 50051
     cors_origins: list[str] = Field(default_factory=list)
     # Longer than the 60 s idle timeout of common load balancers, so that the balancer,
