@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -30,7 +32,7 @@ def run_vidswap(
 def test_db_upgrade_creates_database(tmp_path: Path) -> None:
     result = run_vidswap("db", "upgrade", env={"VIDSWAP_DATA_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr
-    assert "up to date" in result.stdout
+    assert "migrated to the newest revision" in result.stdout
     assert (tmp_path / "vidswap.db").is_file()
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
 
@@ -96,3 +98,38 @@ def test_serve_starts_and_stops_cleanly(tmp_path: Path) -> None:
         assert (data_dir / "vidswap.db").is_file()
     assert process.returncode == 0, log_path.read_text()
     assert "serve.workers_stopped" in log_path.read_text()
+
+
+def test_serve_sigterm_stops_workers(tmp_path: Path) -> None:
+    port = free_port()
+    log_path = tmp_path / "serve.log"
+    args = ["serve", "--port", str(port), "--data-dir", str(tmp_path / "data")]
+    with vidswap_process(args, {}, log_path) as process:
+        wait_ready(f"http://127.0.0.1:{port}", process, log_path)
+        process.send_signal(signal.SIGTERM)
+        process.wait(60)
+    log_text = log_path.read_text()
+    assert process.returncode == 0, log_text
+    assert "serve.workers_stopped" in log_text
+    assert "worker.stopped" in log_text
+
+
+def test_serve_port_in_use_exits_2(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_vidswap("serve", "--port", str(port), env={"VIDSWAP_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    assert f"Port {port} on 127.0.0.1 is already in use" in result.stderr
+
+
+def test_serve_bad_env_with_port_option(tmp_path: Path) -> None:
+    result = run_vidswap(
+        "serve",
+        "--port",
+        str(free_port()),
+        env={"VIDSWAP_DATA_DIR": str(tmp_path), "VIDSWAP_PORT": "eighty"},
+    )
+    assert result.returncode == 2
+    assert "VIDSWAP_PORT" in result.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -24,9 +26,13 @@ _TEXT = {
         "en": "vidswap is running at http://{host}:{port} (data in {data_dir}). Press Ctrl-C to stop.",
         "zh-CN": "vidswap 已在 http://{host}:{port} 运行（数据目录 {data_dir}）。按 Ctrl-C 停止。",
     },
+    "worker_failed": {
+        "en": "Stopped: the worker rejected its settings; its error is in the log above.",
+        "zh-CN": "已停止：工作进程拒绝了其配置，错误信息见上方日志。",
+    },
     "upgraded": {
-        "en": "The database is up to date: {url}",
-        "zh-CN": "数据库已升级到最新版本：{url}",
+        "en": "The database is migrated to the newest revision: {url}",
+        "zh-CN": "数据库已迁移到最新版本：{url}",
     },
 }
 
@@ -49,7 +55,29 @@ def _settings(**overrides: object) -> Settings:
     except VidswapError as error:
         _fail(error)
     configure_logging(level=settings.log_level, json=settings.log_json)
+    _mute_native_stderr()
     return settings
+
+
+def _mute_native_stderr() -> None:
+    """Point file descriptor 2 at /dev/null for the rest of the process.
+
+    MediaPipe and TFLite write their own log lines straight to descriptor 2 each
+    time a face graph starts, in the API (photo uploads) and in workers. Python's
+    output is unaffected because ``vidswap``'s entry point already moved
+    ``sys.stderr`` to a duplicate of descriptor 2; when it did not (an embedding
+    host), nothing is muted. VIDSWAP_DEBUG=1 keeps the native lines.
+    """
+    if os.environ.get("VIDSWAP_DEBUG"):
+        return
+    try:
+        if sys.stderr is None or sys.stderr.fileno() == 2:
+            return
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
 
 
 def _migrate(settings: Settings) -> None:
@@ -76,6 +104,7 @@ def _migrate(settings: Settings) -> None:
 def serve(host: str | None, port: int | None, grpc_port: int | None, data_dir: Path | None) -> None:
     """Run everything on this machine: API, queue and a worker, on SQLite and local files."""
     settings = _settings(host=host, port=port, grpc_port=grpc_port, data_dir=data_dir)
+    _check_port_free(settings.host, settings.port)
     _migrate(settings)
 
     from vidswap.commands.supervisor import WorkerSupervisor
@@ -86,10 +115,49 @@ def serve(host: str | None, port: int | None, grpc_port: int | None, data_dir: P
         _say("serving", host=settings.host, port=settings.port, data_dir=settings.data_dir),
         err=True,
     )
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         _run_http(settings)
+    except _Terminated:
+        log.info("serve.terminated")
     finally:
+        signal.signal(signal.SIGTERM, previous)
         supervisor.stop(WORKER_STOP_SECONDS)
+    if supervisor.failed:
+        click.echo(_say("worker_failed"), err=True)
+        sys.exit(1)
+
+
+class _Terminated(Exception):
+    """SIGTERM, raised once uvicorn has shut down, so the workers are stopped too."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    # Uvicorn handles SIGTERM itself while it runs, then restores this handler and
+    # raises the signal again; the default action would kill serve before it stops
+    # its workers.
+    raise _Terminated()
+
+
+class PortInUseError(VidswapError):
+    code = "port_in_use"
+    exit_code = 2
+    messages = {
+        "en": "Port {port} on {host} is already in use. Stop the program using it or choose another port with --port.",
+        "zh-CN": "{host} 上的端口 {port} 已被占用。请停止占用它的程序，或用 --port 选择其他端口。",
+    }
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Exit with status 2 before starting anything when ``host:port`` cannot be bound."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            _fail(PortInUseError(host=host, port=port))
 
 
 def _run_http(settings: Settings) -> None:
@@ -142,7 +210,7 @@ def db() -> None:
 
 @db.command()
 def upgrade() -> None:
-    """Apply database migrations up to the newest revision."""
+    """Apply database migrations up to the newest revision (creating the database)."""
     settings = _settings()
     _migrate(settings)
     click.echo(_say("upgraded", url=_redacted(settings.resolved_database_url)))

@@ -20,6 +20,8 @@ log = structlog.get_logger(__name__)
 
 PR_SET_PDEATHSIG = 1
 RESTART_DELAY_SECONDS = 2.0
+MAX_RESTART_DELAY_SECONDS = 60.0
+EXIT_BAD_SETTINGS = 2
 
 
 def _die_with_parent() -> None:
@@ -36,6 +38,9 @@ class WorkerSupervisor:
         self.settings = settings
         self.count = count
         self.processes: list[subprocess.Popen[bytes]] = []
+        self.failed = False
+        self._started_at: dict[int, float] = {}
+        self._delays: dict[int, float] = {}
         self._stopping = threading.Event()
         self._watcher = threading.Thread(target=self._watch, name="worker-supervisor", daemon=True)
 
@@ -51,8 +56,12 @@ class WorkerSupervisor:
             [sys.executable, "-m", "vidswap", "worker"],
             env=env,
             start_new_session=True,
+            # Our descriptor 2 may point at /dev/null (native logs muted); the child
+            # writes to the same place as this process's Python output instead.
+            stderr=sys.stderr,
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
         )
+        self._started_at[index] = time.monotonic()
         log.info("serve.worker_started", index=index, pid=process.pid)
         return process
 
@@ -63,9 +72,24 @@ class WorkerSupervisor:
                 if code is None or self._stopping.is_set():
                     continue
                 log.error("serve.worker_exited", index=index, pid=process.pid, exit_code=code)
-                time.sleep(RESTART_DELAY_SECONDS)
+                if code == EXIT_BAD_SETTINGS:
+                    # The worker rejected its settings; a restart would fail the same way.
+                    self.failed = True
+                    os.kill(os.getpid(), signal.SIGTERM)
+                    return
+                time.sleep(self._next_delay(index))
                 if not self._stopping.is_set():
                     self.processes[index] = self._spawn(index)
+
+    def _next_delay(self, index: int) -> float:
+        """Double the restart delay while a worker keeps dying soon after starting."""
+        lived = time.monotonic() - self._started_at[index]
+        previous = self._delays.get(index, RESTART_DELAY_SECONDS / 2)
+        delay = (
+            min(MAX_RESTART_DELAY_SECONDS, previous * 2) if lived < 30 else RESTART_DELAY_SECONDS
+        )
+        self._delays[index] = delay
+        return delay
 
     def stop(self, timeout: float) -> None:
         """Send SIGINT (graceful: re-queue the running task), then SIGKILL after ``timeout``."""

@@ -200,7 +200,12 @@ def load_settings(**overrides: object) -> Settings:
     from pydantic import ValidationError
 
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        # The environment is validated on its own first: a command-line override would
+        # otherwise hide a bad variable that child processes still read.
+        settings = Settings()
+        if overrides:
+            settings = Settings(**overrides)  # type: ignore[arg-type]
+        return settings
     except ValidationError as exc:
         first = exc.errors()[0]
         name = "VIDSWAP_" + "_".join(str(part) for part in first["loc"]).upper()

@@ -47,7 +47,9 @@ class _Consumer(Consumer):
         signal.signal(signal.SIGTERM, self._handle_signal)
 
     def _handle_signal(self, signum: int, frame: FrameType | None) -> None:
-        self._stopping.set()
+        # Event.set takes the event's lock, which the interrupted main thread may hold
+        # inside Event.wait; setting it here would deadlock, so another thread sets it.
+        threading.Thread(target=self._stopping.set, name="vidswap-stop", daemon=True).start()
         self._signum = signum
         self._restart = False
         self._graceful = True
