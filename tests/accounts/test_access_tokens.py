@@ -77,7 +77,7 @@ async def test_token_of_wrong_type(client: httpx.AsyncClient, runtime: Runtime) 
     )
     response = await client.get(ME, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
-    assert "not an access token" in response.json()["message"]
+    assert "it is not an access token" in response.json()["message"]
 
 
 @pytest.mark.parametrize("header", ["Bearer not.a.jwt", "Bearer abc", "Bearer a.b.c.d"])
@@ -94,3 +94,14 @@ async def test_missing_bearer(client: httpx.AsyncClient, header: str | None) -> 
     assert response.status_code == 401
     assert response.json()["error"] == "not_authenticated"
     assert "Authorization: Bearer" in response.json()["message"]
+
+
+async def test_malformed_token_message_in_chinese(client: httpx.AsyncClient) -> None:
+    response = await client.get(
+        "/api/v1/users/me",
+        headers={"Authorization": "Bearer not-a-jwt", "Accept-Language": "zh-CN"},
+    )
+
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_token"
+    assert response.json()["message"] == "访问令牌无效：格式不正确。请重新登录。"

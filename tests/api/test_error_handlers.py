@@ -124,3 +124,24 @@ async def test_other_database_errors_stay_500(postgres_client: httpx.AsyncClient
 
     assert response.status_code == 500
     assert response.json()["error"] == "internal_error"
+
+
+async def test_validation_detail_in_chinese(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/auth/login/password",
+        json={"password": "whatever-password"},
+        headers={"Accept-Language": "zh-CN"},
+    )
+
+    assert response.status_code == 422
+    assert response.json()["error"] == "validation_error"
+    assert response.json()["message"] == "请求无效：account：缺少此字段"
+
+
+async def test_validation_detail_in_english(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/auth/login/password", json={"password": "whatever-password"}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["message"] == "Invalid request: account: Field required"

@@ -95,7 +95,7 @@ async def test_invalid_token_closes_4401(server_url: str) -> None:
 
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 4401
-    assert "access token is invalid" in closed.value.rcvd.reason
+    assert "access token is invalid: it is malformed" in closed.value.rcvd.reason
 
 
 @pytest.mark.parametrize("stack_settings", ["embedded"], indirect=True)
@@ -125,3 +125,15 @@ async def test_failed_event_in_caller_language(
     assert final["task"]["error_code"] == "face_not_found"
     assert "no-face-coffee-cup-cc0.png" in final["task"]["error_message"]
     assert "未检测到人脸" in final["task"]["error_message"]
+
+
+@pytest.mark.parametrize("stack_settings", ["embedded"], indirect=True)
+async def test_missing_token_closes_4401(server_url: str) -> None:
+    async with websockets.connect(f"ws://{server_url}/api/v1/ws?lang=zh-CN") as connection:
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(connection.recv(), WAIT_LIMIT_SECONDS)
+
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4401
+    assert "?token=" in closed.value.rcvd.reason
+    assert "请先登录" in closed.value.rcvd.reason

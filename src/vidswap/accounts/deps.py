@@ -36,7 +36,7 @@ async def load_token_user(session: AsyncSession, runtime: Runtime, token: str) -
     user_id = read_access_token(token, key=runtime.settings.signing_key)
     user = await session.get(User, user_id)
     if user is None:
-        raise InvalidTokenError(detail="the account no longer exists")
+        raise InvalidTokenError(problem="account_gone")
     return user
 
 

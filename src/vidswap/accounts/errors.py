@@ -11,14 +11,31 @@ from vidswap.kit.errors import (
     TooManyRequestsError,
     UnauthorizedError,
 )
+from vidswap.kit.i18n import localize
+
+_TOKEN_PROBLEMS = {
+    "signature": {"en": "its signature does not match", "zh-CN": "签名不匹配"},
+    "malformed": {"en": "it is malformed", "zh-CN": "格式不正确"},
+    "not_access": {"en": "it is not an access token", "zh-CN": "它不是访问令牌"},
+    "account_gone": {"en": "the account no longer exists", "zh-CN": "该账户已不存在"},
+}
 
 
 class InvalidTokenError(UnauthorizedError):
+    """An access token that cannot be used; ``problem`` is a key of ``_TOKEN_PROBLEMS``."""
+
     code = "invalid_token"
     messages = {
-        "en": "The access token is invalid ({detail}). Sign in again.",
-        "zh-CN": "访问令牌无效（{detail}），请重新登录。",
+        "en": "The access token is invalid: {problem}. Sign in again.",
+        "zh-CN": "访问令牌无效：{problem}。请重新登录。",
     }
+
+    def __init__(self, *, problem: str) -> None:
+        super().__init__(problem=problem)
+
+    def message(self, locale: str | None = None) -> str:
+        problem = localize(_TOKEN_PROBLEMS[self.params["problem"]], locale, {})
+        return localize(self.messages, locale, {"problem": problem})
 
 
 class TokenExpiredError(UnauthorizedError):
@@ -246,4 +263,12 @@ class SmsLogProviderInProductionError(ServiceUnavailableError):
     messages = {
         "en": "SMS sending is not configured on this server: VIDSWAP_SMS_PROVIDER=log only writes codes to the log and is not allowed in production. The operator must set it to aliyun or twilio.",
         "zh-CN": "本服务器未配置短信发送：VIDSWAP_SMS_PROVIDER=log 只把验证码写入日志，生产环境不允许使用，运营方需将其设为 aliyun 或 twilio。",
+    }
+
+
+class MissingQueryTokenError(UnauthorizedError):
+    code = "not_authenticated"
+    messages = {
+        "en": "Sign in first: pass the access token as ?token=<access token>.",
+        "zh-CN": "请先登录：请以 ?token=<访问令牌> 传入访问令牌。",
     }

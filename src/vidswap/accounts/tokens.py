@@ -49,9 +49,9 @@ def read_access_token(token: str, *, key: str) -> str:
     except jwt.ExpiredSignatureError as exc:
         raise TokenExpiredError() from exc
     except jwt.InvalidSignatureError as exc:
-        raise InvalidTokenError(detail="signature does not match") from exc
+        raise InvalidTokenError(problem="signature") from exc
     except jwt.InvalidTokenError as exc:
-        raise InvalidTokenError(detail=str(exc)) from exc
+        raise InvalidTokenError(problem="malformed") from exc
     if claims.get("typ") != ACCESS_TYPE:
-        raise InvalidTokenError(detail="not an access token")
+        raise InvalidTokenError(problem="not_access")
     return str(claims["sub"])

@@ -86,9 +86,51 @@ async def handle_vidswap_error(request: Request, exc: Exception) -> JSONResponse
 async def handle_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     first: dict[str, Any] = exc.errors()[0] if exc.errors() else {}
+    locale = locale_of(request)
     field, detail = describe_validation_error(first)
-    message = localize(_VALIDATION, locale_of(request), {"field": field, "detail": detail})
+    detail = translate_validation_detail(first, locale) or detail
+    message = localize(_VALIDATION, locale, {"field": field, "detail": detail})
     return error_response(request, "validation_error", message, 422)
+
+
+# Chinese texts of the pydantic error types clients meet most; other types keep
+# pydantic's English text.
+_VALIDATION_DETAILS_ZH = {
+    "missing": "缺少此字段",
+    "string_type": "应为字符串",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "bool_type": "应为布尔值",
+    "bool_parsing": "应为布尔值",
+    "dict_type": "应为对象",
+    "model_type": "应为对象",
+    "list_type": "应为数组",
+    "string_too_short": "长度至少为 {min_length} 个字符",
+    "string_too_long": "长度最多为 {max_length} 个字符",
+    "string_pattern_mismatch": "格式不符合要求",
+    "greater_than_equal": "应大于或等于 {ge}",
+    "less_than_equal": "应小于或等于 {le}",
+    "greater_than": "应大于 {gt}",
+    "less_than": "应小于 {lt}",
+    "literal_error": "应为以下值之一：{expected}",
+    "enum": "应为以下值之一：{expected}",
+    "extra_forbidden": "不允许此字段",
+}
+
+
+def translate_validation_detail(error: dict[str, Any], locale: str) -> str | None:
+    """Return the Chinese detail of a pydantic error for zh-CN, or ``None`` to keep its text."""
+    if locale != "zh-CN":
+        return None
+    template = _VALIDATION_DETAILS_ZH.get(str(error.get("type")))
+    if template is None:
+        return None
+    try:
+        return template.format(**(error.get("ctx") or {}))
+    except (KeyError, IndexError):
+        return None
 
 
 def describe_validation_error(error: dict[str, Any]) -> tuple[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -36,9 +37,14 @@ def task_public(task: Task, locale: str | None) -> dict[str, Any]:
         "duration_seconds": task.duration_seconds,
         "processing_seconds": task.processing_seconds,
         "energy_cost": task.energy_cost,
-        "created_at": task.created_at.isoformat(),
-        "updated_at": task.updated_at.isoformat(),
+        "created_at": _utc_text(task.created_at),
+        "updated_at": _utc_text(task.updated_at),
     }
+
+
+def _utc_text(moment: datetime) -> str:
+    """Format a UTC time as the REST responses do (pydantic): ISO 8601 ending in ``Z``."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def render_error(code: str | None, params: dict[str, Any] | None, locale: str | None) -> str | None:

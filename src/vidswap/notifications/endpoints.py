@@ -16,6 +16,7 @@ import structlog
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from vidswap.accounts.deps import load_token_user
+from vidswap.accounts.errors import MissingQueryTokenError
 from vidswap.jobs.presenter import render_error
 from vidswap.kit.errors import VidswapError
 from vidswap.kit.i18n import normalize_locale
@@ -37,6 +38,8 @@ async def task_events(websocket: WebSocket) -> None:
     token = websocket.query_params.get("token", "")
     await websocket.accept()
     try:
+        if not token:
+            raise MissingQueryTokenError()
         async with runtime.sessionmaker() as session:
             user = await load_token_user(session, runtime, token)
     except VidswapError as error:
