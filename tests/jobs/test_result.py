@@ -89,3 +89,19 @@ async def test_public_urls_after_completion(
     assert body["result_url"] == f"/api/v1/tasks/{task_id}/result"
     assert thumbnail.status_code == 200
     assert thumbnail.headers["content-type"] == "image/jpeg"
+
+
+async def test_missing_result_file_not_found(
+    client: httpx.AsyncClient, runtime: Runtime, tmp_path
+) -> None:
+    user, task_id = await _completed_task(client, runtime, tmp_path)
+    headers = auth_headers(runtime, user)
+    runtime.storage.delete_prefix(f"users/{user.id}/tasks/{task_id}")
+
+    for name in ("result", "thumbnail"):
+        response = await client.get(f"/api/v1/tasks/{task_id}/{name}", headers=headers)
+        assert response.status_code == 404, name
+        assert response.json()["error"] == "result_file_missing", name
+        assert task_id in response.json()["message"], name
+    task = await client.get(f"/api/v1/tasks/{task_id}", headers=headers)
+    assert task.json()["status"] == "completed"

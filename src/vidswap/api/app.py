@@ -23,6 +23,19 @@ from vidswap.runtime import Runtime
 API_PREFIX = "/api/v1"
 # Upload endpoints stream their bodies and apply per-kind size limits themselves.
 STREAMED_PATHS = (f"{API_PREFIX}/uploads",)
+# OpenAPI has no WebSocket operations, so the event stream is described here.
+API_DESCRIPTION = """Face-swap video service: accounts, uploads, swap tasks and their results.
+
+**Task events (WebSocket).** `GET /api/v1/ws?token=<access token>` upgrades to a
+WebSocket that sends the caller's task events as JSON text frames
+`{"type": ..., "task": {...}}`. `type` is one of `task.processing`,
+`task.progress`, `task.completed`, `task.failed` and `task.cancelled`, and
+`task` has the fields of `GET /api/v1/tasks/{task_id}`, with `error_message`
+in the language of `Accept-Language` or the `lang` query parameter (`en`,
+`zh-CN`). An invalid or expired token closes the socket with code 4401 and
+the reason. `docs/architecture.md` ("Tasks, queue and workers") describes how
+events reach every API process.
+"""
 EXPOSED_HEADERS = [
     "Location",
     "Retry-After",
@@ -57,7 +70,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app = FastAPI(
         title="vidswap",
         version=__version__,
-        description="Face-swap video service: accounts, uploads, swap tasks and their results.",
+        description=API_DESCRIPTION,
         lifespan=lifespan,
     )
     if runtime is not None:

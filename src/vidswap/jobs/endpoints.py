@@ -4,21 +4,50 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+import structlog
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from vidswap.accounts.deps import CurrentUser
 from vidswap.api.deps import LocaleDep, RuntimeDep, SessionDep
+from vidswap.api.responses import error_responses
 from vidswap.jobs import service
-from vidswap.jobs.errors import ResultNotReadyError
-from vidswap.jobs.models import TaskStatus
+from vidswap.jobs.errors import ResultFileMissingError, ResultNotReadyError
+from vidswap.jobs.models import Task, TaskStatus
 from vidswap.jobs.presenter import task_public
 from vidswap.jobs.schemas import TaskCreate, TaskCreated, TaskOut, TaskPage
 from vidswap.media.download import stored_object_response
+from vidswap.runtime import Runtime
 
+log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
 # Video targets give an MP4; photo targets keep PNG or become JPEG.
 RESULT_MEDIA_TYPES = {"mp4": "video/mp4", "png": "image/png", "jpg": "image/jpeg"}
+
+TaskId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="The task_id that POST /api/v1/tasks returned.",
+    ),
+]
+NOT_FOUND = "No task with this id belongs to the caller (`task_not_found`)."
+NOT_READY = "The task is not completed, so it has no result yet (`result_not_ready`)."
+FILE_MISSING = "No task with this id belongs to the caller (`task_not_found`), or its "
+FILE_MISSING += "result file is missing from storage (`result_file_missing`)."
+STORAGE_DOWN = "The storage is unavailable."
+# Paging bounds for the OpenAPI. The service enforces them, with 400 invalid_page.
+PAGE_SIZE_BOUNDS = {"minimum": 1, "maximum": service.MAX_PAGE_SIZE}
+PAGE_BOUNDS = {"minimum": 1, "maximum": service.MAX_PAGE}
+DOWNLOAD_RESPONSES: dict[int | str, dict[str, object]] = {
+    206: {"description": "The requested byte range."},
+    302: {"description": "A signed URL of the object store (S3 storage)."},
+    **error_responses(
+        404, 409, 416, 422, 503, s404=FILE_MISSING, s409=NOT_READY, s503=STORAGE_DOWN
+    ),
+}
 
 
 @router.post(
@@ -26,6 +55,21 @@ RESULT_MEDIA_TYPES = {"mp4": "video/mp4", "png": "image/png", "jpg": "image/jpeg
     status_code=status.HTTP_201_CREATED,
     response_model=TaskCreated,
     summary="Create a swap task and charge its Energy",
+    responses=error_responses(
+        400,
+        402,
+        404,
+        409,
+        422,
+        503,
+        s400="`consent_required`, `invalid_media_url`, `invalid_option` or "
+        "`wrong_upload_kind`; `message` names the field and the value.",
+        s402="The Energy balance is below the task's cost (`insufficient_energy`).",
+        s404="No upload of the caller is at image_url, video_url or reference_url "
+        "(`upload_not_found`).",
+        s409="An upload is not complete yet (`upload_not_ready`).",
+        s503="The database or the storage is unavailable.",
+    ),
 )
 async def create_task(
     body: TaskCreate, user: CurrentUser, runtime: RuntimeDep, locale: LocaleDep
@@ -34,17 +78,49 @@ async def create_task(
     return {"task_id": task.id, "status": task.status, "progress": task.progress}
 
 
-@router.get("", response_model=TaskPage, summary="List your tasks, newest first")
+@router.get(
+    "",
+    response_model=TaskPage,
+    summary="List your tasks, newest first",
+    responses=error_responses(
+        400,
+        422,
+        s400="A paging parameter is out of range or the cursor is invalid (`invalid_page`).",
+    ),
+)
 async def list_tasks(
     user: CurrentUser,
     session: SessionDep,
     locale: LocaleDep,
-    limit: Annotated[int | None, Query(description="Page size, 1-100 (default 20).")] = None,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
-    page: Annotated[
-        int | None, Query(description="Page number from 1, instead of a cursor.")
+    limit: Annotated[
+        int | None,
+        Query(
+            description=f"Page size, 1-{service.MAX_PAGE_SIZE} (default 20).",
+            json_schema_extra=PAGE_SIZE_BOUNDS,
+        ),
     ] = None,
-    page_size: Annotated[int | None, Query(description="Page size with page, 1-100.")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            description="next_cursor of the previous page, unchanged.",
+            json_schema_extra={"maxLength": service.MAX_CURSOR_LENGTH},
+        ),
+    ] = None,
+    page: Annotated[
+        int | None,
+        Query(
+            description=f"Page number from 1 to {service.MAX_PAGE}, instead of a cursor; "
+            "follow next_cursor for deeper pages.",
+            json_schema_extra=PAGE_BOUNDS,
+        ),
+    ] = None,
+    page_size: Annotated[
+        int | None,
+        Query(
+            description=f"Page size with page, 1-{service.MAX_PAGE_SIZE}.",
+            json_schema_extra=PAGE_SIZE_BOUNDS,
+        ),
+    ] = None,
 ) -> dict[str, object]:
     tasks, next_cursor, page_number, size = await service.list_tasks(
         session, user, limit=limit, cursor=cursor, page=page, page_size=page_size
@@ -52,16 +128,32 @@ async def list_tasks(
     return service.public_page(tasks, locale, next_cursor, page_number, size)
 
 
-@router.get("/{task_id}", response_model=TaskOut, summary="Read one task")
+@router.get(
+    "/{task_id}",
+    response_model=TaskOut,
+    summary="Read one task",
+    responses=error_responses(404, 422, s404=NOT_FOUND),
+)
 async def get_task(
-    task_id: str, user: CurrentUser, session: SessionDep, locale: LocaleDep
+    task_id: TaskId, user: CurrentUser, session: SessionDep, locale: LocaleDep
 ) -> dict[str, object]:
     return task_public(await service.get_task(session, user, task_id), locale)
 
 
-@router.post("/{task_id}/cancel", response_model=TaskOut, summary="Cancel a task")
+@router.post(
+    "/{task_id}/cancel",
+    response_model=TaskOut,
+    summary="Cancel a task",
+    responses=error_responses(
+        404,
+        409,
+        422,
+        s404=NOT_FOUND,
+        s409="The task is already completed, failed or cancelled (`task_finished`).",
+    ),
+)
 async def cancel_task(
-    task_id: str, user: CurrentUser, runtime: RuntimeDep, locale: LocaleDep
+    task_id: TaskId, user: CurrentUser, runtime: RuntimeDep, locale: LocaleDep
 ) -> dict[str, object]:
     """Cancel a pending task at once, or ask the worker to stop a processing one.
 
@@ -72,9 +164,12 @@ async def cancel_task(
 
 
 @router.delete(
-    "/{task_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a task and its files"
+    "/{task_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a task and its files",
+    responses=error_responses(404, 422, 503, s404=NOT_FOUND, s503=STORAGE_DOWN),
 )
-async def delete_task(task_id: str, user: CurrentUser, runtime: RuntimeDep) -> Response:
+async def delete_task(task_id: TaskId, user: CurrentUser, runtime: RuntimeDep) -> Response:
     await service.delete_task(runtime, user, task_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -83,42 +178,83 @@ async def delete_task(task_id: str, user: CurrentUser, runtime: RuntimeDep) -> R
     "/{task_id}/result",
     summary="Download the result video (Range requests) or follow a redirect to it",
     response_class=Response,
+    responses={
+        200: {
+            "description": "The whole result: MP4 for a video target, PNG or JPEG for a photo.",
+            "content": {media_type: {} for media_type in RESULT_MEDIA_TYPES.values()},
+        },
+        **DOWNLOAD_RESPONSES,
+    },
 )
 async def get_result(
-    task_id: str, request: Request, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
+    task_id: TaskId, request: Request, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
 ) -> Response:
     task = await service.get_task(session, user, task_id)
     if task.status != TaskStatus.COMPLETED or task.result_key is None:
         raise ResultNotReadyError(task_id=task_id, status=task.status)
     extension = task.result_key.rsplit(".", 1)[-1]
     media_type = RESULT_MEDIA_TYPES.get(extension, "application/octet-stream")
-    return await stored_object_response(
+    return await _stored_file_response(
         request,
-        runtime.storage,
+        runtime,
+        task,
         task.result_key,
         f"vidswap-{task_id}.{extension}",
         media_type,
+        disposition="attachment",
         # A result is written once, before the task completes, so this names one version.
         etag=f"{task_id}-{task.result_size}",
-        signed_url_seconds=runtime.settings.signed_url_seconds,
     )
 
 
 @router.get(
-    "/{task_id}/thumbnail", summary="Download the result's JPEG thumbnail", response_class=Response
+    "/{task_id}/thumbnail",
+    summary="Download the result's JPEG thumbnail",
+    response_class=Response,
+    responses={
+        200: {"description": "The JPEG thumbnail.", "content": {"image/jpeg": {}}},
+        **DOWNLOAD_RESPONSES,
+    },
 )
 async def get_thumbnail(
-    task_id: str, request: Request, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
+    task_id: TaskId, request: Request, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
 ) -> Response:
     task = await service.get_task(session, user, task_id)
     if task.status != TaskStatus.COMPLETED or task.thumbnail_key is None:
         raise ResultNotReadyError(task_id=task_id, status=task.status)
-    return await stored_object_response(
+    return await _stored_file_response(
         request,
-        runtime.storage,
+        runtime,
+        task,
         task.thumbnail_key,
         f"vidswap-{task_id}.jpg",
         "image/jpeg",
         disposition="inline",
-        signed_url_seconds=runtime.settings.signed_url_seconds,
     )
+
+
+async def _stored_file_response(
+    request: Request,
+    runtime: Runtime,
+    task: Task,
+    key: str,
+    filename: str,
+    media_type: str,
+    *,
+    disposition: str,
+    etag: str | None = None,
+) -> Response:
+    try:
+        return await stored_object_response(
+            request,
+            runtime.storage,
+            key,
+            filename,
+            media_type,
+            disposition=disposition,
+            etag=etag,
+            signed_url_seconds=runtime.settings.signed_url_seconds,
+        )
+    except FileNotFoundError as exc:
+        log.warning("task.result_file_missing", task_id=task.id, key=key)
+        raise ResultFileMissingError(task_id=task.id) from exc

@@ -83,6 +83,16 @@ class ResultNotReadyError(ConflictError):
     }
 
 
+class ResultFileMissingError(NotFoundError):
+    code = "result_file_missing"
+    messages = {
+        "en": "The result file of task {task_id} is missing from storage. Delete the task "
+        "with DELETE /api/v1/tasks/{task_id} and create it again.",
+        "zh-CN": "任务 {task_id} 的结果文件已不在存储中。请通过 DELETE /api/v1/tasks/{task_id} "
+        "删除该任务后重新创建。",
+    }
+
+
 class InvalidPageError(BadInputError):
     code = "invalid_page"
     messages = {

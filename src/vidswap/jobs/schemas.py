@@ -5,34 +5,49 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from vidswap.jobs.uploads import FILE_URL_PATTERN
 
 TaskStatusName = Literal["pending", "processing", "completed", "failed", "cancelled"]
 
 _UPLOAD_IMAGE_URL = "/api/v1/uploads/3f2c9a7e4b1d4e6f8a0b1c2d3e4f5a6b/file"
 _UPLOAD_VIDEO_URL = "/api/v1/uploads/9b8a7c6d5e4f40312a1b0c9d8e7f6a5b/file"
+# A file_url path is about 50 characters, so this leaves room for any scheme and host name.
+MAX_URL_LENGTH = 2048
+
+
+def _task_create_schema(schema: dict[str, Any]) -> None:
+    # The service checks consent, so a missing or false one gets 400 consent_required
+    # with the statement to confirm. The schema states the same contract.
+    schema["required"] = [*schema.get("required", []), "consent"]
+    schema["properties"]["consent"].pop("default", None)
+    schema["examples"] = [
+        {
+            "image_url": _UPLOAD_IMAGE_URL,
+            "video_url": _UPLOAD_VIDEO_URL,
+            "options": {"faces": "largest", "quality": 18, "label": True},
+            "consent": True,
+        }
+    ]
 
 
 class TaskCreate(BaseModel):
-    """A swap request. ``options`` is checked field by field by the service, so a bad
-    value gets an error that names it; unknown option names are rejected too."""
+    """A swap request. The service checks ``options`` field by field, so a bad value
+    gets an error that names it, and it rejects unknown option names too."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "image_url": _UPLOAD_IMAGE_URL,
-                    "video_url": _UPLOAD_VIDEO_URL,
-                    "options": {"faces": "largest", "quality": 18, "label": True},
-                    "consent": True,
-                }
-            ]
-        }
+    model_config = ConfigDict(json_schema_extra=_task_create_schema)
+
+    # The service checks this pattern, not pydantic, so a mismatch gets 400 invalid_media_url.
+    image_url: str = Field(
+        max_length=MAX_URL_LENGTH,
+        description="file_url of an image upload: the face to put in.",
+        json_schema_extra={"pattern": FILE_URL_PATTERN},
     )
-
-    image_url: str = Field(description="file_url of an image upload: the face to put in.")
     video_url: str = Field(
-        description="file_url of a video or image upload: the target that gets the face."
+        max_length=MAX_URL_LENGTH,
+        description="file_url of a video or image upload: the target that gets the face.",
+        json_schema_extra={"pattern": FILE_URL_PATTERN},
     )
     options: dict[str, Any] = Field(
         default_factory=dict,
@@ -43,6 +58,7 @@ class TaskCreate(BaseModel):
     consent: Any = Field(
         default=None,
         description="Must be true: the caller confirms the consent statement for the faces used.",
+        json_schema_extra={"const": True},
     )
 
 
@@ -60,30 +76,27 @@ class TaskCreated(BaseModel):
     progress: int
 
 
+_TASK_EXAMPLE: dict[str, JsonValue] = {
+    "task_id": "5d0c8e2a9f7b4c1d8e3f6a7b9c0d1e2f",
+    "status": "completed",
+    "progress": 100,
+    "eta_seconds": 0,
+    "result_url": "/api/v1/tasks/5d0c8e2a9f7b4c1d8e3f6a7b9c0d1e2f/result",
+    "thumbnail_url": "/api/v1/tasks/5d0c8e2a9f7b4c1d8e3f6a7b9c0d1e2f/thumbnail",
+    "error_code": None,
+    "error_message": None,
+    "duration_seconds": 3.9,
+    "processing_seconds": 37.5,
+    "energy_cost": 4,
+    "created_at": "2026-01-05T08:00:00Z",
+    "updated_at": "2026-01-05T08:00:41Z",
+}
+
+
 class TaskOut(BaseModel):
     """A task as its owner sees it. ``error_message`` is in the caller's language."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "task_id": "5d0c8e2a9f7b4c1d8e3f6a7b9c0d1e2f",
-                    "status": "completed",
-                    "progress": 100,
-                    "eta_seconds": 0,
-                    "result_url": "/api/v1/tasks/5d0c8e2a9f7b4c1d8e3f6a7b9c0d1e2f/result",
-                    "thumbnail_url": "/api/v1/tasks/5d0c8e2a9f7b4c1d8e3f6a7b9c0d1e2f/thumbnail",
-                    "error_code": None,
-                    "error_message": None,
-                    "duration_seconds": 3.9,
-                    "processing_seconds": 37.5,
-                    "energy_cost": 4,
-                    "created_at": "2026-01-05T08:00:00Z",
-                    "updated_at": "2026-01-05T08:00:41Z",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_TASK_EXAMPLE]})
 
     task_id: str
     status: TaskStatusName
@@ -105,6 +118,20 @@ class TaskOut(BaseModel):
 class TaskPage(BaseModel):
     """One page of tasks, newest first. Pass ``next_cursor`` as ``cursor`` for the next
     page; it is null on the last page. ``page`` is set when page numbers were used."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [_TASK_EXAMPLE],
+                    "next_cursor": "MjAyNi0wMS0wNVQwODowMDowMCswMDowMHw1ZDBjOGUyYTlmN2I0YzFk"
+                    "OGUzZjZhN2I5YzBkMWUyZg",
+                    "page": None,
+                    "page_size": 20,
+                }
+            ]
+        }
+    )
 
     items: list[TaskOut]
     next_cursor: str | None

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import math
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -40,6 +41,11 @@ log = structlog.get_logger(__name__)
 CHARGE_REASON = "task"
 REFUND_REASON = "task_refund"
 MAX_PAGE_SIZE = 100
+# Keeps OFFSET far below the 64-bit limit of SQLite and PostgreSQL. Deeper pages need the cursor.
+MAX_PAGE = 1_000_000
+# A cursor encodes an ISO timestamp and a task id, well under this length.
+MAX_CURSOR_LENGTH = 200
+_TASK_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def task_priority(user: User, now: datetime | None = None) -> int:
@@ -151,11 +157,17 @@ async def list_tasks(
     page_size: int | None,
 ) -> tuple[list[Task], str | None, int | None, int]:
     """Return a page of tasks, the cursor of the next page, the page number and size."""
-    size = _page_size(page_size if page_size is not None else limit)
+    if page_size is not None:
+        size = _page_size("page_size", page_size)
+    else:
+        size = _page_size("limit", limit)
     after = _decode_cursor(cursor) if cursor else None
-    if page is not None and page < 1:
+    if page is not None and not 1 <= page <= MAX_PAGE:
         raise InvalidPageError(
-            name="page", value=page, hint="pages start at 1", hint_zh="页码从 1 开始"
+            name="page",
+            value=page,
+            hint=f"use 1 to {MAX_PAGE}, or follow next_cursor for deeper pages",
+            hint_zh=f"请使用 1 到 {MAX_PAGE}，更深的页请使用 next_cursor",
         )
     offset = (page - 1) * size if page is not None and after is None else 0
     tasks = await repository.list_user_tasks(
@@ -168,12 +180,12 @@ async def list_tasks(
     return tasks, next_cursor, page if after is None else None, size
 
 
-def _page_size(value: int | None) -> int:
+def _page_size(name: str, value: int | None) -> int:
     if value is None:
         return 20
     if not 1 <= value <= MAX_PAGE_SIZE:
         raise InvalidPageError(
-            name="limit",
+            name=name,
             value=value,
             hint=f"use 1 to {MAX_PAGE_SIZE}",
             hint_zh=f"请使用 1 到 {MAX_PAGE_SIZE}",
@@ -187,11 +199,18 @@ def _encode_cursor(task: Task) -> str:
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """Return the ``(created_at, id)`` key in ``cursor``. A cursor that ``_encode_cursor``
+    did not make is rejected here, before any of its values reaches a query."""
     try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError("cursor too long")
         padded = cursor + "=" * (-len(cursor) % 4)
-        created_at, task_id = base64.urlsafe_b64decode(padded).decode().split("|")
-        return datetime.fromisoformat(created_at), task_id
-    except (ValueError, UnicodeDecodeError) as exc:
+        created_text, task_id = base64.urlsafe_b64decode(padded).decode().split("|")
+        created_at = datetime.fromisoformat(created_text)
+        if created_at.tzinfo is None or not _TASK_ID.fullmatch(task_id):
+            raise ValueError("not a task cursor")
+        return created_at.astimezone(UTC), task_id
+    except (ValueError, UnicodeDecodeError, OverflowError) as exc:
         raise InvalidPageError(
             name="cursor",
             value=cursor,

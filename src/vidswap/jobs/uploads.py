@@ -21,7 +21,8 @@ from vidswap.media.models import Upload
 from vidswap.media.storage import Storage
 
 # The path part of an upload's file_url, optionally after a scheme and host.
-_FILE_URL = re.compile(r"^(?:https?://[^/?#]+)?/api/v1/uploads/([A-Za-z0-9_-]{1,64})/file/?$")
+FILE_URL_PATTERN = r"^(?:https?://[^/?#]+)?/api/v1/uploads/([A-Za-z0-9_-]{1,64})/file/?$"
+_FILE_URL = re.compile(FILE_URL_PATTERN)
 
 
 def upload_id_from_url(field: str, url: str) -> str:

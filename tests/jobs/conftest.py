@@ -1,0 +1,3 @@
+"""Task tests that run on SQLite and PostgreSQL use the ``db_*`` fixtures."""
+
+from tests.databases import db_client, db_runtime, db_settings  # noqa: F401
