@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from vidswap import __version__
 from vidswap.accounts.endpoints import router as accounts_router
+from vidswap.api.docs import install_docs
 from vidswap.api.errors import install_error_handlers
 from vidswap.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from vidswap.api.openapi import install_openapi
@@ -72,7 +73,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         version=__version__,
         description=API_DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    install_docs(app)
     if runtime is not None:
         app.state.runtime = runtime
     install_error_handlers(app)
