@@ -1,0 +1,1 @@
+"""Modules generated from proto/video_service.proto by scripts/gen-proto; do not edit."""
