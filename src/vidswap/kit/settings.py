@@ -24,6 +24,8 @@ PLACEHOLDER_SECRETS = frozenset(
     {"", "changeme", "change-me", "change_me", "secret", "please-change", "replace-me", "xxx"}
 )
 MIN_SECRET_LENGTH = 32
+# Room for the fields of an UploadRequest beside its chunk.
+GRPC_MESSAGE_OVERHEAD = 64 * 1024
 
 
 class SettingsError(BadInputError):
@@ -53,7 +55,6 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
-    # NOTE: read by no server yet; the gRPC VideoService is not built.
     grpc_port: int = 50051
     cors_origins: list[str] = Field(default_factory=list)
     # Longer than the 60 s idle timeout of common load balancers, so that the balancer,
@@ -126,6 +127,44 @@ class Settings(BaseSettings):
     worker_metrics_port: int | None = Field(
         default=None, description="Port of the worker's own Prometheus endpoint; unset: none."
     )
+
+    # gRPC VideoService (vidswap.grpc); docs/architecture.md, section "gRPC", explains each.
+    grpc_tls_cert_file: Path | None = Field(
+        default=None, description="PEM certificate chain; with the key, the port serves TLS only."
+    )
+    grpc_tls_key_file: Path | None = Field(default=None, description="PEM private key.")
+    grpc_max_message_bytes: int = Field(
+        default=8 * MiB, description="Largest message the server receives or sends."
+    )
+    grpc_max_chunk_bytes: int = Field(
+        default=4 * MiB,
+        description="Largest UploadRequest.chunk, and the DownloadResult chunk size.",
+    )
+    grpc_keepalive_seconds: float = Field(
+        default=60.0, description="The server pings a connection idle this long."
+    )
+    grpc_keepalive_timeout_seconds: float = Field(
+        default=20.0, description="A connection that leaves a ping unanswered this long is closed."
+    )
+    grpc_min_ping_interval_seconds: float = Field(
+        default=10.0, description="Clients may send keepalive pings at most this often."
+    )
+    grpc_shutdown_grace_seconds: float = Field(
+        default=10.0, description="On shutdown, running calls get this long to finish."
+    )
+
+    @model_validator(mode="after")
+    def _check_grpc(self) -> Settings:
+        if (self.grpc_tls_cert_file is None) != (self.grpc_tls_key_file is None):
+            raise ValueError(
+                "set both VIDSWAP_GRPC_TLS_CERT_FILE and VIDSWAP_GRPC_TLS_KEY_FILE, or neither"
+            )
+        if self.grpc_max_chunk_bytes + GRPC_MESSAGE_OVERHEAD > self.grpc_max_message_bytes:
+            raise ValueError(
+                "VIDSWAP_GRPC_MAX_CHUNK_BYTES must be at least 64 KiB below "
+                "VIDSWAP_GRPC_MAX_MESSAGE_BYTES, which also carries the other fields"
+            )
+        return self
 
     @field_validator("data_dir")
     @classmethod

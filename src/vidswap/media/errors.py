@@ -175,3 +175,13 @@ class TusIncompleteError(BadInputError):
         "en": "Upload {upload_id} has {received} of {length} bytes on disk, so it cannot be finished. Start a new upload.",
         "zh-CN": "上传 {upload_id} 在磁盘上只有 {length} 字节中的 {received} 字节，无法完成，请重新上传。",
     }
+
+
+class UploadNotTusError(ConflictError):
+    """A chunked gRPC upload that is still open has no byte offset for tus to continue from."""
+
+    code = "upload_not_tus"
+    messages = {
+        "en": "Upload {upload_id} was started over gRPC and is not finished. Send its missing chunks with the gRPC UploadVideo call, or start a new tus upload.",
+        "zh-CN": "上传 {upload_id} 是通过 gRPC 开始的，尚未完成。请用 gRPC 的 UploadVideo 调用发送缺少的数据块，或开始新的 tus 上传。",
+    }

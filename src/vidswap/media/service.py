@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,6 +30,11 @@ def spool_folder(runtime: Runtime) -> Path:
 
 def tus_folder(runtime: Runtime) -> Path:
     return runtime.settings.tmp_dir / "tus"
+
+
+def chunk_folder(runtime: Runtime, upload_id: str) -> Path:
+    """Return the folder of a chunked (gRPC) upload's chunks, one file per chunk index."""
+    return runtime.settings.tmp_dir / "chunks" / upload_id
 
 
 async def check_file(runtime: Runtime, path: Path, kind: str, filename: str) -> MediaFacts:
@@ -130,6 +136,7 @@ def expiry_from_now(runtime: Runtime) -> timedelta:
 async def _remove_files(runtime: Runtime, upload: Upload) -> None:
     partial = tus_folder(runtime) / upload.id
     await asyncio.to_thread(partial.unlink, missing_ok=True)
+    await asyncio.to_thread(shutil.rmtree, chunk_folder(runtime, upload.id), ignore_errors=True)
     if upload.storage_key:
         await _delete_object_quietly(runtime, upload.storage_key)
 

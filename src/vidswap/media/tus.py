@@ -40,6 +40,7 @@ from vidswap.media.errors import (
     TusOffsetMismatchError,
     UploadExpiredError,
     UploadNotFoundError,
+    UploadNotTusError,
 )
 from vidswap.media.keys import upload_key
 from vidswap.media.models import Upload
@@ -164,6 +165,12 @@ async def get_open_upload(runtime: Runtime, user_id: str, upload_id: str) -> Upl
     if upload.status == "uploading" and upload.expires_at and upload.expires_at < utcnow():
         raise UploadExpiredError(upload_id=upload_id)
     return upload
+
+
+def require_tus(upload: Upload) -> None:
+    """Raise 409 for an open chunked (gRPC) upload, which has no declared length yet."""
+    if upload.status == "uploading" and upload.upload_length is None:
+        raise UploadNotTusError(upload_id=upload.id)
 
 
 # Appending

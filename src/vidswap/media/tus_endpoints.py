@@ -63,7 +63,8 @@ APPEND_ERRORS = error_responses(
     409,
     415,
     460,
-    s409="Upload-Offset does not match the bytes received so far.",
+    s409="Upload-Offset does not match the bytes received so far, or the upload is an "
+    "unfinished gRPC upload (`upload_not_tus`).",
     s415="The chunk's Content-Type is not application/offset+octet-stream.",
     s460="The chunk does not match Upload-Checksum.",
 )
@@ -149,7 +150,11 @@ async def tus_create(request: Request, runtime: RuntimeDep, user: CurrentUser) -
     "/{upload_id}",
     summary="Read the offset of a resumable upload",
     name="tus_head",
-    responses={**TUS_ERRORS, **UPLOAD_ERRORS},
+    responses={
+        **TUS_ERRORS,
+        **UPLOAD_ERRORS,
+        **error_responses(409, s409="The upload is an unfinished gRPC upload (`upload_not_tus`)."),
+    },
 )
 async def tus_head(
     upload_id: TusId, request: Request, runtime: RuntimeDep, user: CurrentUser
@@ -158,6 +163,7 @@ async def tus_head(
     upload = await tus.get_open_upload(runtime, user.id, upload_id)
     if upload.status == "failed":
         return failed_response(request, upload)
+    tus.require_tus(upload)
     headers = progress_headers(upload)
     headers["Upload-Length"] = str(upload.upload_length)
     headers["Upload-Metadata"] = tus.encode_metadata(upload)
@@ -183,6 +189,7 @@ async def tus_patch(
     upload = await tus.get_open_upload(runtime, user.id, upload_id)
     if upload.status == "failed":
         return failed_response(request, upload)
+    tus.require_tus(upload)
     await tus.append(runtime, upload, request, offset, checksum)
     return Response(status_code=status.HTTP_204_NO_CONTENT, headers=progress_headers(upload))
 

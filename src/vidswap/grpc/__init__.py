@@ -1,0 +1,1 @@
+"""The gRPC VideoService: a second front end to the upload and task services."""
