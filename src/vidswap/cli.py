@@ -85,9 +85,9 @@ def main() -> None:
 
 
 def _add_service_commands() -> None:
-    from vidswap.commands.service import api, db, serve, worker
+    from vidswap.commands.service import api, db, grpc_command, serve, worker
 
-    for command in (serve, api, worker, db):
+    for command in (serve, api, grpc_command, worker, db):
         main.add_command(command)
 
 

@@ -30,7 +30,8 @@ def vidswap_process(
     args: list[str], env: dict[str, str], log_path: Path
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Run ``vidswap ARGS`` with ``env`` added, its output in ``log_path``; SIGINT it on exit."""
-    full_env = {**os.environ, **env}
+    # `vidswap serve` also listens for gRPC; a free port keeps parallel runs apart.
+    full_env = {**os.environ, "VIDSWAP_GRPC_PORT": str(free_port()), **env}
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "vidswap", *args],

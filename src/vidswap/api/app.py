@@ -53,17 +53,30 @@ EXPOSED_HEADERS = [
 ]
 
 
-def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
-    """Build the app. A given ``runtime`` is used as is and left open on shutdown."""
+def create_app(
+    settings: Settings, runtime: Runtime | None = None, *, with_grpc: bool = False
+) -> FastAPI:
+    """Build the app. A given ``runtime`` is used as is and left open on shutdown.
+
+    ``with_grpc`` starts the gRPC VideoService on ``settings.grpc_port`` in the
+    lifespan, on the same event loop and runtime, and stops it gracefully first.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = runtime is None
         app.state.runtime = runtime or Runtime.build(settings)
         await app.state.runtime.start()
+        grpc_server = None
         try:
+            if with_grpc:
+                from vidswap.grpc.server import start_grpc_server
+
+                grpc_server = await start_grpc_server(app.state.runtime)
             yield
         finally:
+            if grpc_server is not None:
+                await grpc_server.stop(settings.grpc_shutdown_grace_seconds)
             await app.state.runtime.stop()
             if owned:
                 await app.state.runtime.close()

@@ -1,4 +1,4 @@
-"""``vidswap serve``, ``api``, ``worker`` and ``db upgrade``."""
+"""``vidswap serve``, ``api``, ``grpc``, ``worker`` and ``db upgrade``."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def _migrate(settings: Settings) -> None:
     "--grpc-port",
     type=int,
     default=None,
-    help="gRPC port [default: 50051]. Accepted for the gRPC VideoService, which is not built yet.",
+    help="gRPC port of the VideoService [default: 50051].",
 )
 @click.option(
     "--data-dir",
@@ -105,6 +105,7 @@ def serve(host: str | None, port: int | None, grpc_port: int | None, data_dir: P
     """Run everything on this machine: API, queue and a worker, on SQLite and local files."""
     settings = _settings(host=host, port=port, grpc_port=grpc_port, data_dir=data_dir)
     _check_port_free(settings.host, settings.port)
+    _check_port_free(settings.host, settings.grpc_port, option="--grpc-port")
     _migrate(settings)
 
     from vidswap.commands.supervisor import WorkerSupervisor
@@ -117,7 +118,7 @@ def serve(host: str | None, port: int | None, grpc_port: int | None, data_dir: P
     )
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
-        _run_http(settings)
+        _run_http(settings, with_grpc=True)
     except _Terminated:
         log.info("serve.terminated")
     finally:
@@ -143,12 +144,12 @@ class PortInUseError(VidswapError):
     code = "port_in_use"
     exit_code = 2
     messages = {
-        "en": "Port {port} on {host} is already in use. Stop the program using it or choose another port with --port.",
-        "zh-CN": "{host} 上的端口 {port} 已被占用。请停止占用它的程序，或用 --port 选择其他端口。",
+        "en": "Port {port} on {host} is already in use. Stop the program using it or choose another port with {option}.",
+        "zh-CN": "{host} 上的端口 {port} 已被占用。请停止占用它的程序，或用 {option} 选择其他端口。",
     }
 
 
-def _check_port_free(host: str, port: int) -> None:
+def _check_port_free(host: str, port: int, option: str = "--port") -> None:
     """Exit with status 2 before starting anything when ``host:port`` cannot be bound."""
     import socket
 
@@ -157,17 +158,18 @@ def _check_port_free(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError:
-            _fail(PortInUseError(host=host, port=port))
+            _fail(PortInUseError(host=host, port=port, option=option))
 
 
-def _run_http(settings: Settings) -> None:
+def _run_http(settings: Settings, with_grpc: bool = False) -> None:
+    """Run uvicorn with the API; ``with_grpc`` also serves gRPC from the app's lifespan."""
     import uvicorn
 
     from vidswap.api.app import create_app
 
     log.info("api.starting", host=settings.host, port=settings.port)
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, with_grpc=with_grpc),
         host=settings.host,
         port=settings.port,
         log_config=None,
@@ -185,6 +187,23 @@ def api(host: str | None, port: int | None) -> None:
     """Run the REST API only (scaled out: run several behind a load balancer)."""
     settings = _settings(host=host, port=port)
     _run_http(settings)
+
+
+@click.command(name="grpc")
+@click.option("--host", default=None, help="Address to listen on [default: 127.0.0.1].")
+@click.option("--grpc-port", type=int, default=None, help="gRPC port [default: 50051].")
+def grpc_command(host: str | None, grpc_port: int | None) -> None:
+    """Run the gRPC VideoService only (scaled out, beside `vidswap api` replicas)."""
+    settings = _settings(host=host, grpc_port=grpc_port)
+    _check_port_free(settings.host, settings.grpc_port, option="--grpc-port")
+    import asyncio
+
+    from vidswap.grpc.server import run_grpc
+
+    try:
+        asyncio.run(run_grpc(settings))
+    except VidswapError as error:
+        _fail(error)
 
 
 @click.command()
