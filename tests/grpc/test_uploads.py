@@ -72,11 +72,15 @@ async def test_interrupted_upload_resumes(
     status = await stub.GetUploadStatus(
         pb.UploadStatusRequest(upload_id=upload_id), metadata=alice.metadata
     )
-    while list(status.received_chunks) != [0, 1]:
+    # The server stores the two chunks after the client sent them; wait until it has.
+    for _ in range(600):
+        if list(status.received_chunks) == [0, 1]:
+            break
         await asyncio.sleep(0.05)
         status = await stub.GetUploadStatus(
             pb.UploadStatusRequest(upload_id=upload_id), metadata=alice.metadata
         )
+    assert list(status.received_chunks) == [0, 1]
     call.cancel()
 
     status = await stub.GetUploadStatus(
