@@ -89,6 +89,10 @@ def _add_service_commands() -> None:
 
     for command in (serve, api, grpc_command, worker, db):
         main.add_command(command)
+    from vidswap.commands.client import task, upload
+
+    for command in (upload, task):
+        main.add_command(command)
 
 
 @main.command()
