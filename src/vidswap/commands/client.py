@@ -2,10 +2,11 @@
 
 Each command signs in with an access token (``--token`` or ``VIDSWAP_TOKEN``,
 the access_token of the REST sign-in) and talks to ``--server``. Results go to
-stdout, messages and progress bars to stderr. Exit status: 0 on success, 2 on
-bad input or an error the caller can fix (the message names the value), 1 when
-the server is unavailable, on an internal failure or when a watched task ends
-failed or cancelled, 130 on Ctrl-C.
+stdout, messages and progress bars to stderr.
+
+Exit status: 0 on success and 2 on bad input or an error the caller can fix
+(the message names the value). It is 1 when the server is unavailable, on an
+internal failure, and when a watched task ends failed or cancelled; 130 on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -393,7 +394,13 @@ def download(
 
 
 @task.command(name="list")
-@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 1000),
+    default=50,
+    show_default=True,
+    help="Maximum number of tasks to list.",
+)
 @_connection_options
 def list_command(
     limit: int, server: str, token: str, tls_ca: Path | None, progress: bool | None
