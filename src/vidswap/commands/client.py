@@ -304,7 +304,7 @@ def create(
     def action(client: Any) -> None:
         if not consent:
             raise ConsentMissingError()
-        options = {"faces": faces, "reference_url": reference_url}
+        options: dict[str, object] = {"faces": faces, "reference_url": reference_url}
         options |= {"quality": quality, "label": label}
         created = client.create_task(image_url, video_url, consent, options)
         _tell(
