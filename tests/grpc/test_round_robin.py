@@ -1,8 +1,8 @@
 """Client-side round-robin over two gRPC servers that share one SQLite data directory.
 
 Each server has its own Runtime (engine and sessions), like a separate process,
-and counts the database sessions its calls open, so the test sees which server
-handled the calls.
+and counts the database sessions its calls open, which shows the test which
+server handled the calls.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ async def test_calls_reach_both_servers(servers: list[tuple[GrpcServer, Runtime]
     assert first > 0
     assert second > 0
     # Round-robin alternates once both connections are ready, so neither server gets
-    # most of the calls; each call opens the same number of sessions on either server.
+    # most of the calls. Each call opens the same number of sessions on either server.
     assert abs(first - second) <= first / 2
 
 

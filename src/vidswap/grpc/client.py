@@ -10,7 +10,9 @@
 
 Several targets (``"127.0.0.1:50051,127.0.0.1:50052"`` or a list) or a
 ``dns:///host:port`` name spread the calls over all the servers with gRPC's
-``round_robin`` policy. Every server must then share one database and one storage.
+``round_robin`` policy. Every server must then share one database and one storage,
+and a broken upload resumes on another server only when that server can read the
+chunks already sent (``<data dir>/tmp/chunks``); docs/grpc-client.md has the details.
 Failed calls raise the VidswapError subclasses of ``vidswap.grpc.client_errors``.
 """
 
