@@ -133,3 +133,24 @@ def test_serve_bad_env_with_port_option(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "VIDSWAP_PORT" in result.stderr
+
+
+def test_api_unmigrated_database_exits_2(tmp_path: Path) -> None:
+    result = run_vidswap("api", env={"VIDSWAP_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    assert "vidswap db upgrade" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_worker_unreachable_database_exits_1(tmp_path: Path) -> None:
+    port = free_port()
+    result = run_vidswap(
+        "worker",
+        env={
+            "VIDSWAP_DATA_DIR": str(tmp_path),
+            "VIDSWAP_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:{port}/none",
+        },
+    )
+    assert result.returncode == 1
+    assert "Cannot connect to the database" in result.stderr
+    assert "Traceback" not in result.stderr

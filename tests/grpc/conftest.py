@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import grpc
 import httpx
 import pytest
 
-import grpc
 from tests.conftest import auth_headers, create_user, make_settings
 from vidswap.accounts.models import User
 from vidswap.api.app import create_app

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import grpc
 import pytest
 
-import grpc
 from tests.grpc.conftest import Caller, error_code, new_caller, upload_file
 from tests.jobs.uploads import FACE, SHORT_CLIP
 from tests.shared_media import shared_face, shared_video

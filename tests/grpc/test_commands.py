@@ -9,10 +9,10 @@ import sys
 import time
 from pathlib import Path
 
+import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-import grpc
 from tests.flows.client import free_port, vidswap_process, wait_ready
 from vidswap.grpc.generated import video_service_pb2 as pb
 from vidswap.grpc.generated import video_service_pb2_grpc as pb_grpc

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 
+import grpc
 import httpx
 
-import grpc
 from tests.conftest import auth_headers
 from tests.grpc.conftest import Caller, run_worker_once, sha256, upload_file
 from tests.jobs.uploads import FACE, SHORT_CLIP

@@ -7,6 +7,7 @@ import datetime
 import ipaddress
 from pathlib import Path
 
+import grpc
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -15,7 +16,6 @@ from cryptography.x509.oid import NameOID
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-import grpc
 from tests.conftest import make_settings
 from tests.grpc.conftest import Caller, new_caller
 from vidswap.grpc.generated import video_service_pb2 as pb

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import grpc
 import httpx
 import pytest
 
-import grpc
 from tests.conftest import auth_headers
 from tests.grpc.conftest import (
     CHUNK_LIMIT,

@@ -80,6 +80,16 @@ def _mute_native_stderr() -> None:
     os.close(devnull)
 
 
+def _require_migrated(settings: Settings) -> None:
+    """Exit with a message naming the fix when the database is unreachable or behind."""
+    from vidswap.kit.migrate import check_database_current
+
+    try:
+        check_database_current(settings.resolved_database_url)
+    except VidswapError as error:
+        _fail(error)
+
+
 def _migrate(settings: Settings) -> None:
     from vidswap.kit.migrate import upgrade_database
 
@@ -186,6 +196,7 @@ def _run_http(settings: Settings, with_grpc: bool = False) -> None:
 def api(host: str | None, port: int | None) -> None:
     """Run the REST API only (scaled out: run several behind a load balancer)."""
     settings = _settings(host=host, port=port)
+    _require_migrated(settings)
     _run_http(settings)
 
 
@@ -195,6 +206,7 @@ def api(host: str | None, port: int | None) -> None:
 def grpc_command(host: str | None, grpc_port: int | None) -> None:
     """Run the gRPC VideoService only (scaled out, beside `vidswap api` replicas)."""
     settings = _settings(host=host, grpc_port=grpc_port)
+    _require_migrated(settings)
     _check_port_free(settings.host, settings.grpc_port, option="--grpc-port")
     import asyncio
 
@@ -217,6 +229,7 @@ def grpc_command(host: str | None, grpc_port: int | None) -> None:
 def worker(concurrency: int) -> None:
     """Run a queue worker that processes swap tasks."""
     settings = _settings()
+    _require_migrated(settings)
     from vidswap.worker.main import run_worker
 
     run_worker(settings, concurrency=concurrency)

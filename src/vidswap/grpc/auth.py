@@ -16,9 +16,9 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
+import grpc
 import structlog
 
-import grpc
 from vidswap.accounts.deps import load_token_user
 from vidswap.accounts.models import User
 from vidswap.grpc.errors import ERROR_CODE_KEY, MissingTokenError, UserMismatchError, status_for

@@ -9,6 +9,7 @@ call with the message in the caller's language and the stable error code in the
 from __future__ import annotations
 
 import grpc
+
 from vidswap.kit.errors import (
     BadInputError,
     ForbiddenError,

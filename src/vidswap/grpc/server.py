@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import signal
 
+import grpc
 import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-import grpc
 from vidswap.grpc.auth import AuthInterceptor
 from vidswap.grpc.generated import video_service_pb2 as pb
 from vidswap.grpc.generated import video_service_pb2_grpc as pb_grpc

@@ -12,9 +12,9 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import grpc
 import structlog
 
-import grpc
 from vidswap.grpc import chunks
 from vidswap.grpc.auth import check_user_id, current_locale, current_user
 from vidswap.grpc.errors import EmptyUploadStreamError, InvalidOffsetError, InvalidTaskIdError

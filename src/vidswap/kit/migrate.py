@@ -8,6 +8,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from vidswap.kit.db import create_engine
+from vidswap.kit.errors import BadInputError, ServiceUnavailableError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -32,3 +39,46 @@ def upgrade_database(database_url: str, revision: str = "head") -> None:
         return
     with ThreadPoolExecutor(max_workers=1) as executor:
         executor.submit(command.upgrade, alembic_config(database_url), revision).result()
+
+
+class DatabaseNotMigratedError(BadInputError):
+    code = "database_not_migrated"
+    messages = {
+        "en": "The database {url} is at revision {current}, but this vidswap needs {head}. Run `vidswap db upgrade` first.",
+        "zh-CN": "数据库 {url} 的版本为 {current}，而当前 vidswap 需要 {head}。请先运行 `vidswap db upgrade`。",
+    }
+
+
+class DatabaseUnreachableError(ServiceUnavailableError):
+    code = "database_unreachable"
+    messages = {
+        "en": "Cannot connect to the database {url}: {detail}",
+        "zh-CN": "无法连接数据库 {url}：{detail}",
+    }
+
+
+def check_database_current(database_url: str) -> None:
+    """Raise unless the database is reachable and migrated to the newest revision.
+
+    The API, gRPC and worker commands call this instead of migrating, so that in a
+    scaled-out set-up only ``vidswap db upgrade`` changes the schema.
+    """
+    head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+    shown = make_url(database_url).render_as_string(hide_password=True)
+    try:
+        current = asyncio.run(_current_revision(database_url))
+    except (OSError, SQLAlchemyError) as exc:
+        raise DatabaseUnreachableError(url=shown, detail=str(exc).splitlines()[0]) from exc
+    if current != head:
+        raise DatabaseNotMigratedError(url=shown, current=current or "empty", head=head)
+
+
+async def _current_revision(database_url: str) -> str | None:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_revision()
+            )
+    finally:
+        await engine.dispose()

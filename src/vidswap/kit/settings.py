@@ -247,5 +247,7 @@ def load_settings(**overrides: object) -> Settings:
         return settings
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = "VIDSWAP_" + "_".join(str(part) for part in first["loc"]).upper()
-        raise SettingsError(name=name or "settings", detail=first["msg"]) from exc
+        # A check across several fields has no location; its message names the variables.
+        parts = [str(part) for part in first["loc"]]
+        name = "VIDSWAP_" + "_".join(parts).upper() if parts else "VIDSWAP_*"
+        raise SettingsError(name=name, detail=first["msg"]) from exc
