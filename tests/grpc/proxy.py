@@ -13,11 +13,17 @@ DRAIN_SECONDS = 1.0
 
 class BreakingProxy:
     """Forward 127.0.0.1:<port> to the server; the first connection ends after
-    ``break_after_bytes`` bytes from the client, every later one forwards everything."""
+    ``break_after_bytes`` bytes, every later one forwards everything.
 
-    def __init__(self, backend_port: int, break_after_bytes: int) -> None:
+    ``downstream=False`` counts the client's bytes, ``True`` the server's.
+    """
+
+    def __init__(
+        self, backend_port: int, break_after_bytes: int, *, downstream: bool = False
+    ) -> None:
         self.backend_port = backend_port
         self.break_after_bytes = break_after_bytes
+        self.downstream = downstream
         self.connections = 0
         self.port = 0
         self._server: asyncio.Server | None = None
@@ -52,16 +58,19 @@ class BreakingProxy:
         backend_reader, backend_writer = await asyncio.open_connection(
             "127.0.0.1", self.backend_port
         )
-        upstream = asyncio.create_task(_pipe(reader, backend_writer, limit))
-        downstream = asyncio.create_task(_pipe(backend_reader, writer, None))
+        upstream_limit = None if self.downstream else limit
+        downstream_limit = limit if self.downstream else None
+        upstream = asyncio.create_task(_pipe(reader, backend_writer, upstream_limit))
+        downstream = asyncio.create_task(_pipe(backend_reader, writer, downstream_limit))
+        limited, other = (downstream, upstream) if downstream_limit else (upstream, downstream)
         try:
-            await upstream
-            if limit is not None:
+            await limited
+            if upstream_limit is not None:
                 await asyncio.sleep(DRAIN_SECONDS)
         finally:
-            downstream.cancel()
+            other.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await downstream
+                await other
             for stream in (writer, backend_writer):
                 stream.close()
             self._tasks.discard(task)

@@ -14,7 +14,14 @@ import pytest
 from sqlalchemy import select
 from structlog.testing import capture_logs
 
-from tests.grpc.conftest import CHUNK_SIZE, Caller, run_worker_once, split, upload_messages
+from tests.grpc.conftest import (
+    CHUNK_LIMIT,
+    CHUNK_SIZE,
+    Caller,
+    run_worker_once,
+    split,
+    upload_messages,
+)
 from tests.grpc.proxy import BreakingProxy
 from tests.jobs.uploads import FACE, SHORT_CLIP
 from tests.shared_media import shared_face, shared_video
@@ -192,6 +199,35 @@ async def test_download_resumes_from_file_size(
         await asyncio.to_thread(client.download, created.task_id, partial)
 
     assert partial.read_bytes() == whole.read_bytes()
+
+
+async def test_broken_download_resumes(
+    server: GrpcServer, runtime: Runtime, alice: Caller, tmp_path: Path
+) -> None:
+    with _client(server.port, alice) as client:
+        face = await asyncio.to_thread(client.upload, shared_face(FACE), "image", CHUNK_SIZE)
+        clip = await asyncio.to_thread(client.upload, shared_video(SHORT_CLIP), "video", CHUNK_SIZE)
+        created = await asyncio.to_thread(client.create_task, face.file_url, clip.file_url)
+        await run_worker_once(runtime, created.task_id)
+        whole = tmp_path / "whole.mp4"
+        await asyncio.to_thread(client.download, created.task_id, whole)
+    size = whole.stat().st_size
+    assert size > CHUNK_LIMIT
+
+    resumed = tmp_path / "resumed.mp4"
+    # The first connection carries the first whole chunk (plus 4 KiB for HTTP/2 and
+    # protobuf framing), then stops before the end of the result.
+    break_after = CHUNK_LIMIT + 4 * 1024
+    assert size > break_after + 4 * 1024
+    async with BreakingProxy(server.port, break_after, downstream=True) as proxy:
+        with _client(proxy.port, alice) as client, capture_logs() as logs:
+            await asyncio.to_thread(client.download, created.task_id, resumed)
+
+    assert proxy.connections >= 2
+    retries = [entry for entry in logs if entry["event"] == "grpc_client.download_retry"]
+    assert len(retries) == 1
+    assert retries[0]["offset"] == CHUNK_LIMIT
+    assert resumed.read_bytes() == whole.read_bytes()
 
 
 async def test_cancel_and_list(server: GrpcServer, alice: Caller) -> None:

@@ -359,7 +359,14 @@ class VideoClient:
                 failures += 1
                 if error.code() not in RETRYABLE or failures > self.retries:
                     raise translate(error, self.target) from error
-                log.warning("grpc_client.download_retry", task_id=task_id, offset=offset)
+                resume_offset = path.stat().st_size if path.exists() else 0
+                log.warning(
+                    "grpc_client.download_retry",
+                    task_id=task_id,
+                    attempt=failures,
+                    offset=resume_offset,
+                    status=error.code().name,
+                )
                 time.sleep(self.retry_seconds * failures)
 
     def _download_from(
