@@ -11,13 +11,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from tests.grpc.conftest import CHUNK_SIZE, Caller, run_worker_once
+from tests.conftest import make_settings
+from tests.grpc.conftest import CHUNK_SIZE, Caller, new_caller, run_worker_once
+from tests.grpc.test_server import _self_signed
 from tests.jobs.uploads import FACE, SHORT_CLIP
 from tests.shared_media import shared_face, shared_video
 from vidswap.cli import main
 from vidswap.commands.client import parse_size
-from vidswap.grpc.server import GrpcServer
+from vidswap.grpc.server import GrpcServer, start_grpc_server
 from vidswap.jobs.models import Task
+from vidswap.kit.migrate import upgrade_database
 from vidswap.media.models import Upload
 from vidswap.runtime import Runtime
 
@@ -175,3 +178,35 @@ def test_missing_token_exits_2() -> None:
 )
 def test_parse_size(text: str, expected: int) -> None:
     assert parse_size(text) == expected
+
+
+async def test_tls_ca_connects_with_tls(tmp_path: Path) -> None:
+    cert_path, key_path = _self_signed(tmp_path)
+    settings = make_settings(
+        tmp_path / "data", grpc_tls_cert_file=cert_path, grpc_tls_key_file=key_path
+    )
+    settings.ensure_data_dir()
+    upgrade_database(settings.resolved_database_url)
+    runtime = Runtime.build(settings)
+    server = await start_grpc_server(runtime, port=0)
+    try:
+        env = _env(server, await new_caller(runtime))
+        listed = await _vidswap(["task", "list", "--tls-ca", str(cert_path)], env)
+        plaintext = await _vidswap(["task", "list"], env)
+    finally:
+        await server.stop(0)
+        await runtime.close()
+
+    assert listed.exit_code == 0, listed.output
+    assert "No tasks yet." in listed.stderr
+    assert plaintext.exit_code == 1
+
+
+def test_unreadable_tls_ca_exits_2(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.pem"
+    env = {"VIDSWAP_TOKEN": "token", "VIDSWAP_LOCALE": "en"}
+
+    result = CliRunner().invoke(main, ["task", "list", "--tls-ca", str(missing)], env=env)
+
+    assert result.exit_code == 2
+    assert str(missing) in result.stderr
