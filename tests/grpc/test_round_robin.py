@@ -102,3 +102,16 @@ async def test_other_server_takes_over(servers: list[tuple[GrpcServer, Runtime]]
     assert {status.status for status in statuses} == {"ready"}
     assert counters[0].sessions == 0
     assert counters[1].sessions >= CALLS
+
+
+async def test_dns_target_reaches_server(servers: list[tuple[GrpcServer, Runtime]]) -> None:
+    caller = await new_caller(servers[0][1])
+    token = dict(caller.metadata)["authorization"].removeprefix("Bearer ")
+    counters = _count_sessions(servers)
+
+    with VideoClient(f"dns:///127.0.0.1:{servers[1][0].port}", token) as client:
+        listed = await asyncio.to_thread(client.list_tasks)
+
+    assert listed == []
+    assert counters[0].sessions == 0
+    assert counters[1].sessions > 0
