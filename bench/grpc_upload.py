@@ -32,10 +32,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-import grpc
 from clips import REPOSITORY_ROOT, concatenate_clip, shared_video, status
 from report import environment_markdown, markdown_table, write_report
 from vidswap.grpc.client import VideoClient

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import grpc
 import structlog
 
-import grpc
 from vidswap.grpc.client_errors import RETRYABLE, translate
 from vidswap.grpc.generated import video_service_pb2 as pb
 from vidswap.grpc.generated import video_service_pb2_grpc as pb_grpc

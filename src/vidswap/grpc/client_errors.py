@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
+
 from vidswap.kit.errors import (
     BadInputError,
     ConflictError,
