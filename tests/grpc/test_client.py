@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import threading
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,7 @@ from vidswap.grpc.client_errors import (
     RemoteUnauthorizedError,
 )
 from vidswap.grpc.generated import video_service_pb2_grpc as pb_grpc
-from vidswap.grpc.server import GrpcServer
+from vidswap.grpc.server import GrpcServer, start_grpc_server
 from vidswap.jobs.models import Task
 from vidswap.media.models import Upload
 from vidswap.runtime import Runtime
@@ -228,6 +229,41 @@ async def test_broken_download_resumes(
     assert len(retries) == 1
     assert retries[0]["offset"] == CHUNK_LIMIT
     assert resumed.read_bytes() == whole.read_bytes()
+
+
+async def test_watch_survives_server_restart(
+    server: GrpcServer, runtime: Runtime, alice: Caller
+) -> None:
+    with _client(server.port, alice) as client:
+        client.retry_seconds = 0.5
+        face = await asyncio.to_thread(client.upload, shared_face(FACE), "image", CHUNK_SIZE)
+        clip = await asyncio.to_thread(client.upload, shared_video(SHORT_CLIP), "video", CHUNK_SIZE)
+        created = await asyncio.to_thread(client.create_task, face.file_url, clip.file_url)
+
+        first_update = threading.Event()
+        updates: list[str] = []
+
+        def follow() -> None:
+            for update in client.watch(created.task_id):
+                updates.append(update.status)
+                first_update.set()
+
+        with capture_logs() as logs:
+            watching = asyncio.create_task(asyncio.to_thread(follow))
+            await asyncio.to_thread(first_update.wait, 30)
+            await server.stop(0)
+            restarted = await start_grpc_server(runtime, port=server.port)
+            try:
+                await run_worker_once(runtime, created.task_id)
+                await watching
+            finally:
+                await restarted.stop(0)
+
+    assert updates[0] == "pending"
+    assert updates[-1] == "completed"
+    retries = [entry for entry in logs if entry["event"] == "grpc_client.watch_retry"]
+    assert len(retries) >= 1
+    assert retries[0]["task_id"] == created.task_id
 
 
 async def test_cancel_and_list(server: GrpcServer, alice: Caller) -> None:
