@@ -114,6 +114,24 @@ async def test_cancel_then_watch_exits_1(server: GrpcServer, alice: Caller) -> N
     assert watched.stdout.strip() == "cancelled"
 
 
+async def test_download_unfinished_task_exits_2(
+    server: GrpcServer, alice: Caller, tmp_path: Path
+) -> None:
+    env = _env(server, alice)
+    image_url, video_url = await _uploaded(env)
+    created = await _vidswap(
+        ["task", "create", "--image", image_url, "--video", video_url, "--consent"], env
+    )
+    task_id = created.stdout.strip()
+    output = tmp_path / "result.mp4"
+
+    result = await _vidswap(["task", "download", task_id, str(output)], env)
+
+    assert result.exit_code == 2
+    assert task_id in result.stderr
+    assert not output.exists()
+
+
 async def test_create_without_consent_exits_2(server: GrpcServer, alice: Caller) -> None:
     result = await _vidswap(
         [

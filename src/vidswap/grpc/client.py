@@ -24,12 +24,17 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import grpc
 import structlog
 
-from vidswap.grpc.client_errors import RETRYABLE, translate
+from vidswap.grpc.client_errors import (
+    RETRYABLE,
+    GrpcServerUnavailableError,
+    RemoteUnavailableError,
+    translate,
+)
 from vidswap.grpc.generated import video_service_pb2 as pb
 from vidswap.grpc.generated import video_service_pb2_grpc as pb_grpc
 from vidswap.kit.errors import BadInputError, InternalError
@@ -251,7 +256,11 @@ class VideoClient:
                     status=error.code().name,
                 )
                 time.sleep(self.retry_seconds * attempt)
-                status = self._upload_status(upload_id)
+                try:
+                    status = self._upload_status(upload_id)
+                except (GrpcServerUnavailableError, RemoteUnavailableError):
+                    # Still unreachable: send the same chunks again in the next attempt.
+                    continue
                 if status.status == "ready":
                     return _result_from_status(status, digest, size, sent.chunks)
                 missing = list(status.missing_chunks)
@@ -372,20 +381,27 @@ class VideoClient:
     def _download_from(
         self, task_id: str, path: Path, offset: int, progress: ByteProgress | None
     ) -> None:
+        """Append the result from ``offset``; the file is opened at the first chunk, so a
+        task that has no result yet leaves no empty file behind."""
         request = pb.DownloadRequest(task_id=task_id, offset=offset)
+        output: BinaryIO | None = None
         try:
-            output = path.open("ab")
-        except OSError as exc:
-            raise DownloadFileError(path=path, detail=exc.strerror or type(exc).__name__) from exc
-        with output:
             for chunk in self._stub.DownloadResult(request, metadata=self._metadata):
+                if output is None:
+                    output = _open_output(path)
                 if chunk.offset != output.tell():
                     raise InternalError(
                         detail=f"chunk at offset {chunk.offset}, expected {output.tell()}"
                     )
-                output.write(chunk.data)
+                try:
+                    output.write(chunk.data)
+                except OSError as exc:
+                    raise DownloadFileError(path=path, detail=_os_detail(exc)) from exc
                 if progress is not None:
                     progress(output.tell(), chunk.total_size)
+        finally:
+            if output is not None:
+                output.close()
 
     def _call(self, method: Any, request: Any) -> Any:
         try:
@@ -442,6 +458,17 @@ def _upload_messages(
             )
 
 
+def _open_output(path: Path) -> BinaryIO:
+    try:
+        return path.open("ab")
+    except OSError as exc:
+        raise DownloadFileError(path=path, detail=_os_detail(exc)) from exc
+
+
+def _os_detail(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
 def _file_digest(path: Path) -> tuple[int, str]:
     """Return the size and the hex SHA-256 of ``path``."""
     digest = hashlib.sha256()
@@ -450,7 +477,7 @@ def _file_digest(path: Path) -> tuple[int, str]:
             while block := source.read(MiB):
                 digest.update(block)
     except OSError as exc:
-        raise UploadFileError(path=path, detail=exc.strerror or type(exc).__name__) from exc
+        raise UploadFileError(path=path, detail=_os_detail(exc)) from exc
     size = path.stat().st_size
     if size == 0:
         raise EmptyUploadFileError(path=path)
