@@ -13,6 +13,7 @@ gives the result the same content checks and storage as every other upload.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
@@ -264,6 +265,7 @@ async def _finish(runtime: Runtime, upload: Upload, folder: Path, manifest: Mani
     finally:
         # Finished or rejected, the chunks are no longer needed.
         await asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True)
+        _forget_chunks(folder)
     log.info("grpc_upload.finished", upload_id=upload.id, size=size, status=upload.status)
 
 
@@ -310,21 +312,44 @@ def _store_chunk(folder: Path, index: int, data: bytes, limit: int) -> list[int]
     Returns ``None``, writing nothing, when the stored chunks with this one would be
     larger than ``limit`` bytes.
     """
-    target = folder / f"{index}{CHUNK_SUFFIX}"
-    stored = sum(
-        entry.stat().st_size
-        for entry in os.scandir(folder)
-        if entry.name.endswith(CHUNK_SUFFIX) and entry.name != target.name
-    )
+    sizes = _chunk_sizes(folder)
+    stored = sum(size for stored_index, size in sizes.items() if stored_index != index)
     if stored + len(data) > limit:
         return None
+    target = folder / f"{index}{CHUNK_SUFFIX}"
     temporary = folder / f"{index}.{uuid.uuid4().hex}.part"
     with temporary.open("xb") as chunk_file:
         chunk_file.write(data)
         chunk_file.flush()
         os.fsync(chunk_file.fileno())
     temporary.replace(target)
-    return _stored_indexes(folder)
+    sizes[index] = len(data)
+    return sorted(sizes)
+
+
+# Chunk sizes per upload folder, read from disk once per process and then kept up to
+# date, so storing a chunk does not list the folder again (which made an upload's cost
+# grow with the square of its chunk count). Chunks of one upload are written under
+# that upload's lock.
+# NOTE: a second server process writing to the same shared folder is not seen here;
+# its chunks count once this process restarts or the client sends them again.
+_CHUNK_SIZES: dict[Path, dict[int, int]] = {}
+
+
+def _chunk_sizes(folder: Path) -> dict[int, int]:
+    sizes = _CHUNK_SIZES.get(folder)
+    if sizes is None:
+        sizes = {}
+        with contextlib.suppress(FileNotFoundError):
+            for entry in os.scandir(folder):
+                if entry.name.endswith(CHUNK_SUFFIX):
+                    sizes[int(entry.name[: -len(CHUNK_SUFFIX)])] = entry.stat().st_size
+        _CHUNK_SIZES[folder] = sizes
+    return sizes
+
+
+def _forget_chunks(folder: Path) -> None:
+    _CHUNK_SIZES.pop(folder, None)
 
 
 def _join_chunks(folder: Path, total_chunks: int, partial: Path) -> tuple[int, str]:
