@@ -37,7 +37,7 @@ import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from clips import REPOSITORY_ROOT, concatenate_clip, shared_video, status
-from report import environment_markdown, markdown_table, write_report
+from report import environment_markdown, free_port, markdown_table, replace_section, write_report
 from vidswap.grpc.client import VideoClient
 
 SOURCE_NAME = "hikers-walking-toward-camera-ccby.mp4"
@@ -47,14 +47,6 @@ DOCS_PAGE = REPOSITORY_ROOT / "docs" / "benchmarks.md"
 START_MARKER = "<!-- grpc-upload-results:start -->"
 END_MARKER = "<!-- grpc-upload-results:end -->"
 READY_SECONDS = 60.0
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def build_file(folder: Path, size_mb: float) -> Path:
@@ -199,14 +191,6 @@ def report(size: int, seconds: dict[str, float], repeat: int, command: str) -> s
     )
 
 
-def replace_results(page: Path, results: str) -> None:
-    text = page.read_text()
-    start, end = text.find(START_MARKER), text.find(END_MARKER)
-    if start < 0 or end < start:
-        raise ValueError(f"{page} has no '{START_MARKER}' ... '{END_MARKER}' section")
-    page.write_text(text[: start + len(START_MARKER)] + "\n" + results + text[end:])
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size-mb", type=float, default=200.0, help="size of the joined file")
@@ -219,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     text = report(size, seconds, arguments.repeat, command)
     write_report(text, arguments.markdown)
     if arguments.update_docs:
-        replace_results(DOCS_PAGE, text)
+        replace_section(DOCS_PAGE, START_MARKER, END_MARKER, text)
     return 0
 
 

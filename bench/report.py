@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import platform
+import socket
 import sys
 from collections.abc import Sequence
 from importlib import metadata
@@ -68,3 +69,19 @@ def write_report(text: str, markdown: Path | None) -> None:
     sys.stdout.write(text)
     if markdown is not None:
         markdown.write_text(text)
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def replace_section(page: Path, start_marker: str, end_marker: str, results: str) -> None:
+    """Replace the text between two marker lines of ``page`` with ``results``."""
+    text = page.read_text()
+    start, end = text.find(start_marker), text.find(end_marker)
+    if start < 0 or end < start:
+        raise ValueError(f"{page} has no '{start_marker}' ... '{end_marker}' section to replace")
+    page.write_text(text[: start + len(start_marker)] + "\n" + results + text[end:])

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from clips import BENCH_OUT, REPOSITORY_ROOT, status
-from report import environment_markdown
+from report import environment_markdown, replace_section
 
 BENCH_FOLDER = Path(__file__).resolve().parent
 DOCS_PAGE = REPOSITORY_ROOT / "docs" / "benchmarks.md"
@@ -57,15 +57,6 @@ def source_state() -> str:
         return "- Source: not a git checkout\n"
     suffix = f" plus uncommitted changes in {len(changed)} files under src/" if changed else ""
     return f"- Source: commit {commit}{suffix}\n"
-
-
-def replace_results(page: Path, results: str) -> None:
-    text = page.read_text()
-    start = text.find(START_MARKER)
-    end = text.find(END_MARKER)
-    if start < 0 or end < start:
-        raise ValueError(f"{page} has no '{START_MARKER}' ... '{END_MARKER}' section to replace")
-    page.write_text(text[: start + len(START_MARKER)] + "\n" + results + "\n" + text[end:])
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -114,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     (BENCH_OUT / "benchmarks.md").write_text(report)
     if arguments.update_docs:
-        replace_results(DOCS_PAGE, report)
+        replace_section(DOCS_PAGE, START_MARKER, END_MARKER, report + "\n")
     sys.stdout.write(report)
     return 0
 

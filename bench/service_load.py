@@ -33,7 +33,14 @@ from pathlib import Path
 import httpx
 
 from clips import REPOSITORY_ROOT, concatenate_clip, shared_face, shared_video, status
-from report import environment_markdown, goal_status, markdown_table, write_report
+from report import (
+    environment_markdown,
+    free_port,
+    goal_status,
+    markdown_table,
+    replace_section,
+    write_report,
+)
 
 POLLERS = 50
 UPLOADERS = 10
@@ -79,14 +86,6 @@ class Tally:
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -98,7 +97,7 @@ def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within 60 s")
+    raise RuntimeError(f"{url} did not respond within 60 s")
 
 
 def rss_mib(pid: int) -> float:
@@ -352,14 +351,6 @@ def report(results: dict[str, object], seconds: float, command: str) -> str:
     )
 
 
-def replace_results(page: Path, results: str) -> None:
-    text = page.read_text()
-    start, end = text.find(START_MARKER), text.find(END_MARKER)
-    if start < 0 or end < start:
-        raise ValueError(f"{page} has no '{START_MARKER}' ... '{END_MARKER}' section")
-    page.write_text(text[: start + len(START_MARKER)] + "\n" + results + text[end:])
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the mixed phase")
@@ -370,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     text = report(measure(arguments.seconds), arguments.seconds, command)
     write_report(text, arguments.markdown)
     if arguments.update_docs:
-        replace_results(DOCS_PAGE, text)
+        replace_section(DOCS_PAGE, START_MARKER, END_MARKER, text)
     return 0
 
 

@@ -1,7 +1,7 @@
 """Chunked uploads of the gRPC UploadVideo call, resumable by upload id.
 
 An upload is an ``uploads`` row with status ``uploading`` plus a folder
-``<tmp_dir>/chunks/<upload_id>/`` that holds ``manifest.json`` (the number of
+``<tmp_dir>/chunks/<upload_id>/`` that contains ``manifest.json`` (the number of
 chunks and the expected SHA-256) and one file per received chunk index. Each
 chunk is written to a temporary name and renamed into place, so a chunk that
 arrives twice replaces the first copy whole and an interrupted stream leaves
@@ -42,7 +42,7 @@ from vidswap.grpc.errors import (
     UploadNotResumableError,
 )
 from vidswap.kit.clock import utcnow
-from vidswap.kit.db import transaction
+from vidswap.kit.db import execute_count, transaction
 from vidswap.media import service, tus
 from vidswap.media.errors import UploadNotFoundError
 from vidswap.media.models import Upload
@@ -248,12 +248,13 @@ async def _finish(runtime: Runtime, upload: Upload, folder: Path, manifest: Mani
         )
 
     async with transaction(runtime.sessionmaker) as session:
-        result = await session.execute(
+        updated = await execute_count(
+            session,
             update(Upload)
             .where(Upload.id == upload.id, Upload.status == "uploading")
-            .values(upload_length=size, upload_offset=size, size=size)
+            .values(upload_length=size, upload_offset=size, size=size),
         )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if updated != 1:
         # Deleted while its chunks were joined.
         await asyncio.to_thread(partial.unlink, missing_ok=True)
         raise UploadNotFoundError(upload_id=upload.id)
@@ -331,8 +332,8 @@ def _store_chunk(folder: Path, index: int, data: bytes, limit: int) -> list[int]
 # date, so storing a chunk does not list the folder again (which made an upload's cost
 # grow with the square of its chunk count). Chunks of one upload are written under
 # that upload's lock.
-# NOTE: a second server process writing to the same shared folder is not seen here;
-# its chunks count once this process restarts or the client sends them again.
+# NOTE: chunks that a second server process writes to the same shared folder are not
+# seen here. They count once this process restarts or the client sends them again.
 _CHUNK_SIZES: dict[Path, dict[int, int]] = {}
 
 

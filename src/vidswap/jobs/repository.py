@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidswap.jobs.models import Task, TaskEvent, TaskStatus
 from vidswap.kit.clock import utcnow
+from vidswap.kit.db import execute_count
 from vidswap.media.models import Upload
 
 
@@ -49,10 +50,7 @@ async def list_user_tasks(
 
 
 async def _update_count(session: AsyncSession, statement: Any) -> int:
-    result: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
-        statement.execution_options(synchronize_session=False)
-    )
-    return result.rowcount
+    return await execute_count(session, statement.execution_options(synchronize_session=False))
 
 
 async def claim(session: AsyncSession, task_id: str, owner: str, lease_seconds: float) -> int:
