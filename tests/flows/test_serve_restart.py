@@ -15,14 +15,20 @@ from tests.shared_media import shared_face, shared_video
 pytestmark = pytest.mark.slow
 
 
-def wait_for_status(user: UserClient, task_id: str, wanted: set[str], timeout: float) -> dict:
+def wait_for_status(
+    user: UserClient, task_id: str, expected_statuses: set[str], timeout: float
+) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         body = user.http.get(f"/api/v1/tasks/{task_id}").json()
-        if body["status"] in wanted and (body["status"] != "processing" or body["progress"] > 0):
+        if body["status"] in expected_statuses and (
+            body["status"] != "processing" or body["progress"] > 0
+        ):
             return body
         time.sleep(0.2)
-    raise AssertionError(f"task {task_id} did not reach {wanted} within {timeout} s: {body}")
+    raise AssertionError(
+        f"task {task_id} did not reach {expected_statuses} within {timeout} s: {body}"
+    )
 
 
 def task_row(database: Path, task_id: str) -> tuple[str, int]:

@@ -287,8 +287,9 @@ async def test_oversized_body_stops_early(tmp_path: Path, declared: bool) -> Non
 
         assert response.status_code == 413
         assert response.json()["error"] == "upload_too_large"
-        # The declared length is rejected before the body is read; an undeclared one
-        # is read only until the 10000-byte image limit is passed (3 chunks of 4096).
+        # A declared length over the limit is rejected before the body is read. An
+        # undeclared one is read only until the 10000-byte image limit is passed
+        # (3 chunks of 4096).
         assert chunks_sent <= (1 if declared else 5)
         assert spooled_files(settings) == []
 

@@ -161,7 +161,7 @@ class AuthService:
         await self.limits.check_auth(client_ip, email or phone)
         password_hash = await hash_password(account.password)
 
-        # NOTE: a phone given here is not proven by an SMS code, so whoever later signs
+        # NOTE: a phone given here is not proven by an SMS code, so anyone who later signs
         # in by SMS with that number enters this same account.
         try:
             async with transaction(self.runtime.sessionmaker) as session:

@@ -145,7 +145,7 @@ class _Terminated(Exception):
 
 def _raise_terminated(signum: int, frame: object) -> None:
     # Uvicorn handles SIGTERM itself while it runs, then restores this handler and
-    # raises the signal again; the default action would kill serve before it stops
+    # raises the signal again. The default action would kill serve before it stops
     # its workers.
     raise _Terminated()
 

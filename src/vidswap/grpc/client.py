@@ -10,9 +10,9 @@
 
 Several targets (``"127.0.0.1:50051,127.0.0.1:50052"`` or a list) or a
 ``dns:///host:port`` name spread the calls over all the servers with gRPC's
-``round_robin`` policy. Every server must then share one database and one storage,
-and a broken upload resumes on another server only when that server can read the
-chunks already sent (``<data dir>/tmp/chunks``); docs/grpc-client.md has the details.
+``round_robin`` policy. Every server must then share one database and one storage.
+A broken upload resumes on another server only when that server can read the
+chunks already sent (``<data dir>/tmp/chunks``), as docs/grpc-client.md explains.
 Failed calls raise the VidswapError subclasses of ``vidswap.grpc.client_errors``.
 """
 
@@ -381,8 +381,11 @@ class VideoClient:
     def _download_from(
         self, task_id: str, path: Path, offset: int, progress: ByteProgress | None
     ) -> None:
-        """Append the result from ``offset``; the file is opened at the first chunk, so a
-        task that has no result yet leaves no empty file behind."""
+        """Append the result from ``offset``.
+
+        The file is opened only when the first chunk arrives, so a task that has no
+        result yet leaves no empty file behind.
+        """
         request = pb.DownloadRequest(task_id=task_id, offset=offset)
         output: BinaryIO | None = None
         try:

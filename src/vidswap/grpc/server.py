@@ -1,6 +1,6 @@
 """Build, start and stop the gRPC server: VideoService, health, reflection, TLS and keepalive.
 
-``vidswap grpc`` runs it on its own (``run_grpc``); ``vidswap serve`` starts it in
+``vidswap grpc`` runs it on its own (``run_grpc``). ``vidswap serve`` starts it in
 the API process's lifespan, on the same event loop and runtime as the REST API.
 """
 

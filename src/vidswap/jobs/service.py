@@ -259,7 +259,10 @@ async def delete_task(runtime: Runtime, user: User, task_id: str) -> None:
 
 
 async def refund(session: AsyncSession, task: Task) -> None:
-    """Give back the task's Energy inside the caller's transaction, at most once."""
+    """Give back the task's Energy inside the caller's transaction.
+
+    The ledger's unique (reference, reason) turns a second refund of one task into a no-op.
+    """
     entry = await apply_energy(
         session, task.user_id, task.energy_cost, reason=REFUND_REASON, reference=task.id
     )

@@ -64,13 +64,13 @@ def check_database_current(database_url: str) -> None:
     scaled-out set-up only ``vidswap db upgrade`` changes the schema.
     """
     head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
-    shown = make_url(database_url).render_as_string(hide_password=True)
+    display_url = make_url(database_url).render_as_string(hide_password=True)
     try:
         current = asyncio.run(_current_revision(database_url))
     except (OSError, SQLAlchemyError) as exc:
-        raise DatabaseUnreachableError(url=shown, detail=str(exc).splitlines()[0]) from exc
+        raise DatabaseUnreachableError(url=display_url, detail=str(exc).splitlines()[0]) from exc
     if current != head:
-        raise DatabaseNotMigratedError(url=shown, current=current or "empty", head=head)
+        raise DatabaseNotMigratedError(url=display_url, current=current or "empty", head=head)
 
 
 async def _current_revision(database_url: str) -> str | None:

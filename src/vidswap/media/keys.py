@@ -25,5 +25,5 @@ def thumbnail_key(user_id: str, task_id: str) -> str:
 
 
 def upload_file_url(upload_id: str) -> str:
-    """The ``file_url`` an upload is known by; tasks take these as ``image_url`` and ``video_url``."""
+    """Return the ``file_url`` of an upload, which tasks take as ``image_url`` and ``video_url``."""
     return f"/api/v1/uploads/{upload_id}/file"

@@ -2,9 +2,9 @@
 
 Chunks are appended to a partial file ``<tmp_dir>/tus/<upload_id>``; the row's
 ``upload_offset`` is the number of bytes committed to it. Each PATCH body goes
-to its own chunk file first (so a bad checksum or an offset conflict discards
-it without touching the partial file), then one transaction advances the
-offset with a conditional UPDATE and appends the chunk while the row is locked.
+to its own chunk file first, so a bad checksum or an offset conflict discards
+it without touching the partial file. Then one transaction advances the offset
+with a conditional UPDATE and appends the chunk while the row is locked.
 When the last byte arrives the file gets the same checks as a multipart upload
 and moves to storage; a rejected file marks the upload ``failed`` with the error.
 """
