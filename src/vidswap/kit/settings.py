@@ -16,6 +16,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vidswap.kit.errors import BadInputError
+from vidswap.kit.payment_settings import PaymentSettings
 
 MiB = 1024 * 1024
 
@@ -38,8 +39,9 @@ class SettingsError(BadInputError):
     }
 
 
-class Settings(BaseSettings):
-    """Every setting of the API, the worker and ``vidswap serve``."""
+class Settings(BaseSettings, PaymentSettings):
+    """Every setting of the API, the worker and ``vidswap serve``; the billing ones
+    are in ``PaymentSettings``."""
 
     model_config = SettingsConfigDict(
         env_prefix="VIDSWAP_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
@@ -218,6 +220,19 @@ class Settings(BaseSettings):
     @property
     def tmp_dir(self) -> Path:
         return self.data_dir / "tmp"
+
+    @property
+    def sandbox_enabled(self) -> bool:
+        if self.payments_sandbox is not None:
+            return self.payments_sandbox
+        return self.environment == "development"
+
+    @property
+    def base_url(self) -> str:
+        """The public address of the API, without a trailing slash."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"http://{self.host}:{self.port}"
 
 
 def _read_or_create_key(path: Path) -> str:
