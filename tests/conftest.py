@@ -17,6 +17,8 @@ from tests.services import POSTGRES_URL, require_postgres
 from vidswap.accounts.models import User
 from vidswap.accounts.tokens import issue_access_token
 from vidswap.api.app import create_app
+from vidswap.billing import ledger
+from vidswap.billing.admin_service import reconcile
 from vidswap.kit.clock import utcnow
 from vidswap.kit.migrate import upgrade_database
 from vidswap.kit.settings import Settings
@@ -68,7 +70,16 @@ def settings(tmp_path: Path) -> Settings:
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     value = Runtime.build(settings)
     yield value
+    await assert_ledger_consistent(value)
     await value.close()
+
+
+async def assert_ledger_consistent(runtime: Runtime) -> None:
+    """The invariant every test ends with: each balance equals its ledger sum, each
+    reserve its open holds, and neither is negative."""
+    async with runtime.sessionmaker() as session:
+        problems = await reconcile(session)
+    assert problems == []
 
 
 @pytest.fixture
@@ -87,14 +98,18 @@ async def create_user(runtime: Runtime, **fields: object) -> User:
     values: dict[str, object] = {
         "phone": f"+8613{uuid.uuid4().int % 10**9:09d}",
         "nickname": "tester",
-        "energy_balance": 100,
         "created_at": utcnow(),
     }
     values.update(fields)
+    energy = int(values.pop("energy_balance", 100))  # type: ignore[call-overload]
     async with runtime.sessionmaker() as session:
-        user = User(**values)
+        user = User(energy_balance=0, **values)
         session.add(user)
+        await session.flush()
+        if energy:
+            await ledger.grant(session, user.id, energy, reference=f"test:{user.id}")
         await session.commit()
+        await session.refresh(user)
         return user
 
 

@@ -13,14 +13,26 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import make_settings
+from tests.conftest import assert_ledger_consistent, make_settings
 from vidswap.api.app import create_app
+from vidswap.billing.defaults import DEFAULT_LEVELS, DEFAULT_PRODUCTS
+from vidswap.billing.models import MemberLevel, Product
 from vidswap.kit.migrate import upgrade_database
 from vidswap.kit.settings import Settings
 from vidswap.runtime import Runtime
 
-# Users cascade to uploads, tasks, refresh tokens and ledger entries.
-TABLES_TO_CLEAR = ("task_events", "sms_codes", "rate_limit_windows", "users")
+# Users cascade to uploads, tasks, refresh tokens, ledger entries and memberships;
+# orders outlive users, and products and levels go back to the seeded defaults.
+TABLES_TO_CLEAR = (
+    "task_events",
+    "sms_codes",
+    "rate_limit_windows",
+    "payment_events",
+    "orders",
+    "users",
+    "products",
+    "member_levels",
+)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -41,6 +53,11 @@ async def clear_tables(runtime: Runtime) -> None:
     async with runtime.engine.begin() as connection:
         for table in TABLES_TO_CLEAR:
             await connection.execute(text(f"DELETE FROM {table}"))
+    async with runtime.sessionmaker() as session:
+        session.add_all(MemberLevel(**row) for row in DEFAULT_LEVELS)
+        await session.flush()
+        session.add_all(Product(**row) for row in DEFAULT_PRODUCTS)
+        await session.commit()
 
 
 @pytest.fixture
@@ -49,6 +66,7 @@ async def db_runtime(db_settings: Settings) -> AsyncIterator[Runtime]:
     if not db_settings.is_sqlite:
         await clear_tables(runtime)
     yield runtime
+    await assert_ledger_consistent(runtime)
     if not db_settings.is_sqlite:
         await clear_tables(runtime)
     await runtime.close()

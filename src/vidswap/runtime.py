@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from vidswap.billing.registry import Providers
 from vidswap.kit.db import create_engine, create_sessionmaker
 from vidswap.kit.errors import ServiceUnavailableError
 from vidswap.kit.settings import Settings
@@ -31,9 +32,11 @@ class Runtime:
     storage: Storage
     queue: TaskQueue
     events: DatabaseEventBus | RedisEventBus
+    payments: Providers
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
+        payments = Providers.from_settings(settings)  # a half-configured provider stops here
         settings.ensure_data_dir()
         engine = create_engine(settings.resolved_database_url)
         sessionmaker = create_sessionmaker(engine)
@@ -44,6 +47,7 @@ class Runtime:
             storage=build_storage(settings),
             queue=TaskQueue(settings),
             events=build_event_bus(settings, sessionmaker),
+            payments=payments,
         )
 
     async def start(self) -> None:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
-
+from tests.billing.energy import hold_status
 from tests.conftest import create_user
-from vidswap.billing.ledger import apply_energy
-from vidswap.billing.models import EnergyEntry
+from vidswap.billing import ledger
 from vidswap.jobs import repository
 from vidswap.jobs.models import Task
 from vidswap.kit.clock import utcnow
@@ -36,7 +34,7 @@ async def _insert_task(runtime: Runtime, **values: object) -> Task:
     async with transaction(runtime.sessionmaker) as session:
         session.add(task)
         await session.flush()
-        await apply_energy(session, user.id, -3, reason="task", reference=task.id)
+        await ledger.hold(session, user.id, task.id, 3)
     return task
 
 
@@ -55,13 +53,7 @@ async def _queued_ids(runtime: Runtime) -> list[str]:
 
 
 async def _refunds(runtime: Runtime, task_id: str) -> int:
-    async with runtime.sessionmaker() as session:
-        rows = await session.scalars(
-            select(EnergyEntry).where(
-                EnergyEntry.reference == task_id, EnergyEntry.reason == "task_refund"
-            )
-        )
-        return len(list(rows))
+    return 1 if await hold_status(runtime, task_id) == "released" else 0
 
 
 async def test_claim_is_exclusive(any_db_runtime: Runtime) -> None:

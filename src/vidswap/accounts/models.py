@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vidswap.kit.db import Base, IdMixin, TimestampMixin
@@ -21,7 +21,11 @@ class User(IdMixin, TimestampMixin, Base):
     locale: Mapped[str] = mapped_column(String(8), default="en")
     member_level: Mapped[int] = mapped_column(Integer, default=0)
     member_expire_at: Mapped[datetime | None]
+    # Kept by vidswap.billing.ledger only: the sum of the user's ledger entries and of
+    # the Energy their running tasks hold.
     energy_balance: Mapped[int] = mapped_column(Integer, default=0)
+    energy_reserved: Mapped[int] = mapped_column(Integer, default=0)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     last_login_at: Mapped[datetime | None]
 
 

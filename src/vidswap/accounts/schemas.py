@@ -7,6 +7,8 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from vidswap.accounts.models import User
+from vidswap.billing.membership import effective_level
+from vidswap.kit.clock import utcnow
 
 AVATAR_PATH = "/api/v1/users/me/avatar"
 
@@ -94,6 +96,7 @@ class Profile(BaseModel):
                     "member_level": 0,
                     "member_expire_at": None,
                     "energy_balance": 100,
+                    "energy_reserved": 0,
                     "created_at": "2026-12-04T08:00:00Z",
                 }
             ]
@@ -105,9 +108,10 @@ class Profile(BaseModel):
     email: str | None
     nickname: str
     avatar_url: str | None = Field(description="API path of the avatar (GET, signed in).")
-    member_level: int
+    member_level: int = Field(description="0 (free) once the membership has ended.")
     member_expire_at: datetime | None
-    energy_balance: int
+    energy_balance: int = Field(description="Energy available to spend.")
+    energy_reserved: int = Field(default=0, description="Energy held by unfinished tasks.")
     created_at: datetime
 
     @classmethod
@@ -118,9 +122,10 @@ class Profile(BaseModel):
             email=user.email,
             nickname=user.nickname,
             avatar_url=AVATAR_PATH if user.avatar_key else None,
-            member_level=user.member_level,
+            member_level=effective_level(user, utcnow()),
             member_expire_at=user.member_expire_at,
-            energy_balance=user.energy_balance,
+            energy_balance=user.energy_balance - user.energy_reserved,
+            energy_reserved=user.energy_reserved,
             created_at=user.created_at,
         )
 

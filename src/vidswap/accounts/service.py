@@ -38,7 +38,7 @@ from vidswap.accounts.refresh import (
 )
 from vidswap.accounts.sms import SmsSender
 from vidswap.accounts.tokens import AccessToken, issue_access_token
-from vidswap.billing.ledger import apply_energy
+from vidswap.billing import ledger
 from vidswap.kit.clock import utcnow
 from vidswap.kit.db import transaction
 from vidswap.kit.ratelimit import RateLimiter
@@ -246,8 +246,12 @@ class AuthService:
         session.add(user)
         await session.flush()
         if self.settings.signup_energy > 0:
-            await apply_energy(
-                session, user.id, self.settings.signup_energy, reason="signup", reference=user.id
+            await ledger.grant(
+                session,
+                user.id,
+                self.settings.signup_energy,
+                reference=f"signup:{user.id}",
+                note="sign-up gift",
             )
             await session.refresh(user)
         return user

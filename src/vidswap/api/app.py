@@ -15,6 +15,8 @@ from vidswap.api.errors import install_error_handlers
 from vidswap.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from vidswap.api.openapi import install_openapi
 from vidswap.api.ops import router as ops_router
+from vidswap.billing.admin import router as admin_router
+from vidswap.billing.endpoints import router as billing_router
 from vidswap.jobs.endpoints import router as jobs_router
 from vidswap.kit.settings import Settings
 from vidswap.media.endpoints import router as media_router
@@ -107,7 +109,14 @@ def create_app(
     app.add_middleware(RequestContextMiddleware)
 
     app.include_router(ops_router)
-    for router in (accounts_router, media_router, jobs_router, notifications_router):
+    for router in (
+        accounts_router,
+        media_router,
+        jobs_router,
+        billing_router,
+        admin_router,
+        notifications_router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
     install_openapi(app, streamed_prefixes=STREAMED_PATHS)
     return app

@@ -19,6 +19,7 @@ class TaskStatus:
     CANCELLED = "cancelled"
 
     FINAL = frozenset({COMPLETED, FAILED, CANCELLED})
+    ACTIVE = frozenset({PENDING, PROCESSING})
 
 
 class Task(IdMixin, TimestampMixin, Base):
@@ -51,6 +52,7 @@ class Task(IdMixin, TimestampMixin, Base):
     result_url: Mapped[str | None] = mapped_column(String(500))
     result_size: Mapped[int | None] = mapped_column(BigInteger)
     thumbnail_key: Mapped[str | None] = mapped_column(String(300))
+    result_expires_at: Mapped[datetime | None] = mapped_column(index=True)
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_params: Mapped[dict[str, Any] | None]
 

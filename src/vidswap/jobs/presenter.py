@@ -37,6 +37,7 @@ def task_public(task: Task, locale: str | None) -> dict[str, Any]:
         "duration_seconds": task.duration_seconds,
         "processing_seconds": task.processing_seconds,
         "energy_cost": task.energy_cost,
+        "result_expires_at": _utc_text(task.result_expires_at) if task.result_expires_at else None,
         "created_at": _utc_text(task.created_at),
         "updated_at": _utc_text(task.updated_at),
     }

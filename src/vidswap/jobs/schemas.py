@@ -88,6 +88,7 @@ _TASK_EXAMPLE: dict[str, JsonValue] = {
     "duration_seconds": 3.9,
     "processing_seconds": 37.5,
     "energy_cost": 4,
+    "result_expires_at": "2026-01-12T08:00:41Z",
     "created_at": "2026-01-05T08:00:00Z",
     "updated_at": "2026-01-05T08:00:41Z",
 }
@@ -111,6 +112,10 @@ class TaskOut(BaseModel):
         description="Seconds the worker spent on the finished swap; null until it completes."
     )
     energy_cost: int
+    result_expires_at: datetime | None = Field(
+        default=None,
+        description="When the result is deleted, by the retention days of the owner's plan.",
+    )
     created_at: datetime
     updated_at: datetime
 

@@ -13,8 +13,10 @@ import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vidswap.accounts.errors import InvalidTokenError
 from vidswap.accounts.models import User
-from vidswap.billing.ledger import apply_energy
+from vidswap.billing import ledger
+from vidswap.billing.benefits import TaskRequest, check_new_task
 from vidswap.jobs import repository
 from vidswap.jobs.consent import consent_statement
 from vidswap.jobs.errors import (
@@ -34,27 +36,15 @@ from vidswap.kit.errors import VidswapError
 from vidswap.media import keys
 from vidswap.notifications.bus import Event
 from vidswap.runtime import Runtime
-from vidswap.worker.queue import DEFAULT_PRIORITY, MEMBER_PRIORITY
 
 log = structlog.get_logger(__name__)
 
-CHARGE_REASON = "task"
-REFUND_REASON = "task_refund"
 MAX_PAGE_SIZE = 100
 # Keeps OFFSET far below the 64-bit limit of SQLite and PostgreSQL. Deeper pages need the cursor.
 MAX_PAGE = 1_000_000
 # A cursor encodes an ISO timestamp and a task id, well under this length.
 MAX_CURSOR_LENGTH = 200
 _TASK_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-
-def task_priority(user: User, now: datetime | None = None) -> int:
-    """Members with an unexpired membership are served before everyone else."""
-    now = now or utcnow()
-    is_member = (
-        user.member_level > 0 and user.member_expire_at is not None and user.member_expire_at > now
-    )
-    return MEMBER_PRIORITY if is_member else DEFAULT_PRIORITY
 
 
 def energy_cost(duration_seconds: float | None, energy_per_second: float) -> int:
@@ -65,8 +55,9 @@ def energy_cost(duration_seconds: float | None, energy_per_second: float) -> int
 
 
 async def create_task(runtime: Runtime, user: User, body: TaskCreate, locale: str) -> Task:
-    """Check the request, store the task and charge its Energy in one transaction,
-    then enqueue it. A failed enqueue leaves the task pending for the reaper."""
+    """Check the request against the user's level, store the task and hold its Energy
+    in one transaction, then enqueue it. A failed enqueue leaves the task pending for
+    the reaper."""
     if body.consent is not True:
         raise ConsentRequiredError(statement=consent_statement(locale))
     options = validate_options(body.options)
@@ -97,18 +88,35 @@ async def create_task(runtime: Runtime, user: User, body: TaskCreate, locale: st
         consent_at=now,
         status=TaskStatus.PENDING,
         progress=0,
-        priority=task_priority(user, now),
+        priority=0,
         duration_seconds=duration,
         energy_cost=cost,
         queued_at=now,
         created_at=now,
         updated_at=now,
     )
+    request = TaskRequest(
+        duration_seconds=duration,
+        width=_media_int(target.media, "width"),
+        height=_media_int(target.media, "height"),
+        label=bool(options["label"]),
+    )
     try:
         async with runtime.sessionmaker() as session, session.begin():
+            locked = await ledger.lock_user(session, user.id)
+            if locked is None:
+                raise InvalidTokenError(problem="account_gone")
+            level = await check_new_task(
+                session,
+                locked,
+                request,
+                allow_label_removal=runtime.settings.allow_label_removal,
+                now=now,
+            )
+            task.priority = level.priority
             session.add(task)
             await session.flush()
-            await apply_energy(session, user.id, -cost, reason=CHARGE_REASON, reference=task.id)
+            await ledger.hold(session, user.id, task.id, cost)
     except IntegrityError as exc:
         # An upload was deleted between the checks above and the insert.
         await _raise_missing_upload(runtime, user, body, exc)
@@ -117,6 +125,11 @@ async def create_task(runtime: Runtime, user: User, body: TaskCreate, locale: st
     log.info("task.created", task_id=task.id, user_id=user.id, energy=cost, priority=task.priority)
     await enqueue(runtime, task)
     return task
+
+
+def _media_int(media: dict[str, Any] | None, name: str) -> int | None:
+    value = (media or {}).get(name)
+    return value if isinstance(value, int) else None
 
 
 async def _raise_missing_upload(
@@ -259,15 +272,11 @@ async def delete_task(runtime: Runtime, user: User, task_id: str) -> None:
 
 
 async def refund(session: AsyncSession, task: Task) -> None:
-    """Give back the task's Energy inside the caller's transaction.
-
-    The ledger's unique (reference, reason) turns a second refund of one task into a no-op.
-    """
-    entry = await apply_energy(
-        session, task.user_id, task.energy_cost, reason=REFUND_REASON, reference=task.id
-    )
-    if entry is not None:
-        log.info("task.refunded", task_id=task.id, user_id=task.user_id, energy=task.energy_cost)
+    """Release the task's Energy hold inside the caller's transaction; a hold already
+    settled (spent or released) is left as it is."""
+    held = await ledger.release_hold(session, task.id)
+    if held is not None:
+        log.info("task.energy_released", task_id=task.id, user_id=task.user_id, energy=held.amount)
 
 
 async def publish(runtime: Runtime, event_type: str, task: Task) -> None:

@@ -14,9 +14,11 @@ from datetime import timedelta
 import structlog
 from sqlalchemy import select
 
+from vidswap.billing import ledger, orders
 from vidswap.jobs import repository
 from vidswap.jobs.errors import TaskAttemptsExhaustedError
 from vidswap.jobs.models import Task, TaskStatus
+from vidswap.jobs.retention import purge_expired_results
 from vidswap.jobs.service import enqueue, publish, refund
 from vidswap.kit.clock import utcnow
 from vidswap.kit.db import transaction
@@ -128,13 +130,22 @@ async def _settle_expired(runtime: Runtime, task: Task) -> int:
 
 
 async def purge_old_records(runtime: Runtime, retention: timedelta) -> None:
-    """Delete task events older than ``retention`` and uploads past their ``expires_at``."""
+    """Delete old task events, expired uploads and results; expire Energy lots and
+    unpaid orders past their dates."""
     events = await runtime.events.purge(retention)
     if events:
         log.info("reaper.events_purged", count=events)
     uploads = await purge_expired_uploads(runtime)
     if uploads:
         log.info("reaper.uploads_purged", count=uploads)
+    results = await purge_expired_results(runtime)
+    if results:
+        log.info("reaper.results_purged", count=results)
+    async with transaction(runtime.sessionmaker) as session:
+        expired_energy = await ledger.expire_lots(session)
+        expired_orders = await orders.expire_pending(session)
+    if expired_energy or expired_orders:
+        log.info("reaper.billing_expired", energy=expired_energy, orders=expired_orders)
 
 
 async def run_reaper(runtime: Runtime, interval: float) -> None:

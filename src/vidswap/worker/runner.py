@@ -12,13 +12,16 @@ import shutil
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import structlog
 
+from vidswap.billing.benefits import label_removal_allowed, retention_days
 from vidswap.jobs.errors import TaskAttemptsExhaustedError, UploadNotFoundError
 from vidswap.jobs.models import Task, TaskStatus
+from vidswap.kit.clock import utcnow
 from vidswap.kit.db import transaction
 from vidswap.kit.errors import BadInputError, VidswapError
 from vidswap.media import keys
@@ -157,7 +160,7 @@ async def _swap(runtime: Runtime, task: Task, folder: Path, keeper: LeaseKeeper)
         faces=FaceSelection(task.options.get("faces", "largest")),
         reference=reference.path if reference else None,
         quality=int(task.options.get("quality", 18)),
-        label=LabelOptions(visible=bool(task.options.get("label", True))),
+        label=LabelOptions(visible=await _label_visible(runtime, task)),
     )
     keeper.check()
     await asyncio.to_thread(_swap_in_thread, options, face.path, target.path, output, keeper)
@@ -180,6 +183,16 @@ def _swap_in_thread(
         raise AttemptStopped() from exc
     finally:
         engine.close()
+
+
+async def _label_visible(runtime: Runtime, task: Task) -> bool:
+    """The task's label option, unless the operator or the owner's level no longer
+    allows removing the label (checked again here: either may change after creation)."""
+    if task.options.get("label", True):
+        return True
+    async with runtime.sessionmaker() as session:
+        allowed = await label_removal_allowed(session, task.user_id, runtime.settings, utcnow())
+    return not allowed
 
 
 async def _fetch_inputs(runtime: Runtime, task: Task, folder: Path) -> dict[str, FetchedInput]:
@@ -219,17 +232,18 @@ async def _store_result(runtime: Runtime, task: Task, result: Path) -> dict[str,
     await asyncio.to_thread(write_thumbnail, result, thumbnail)
     stored = await asyncio.to_thread(runtime.storage.put_file, result_key, result, content_type)
     await asyncio.to_thread(runtime.storage.put_file, thumbnail_key, thumbnail, "image/jpeg")
-    started_at = task.started_at
+    now = utcnow()
     seconds = None
-    if started_at is not None:
-        from vidswap.kit.clock import utcnow
-
-        seconds = (utcnow() - started_at).total_seconds()
+    if task.started_at is not None:
+        seconds = (now - task.started_at).total_seconds()
+    async with runtime.sessionmaker() as session:
+        retention = await retention_days(session, task.user_id, now)
     return {
         "result_key": result_key,
         "result_size": stored.size,
         "thumbnail_key": thumbnail_key,
         "processing_seconds": seconds,
+        "result_expires_at": now + timedelta(days=retention),
     }
 
 

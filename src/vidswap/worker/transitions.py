@@ -1,4 +1,4 @@
-"""State changes a worker or the reaper makes to a task, each with its refund and event.
+"""State changes a worker or the reaper makes to a task, each with its Energy and event.
 
 Every change is conditional on the lease, so it applies only while the caller
 still owns the task; the functions return whether it applied.
@@ -11,6 +11,7 @@ from typing import Any
 
 import structlog
 
+from vidswap.billing import ledger
 from vidswap.jobs import repository
 from vidswap.jobs.models import Task, TaskStatus
 from vidswap.jobs.service import enqueue, publish, refund
@@ -27,6 +28,7 @@ async def reload(runtime: Runtime, task_id: str) -> Task | None:
 
 
 async def complete(runtime: Runtime, task: Task, owner: str, **values: Any) -> bool:
+    """Mark an owned task completed and spend its Energy hold in the same transaction."""
     async with transaction(runtime.sessionmaker) as session:
         done = await repository.finish(
             session,
@@ -39,6 +41,8 @@ async def complete(runtime: Runtime, task: Task, owner: str, **values: Any) -> b
             error_params=None,
             **values,
         )
+        if done:
+            await ledger.spend_hold(session, task.id)
     if done:
         await _publish_current(runtime, task.id, "task.completed")
     return bool(done)

@@ -1,0 +1,118 @@
+"""Bodies of the admin billing endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from vidswap.billing.schemas import ID_PATTERN, OrderOut
+from vidswap.kit.i18n import SUPPORTED_LOCALES
+
+
+def _check_texts(value: dict[str, Any]) -> dict[str, Any]:
+    """Texts come as ``{"en": ..., "zh-CN": ...}``; both languages are required."""
+    missing = [locale for locale in SUPPORTED_LOCALES if not value.get(locale)]
+    if missing:
+        raise ValueError(f"give the text in {', '.join(missing)} too")
+    return value
+
+
+class ProductFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    names: dict[str, str] | None = None
+    descriptions: dict[str, str] | None = None
+    features: dict[str, list[str]] | None = None
+    price: int | None = Field(default=None, ge=1, le=100_000_000, description="Minor units.")
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    duration_days: int | None = Field(default=None, ge=0, le=3660)
+    member_level: int | None = Field(default=None, ge=0, le=100)
+    energy: int | None = Field(default=None, ge=0, le=10_000_000)
+    energy_valid_days: int | None = Field(default=None, ge=1, le=3660)
+    active: bool | None = None
+    sort_order: int | None = None
+    provider_price_ids: dict[str, str] | None = None
+
+    @field_validator("names", "descriptions", "features")
+    @classmethod
+    def _both_languages(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if value is None else _check_texts(value)
+
+    def given(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
+
+
+class ProductCreate(ProductFields):
+    id: str = Field(min_length=1, max_length=64, pattern=ID_PATTERN)
+    names: dict[str, str]
+    descriptions: dict[str, str]
+    features: dict[str, list[str]]
+    price: int = Field(ge=1, le=100_000_000)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+
+class ProductAdminOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    names: dict[str, Any]
+    descriptions: dict[str, Any]
+    features: dict[str, Any]
+    price: int
+    currency: str
+    duration_days: int
+    member_level: int
+    energy: int
+    energy_valid_days: int | None
+    active: bool
+    sort_order: int
+    provider_price_ids: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+class LevelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    names: dict[str, str]
+    max_video_seconds: int = Field(ge=1, le=86_400)
+    max_resolution: int = Field(ge=144, le=8640)
+    concurrent_tasks: int = Field(ge=1, le=1000)
+    daily_tasks: int = Field(ge=1, le=100_000)
+    priority: int = Field(ge=0, le=100)
+    label_removal: bool = False
+    retention_days: int = Field(ge=1, le=3650)
+
+    @field_validator("names")
+    @classmethod
+    def _both_languages(cls, value: dict[str, str]) -> dict[str, str]:
+        return _check_texts(value)
+
+
+class LevelOut(LevelIn):
+    model_config = ConfigDict(from_attributes=True, extra="ignore")
+
+    rank: int
+
+
+class EnergyAdjust(BaseModel):
+    delta: int = Field(ge=-10_000_000, le=10_000_000, description="Positive adds, negative takes.")
+    note: str = Field(min_length=1, max_length=200, description="Why; shown in the user's history.")
+
+
+class EnergyAdjusted(BaseModel):
+    user_id: str
+    delta: int
+    balance: int
+
+
+class RefundOut(BaseModel):
+    order: OrderOut
+    outcome: str = Field(description="revoked: done now; processing: the provider confirms later.")
+
+
+class ReconcileOut(BaseModel):
+    ok: bool
+    problems: list[dict[str, Any]]
