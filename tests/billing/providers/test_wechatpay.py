@@ -692,12 +692,15 @@ async def test_deliver_to_notify_url(
 
     accepted = standin.deliver(callback)
     rejected = standin.deliver(forged)
+    tampered = standin.deliver(tampered_body(callback))
 
     assert accepted.status_code == 204
     assert accepted.content == b""
     assert rejected.status_code == 401
     assert rejected.json()["code"] == "FAIL"
     assert "signature does not match" in rejected.json()["message"]
+    assert tampered.status_code == 401
+    assert tampered.json()["code"] == "FAIL"
 
 
 # Settings ---------------------------------------------------------------------

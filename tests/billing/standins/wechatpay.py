@@ -334,8 +334,11 @@ class WechatPayStandIn:
         return self.remember(callback, self.created[order_id]["notify_url"])
 
     def deliver(self, callback: Callback) -> httpx.Response:
-        """POST ``callback`` to the notify_url of its order and return vidswap's response."""
-        url = self.notify_urls[callback.body]
+        """POST ``callback`` to the notify_url of its order and return vidswap's response.
+
+        A callback the test changed goes to the notify_url of the latest one prepared.
+        """
+        url = self.notify_urls.get(callback.body) or list(self.notify_urls.values())[-1]
         return httpx.post(url, content=callback.body, headers=callback.headers, timeout=10)
 
     def pay(self, order_id: str) -> dict[str, Any]:
