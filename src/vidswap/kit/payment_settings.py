@@ -36,6 +36,11 @@ class PaymentSettings(BaseModel):
     stripe_webhook_secret: SecretStr | None = None
     stripe_base_url: str = "https://api.stripe.com"
     stripe_webhook_tolerance_seconds: int = 300
+    stripe_publishable_key: str | None = Field(
+        default=None,
+        description="The publishable key, pk_test_... or pk_live_.... When set, app "
+        "checkouts return it with the PaymentIntent client secret for the mobile PaymentSheet.",
+    )
 
     wechatpay_mchid: str | None = None
     wechatpay_appid: str | None = None
