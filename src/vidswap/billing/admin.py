@@ -16,7 +16,9 @@ from vidswap.billing.admin_schemas import (
     EnergyAdjust,
     EnergyAdjusted,
     LevelIn,
+    LevelList,
     LevelOut,
+    ProductAdminList,
     ProductAdminOut,
     ProductCreate,
     ProductFields,
@@ -46,9 +48,9 @@ router = APIRouter(
 )
 
 
-@router.get("/products", response_model=list[ProductAdminOut], summary="Every product")
-async def admin_products(session: SessionDep) -> list[Any]:
-    return list(await admin_service.all_products(session))
+@router.get("/products", response_model=ProductAdminList, summary="Every product")
+async def admin_products(session: SessionDep) -> dict[str, Any]:
+    return {"items": list(await admin_service.all_products(session))}
 
 
 @router.post(
@@ -56,7 +58,7 @@ async def admin_products(session: SessionDep) -> list[Any]:
     status_code=201,
     response_model=ProductAdminOut,
     summary="Add a product",
-    responses=error_responses(400, 409, 422),
+    responses=error_responses(400, 409, 413, 422),
 )
 async def admin_create_product(body: ProductCreate, session: SessionDep) -> Any:
     values = body.given()
@@ -70,7 +72,7 @@ async def admin_create_product(body: ProductCreate, session: SessionDep) -> Any:
     "/products/{product_id}",
     response_model=ProductAdminOut,
     summary="Change a product (active=false takes it off sale)",
-    responses=error_responses(400, 404, 422),
+    responses=error_responses(400, 404, 413, 422),
 )
 async def admin_update_product(product_id: Id, body: ProductFields, session: SessionDep) -> Any:
     product = await admin_service.update_product(session, product_id, body.given())
@@ -78,16 +80,16 @@ async def admin_update_product(product_id: Id, body: ProductFields, session: Ses
     return product
 
 
-@router.get("/levels", response_model=list[LevelOut], summary="Member levels and benefits")
-async def admin_levels(session: SessionDep) -> list[Any]:
-    return list(await catalog.levels(session))
+@router.get("/levels", response_model=LevelList, summary="Member levels and benefits")
+async def admin_levels(session: SessionDep) -> dict[str, Any]:
+    return {"items": list(await catalog.levels(session))}
 
 
 @router.put(
     "/levels/{rank}",
     response_model=LevelOut,
     summary="Define or change a member level",
-    responses=error_responses(422),
+    responses=error_responses(400, 413, 422),
 )
 async def admin_put_level(
     rank: Annotated[int, Path(ge=0, le=100)], body: LevelIn, session: SessionDep
@@ -97,7 +99,12 @@ async def admin_put_level(
     return level
 
 
-@router.get("/orders", response_model=OrderList, summary="Orders, newest first")
+@router.get(
+    "/orders",
+    response_model=OrderList,
+    summary="Orders, newest first",
+    responses=error_responses(422),
+)
 async def admin_orders(
     session: SessionDep,
     status: Annotated[str | None, Query(pattern=r"^(pending|paid|failed|refunded)$")] = None,
@@ -116,7 +123,7 @@ async def admin_orders(
     "/orders/{order_id}/refund",
     response_model=RefundOut,
     summary="Refund a paid order through its provider and revoke what it granted",
-    responses=error_responses(404, 409, 503),
+    responses=error_responses(404, 409, 422, 503),
 )
 async def admin_refund(order_id: Id, runtime: RuntimeDep) -> dict[str, Any]:
     order, outcome = await orders.refund_order(runtime, order_id)
@@ -127,7 +134,7 @@ async def admin_refund(order_id: Id, runtime: RuntimeDep) -> dict[str, Any]:
     "/users/{user_id}/energy",
     response_model=EnergyAdjusted,
     summary="Add or take Energy, with a note",
-    responses=error_responses(402, 404, 422),
+    responses=error_responses(400, 402, 404, 413, 422),
 )
 async def admin_adjust_energy(
     user_id: Id, body: EnergyAdjust, session: SessionDep

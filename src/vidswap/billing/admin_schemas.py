@@ -7,8 +7,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from vidswap.billing.schemas import ID_PATTERN, OrderOut
+from vidswap.billing.defaults import DEFAULT_LEVELS, DEFAULT_PRODUCTS
+from vidswap.billing.schemas import ID_PATTERN, ORDER_EXAMPLE, OrderOut
 from vidswap.kit.i18n import SUPPORTED_LOCALES
+
+_STAMPS = {"created_at": "2026-12-04T08:00:00Z", "updated_at": "2026-12-04T08:00:00Z"}
+PRODUCT_ADMIN_EXAMPLE: dict[str, Any] = {**DEFAULT_PRODUCTS[0], **_STAMPS}
+LEVEL_IN_EXAMPLE: dict[str, Any] = {k: v for k, v in DEFAULT_LEVELS[1].items() if k != "rank"}
 
 
 def _check_texts(value: dict[str, Any]) -> dict[str, Any]:
@@ -20,7 +25,9 @@ def _check_texts(value: dict[str, Any]) -> dict[str, Any]:
 
 
 class ProductFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"price": 2500, "active": True}]}
+    )
 
     names: dict[str, str] | None = None
     descriptions: dict[str, str] | None = None
@@ -45,6 +52,15 @@ class ProductFields(BaseModel):
 
 
 class ProductCreate(ProductFields):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {**DEFAULT_PRODUCTS[2], "id": "energy_1000", "energy": 1000, "price": 3500}
+            ]
+        },
+    )
+
     id: str = Field(min_length=1, max_length=64, pattern=ID_PATTERN)
     names: dict[str, str]
     descriptions: dict[str, str]
@@ -54,7 +70,9 @@ class ProductCreate(ProductFields):
 
 
 class ProductAdminOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_extra={"examples": [PRODUCT_ADMIN_EXAMPLE]}
+    )
 
     id: str
     names: dict[str, Any]
@@ -74,7 +92,7 @@ class ProductAdminOut(BaseModel):
 
 
 class LevelIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [LEVEL_IN_EXAMPLE]})
 
     names: dict[str, str]
     max_video_seconds: int = Field(ge=1, le=86_400)
@@ -92,27 +110,66 @@ class LevelIn(BaseModel):
 
 
 class LevelOut(LevelIn):
-    model_config = ConfigDict(from_attributes=True, extra="ignore")
+    model_config = ConfigDict(
+        from_attributes=True, extra="ignore", json_schema_extra={"examples": [DEFAULT_LEVELS[1]]}
+    )
 
     rank: int
 
 
+class ProductAdminList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [PRODUCT_ADMIN_EXAMPLE]}]})
+
+    items: list[ProductAdminOut]
+
+
+class LevelList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": DEFAULT_LEVELS}]})
+
+    items: list[LevelOut]
+
+
 class EnergyAdjust(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"delta": 50, "note": "Compensation for ticket 1042"}]}
+    )
+
     delta: int = Field(ge=-10_000_000, le=10_000_000, description="Positive adds, negative takes.")
     note: str = Field(min_length=1, max_length=200, description="Why; shown in the user's history.")
 
 
 class EnergyAdjusted(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"user_id": "a6f36ac2bc0b4e6dafdf77c5e90da660", "delta": 50, "balance": 150}
+            ]
+        }
+    )
+
     user_id: str
     delta: int
     balance: int
 
 
 class RefundOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "order": {**ORDER_EXAMPLE, "status": "refunded", "payment": None},
+                    "outcome": "revoked",
+                }
+            ]
+        }
+    )
+
     order: OrderOut
     outcome: str = Field(description="revoked: done now; processing: the provider confirms later.")
 
 
 class ReconcileOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"ok": True, "problems": []}]})
+
     ok: bool
     problems: list[dict[str, Any]]

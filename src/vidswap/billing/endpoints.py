@@ -19,6 +19,7 @@ from vidswap.billing.schemas import (
     OrderList,
     OrderOut,
     ProductList,
+    ProviderList,
     SandboxConfirm,
 )
 from vidswap.kit.clock import utcnow
@@ -29,9 +30,20 @@ OrderId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9
 ProviderName = Annotated[str, Path(min_length=1, max_length=16, pattern=r"^[a-z0-9_-]+$")]
 
 
-@router.get("/products", response_model=ProductList, summary="Plans and packs on sale")
+@router.get(
+    "/products",
+    response_model=ProductList,
+    summary="Plans and packs on sale, in the caller's language",
+    responses=error_responses(422, 503),
+)
 async def list_products(
-    runtime: RuntimeDep, session: SessionDep, locale: LocaleDep
+    runtime: RuntimeDep,
+    session: SessionDep,
+    locale: LocaleDep,
+    currency: Annotated[
+        str | None,
+        Query(pattern=r"^[A-Z]{3}$", description="Only products priced in this ISO 4217 currency."),
+    ] = None,
 ) -> dict[str, Any]:
     levels = {level.rank: level for level in await catalog.levels(session)}
     items = [
@@ -42,6 +54,7 @@ async def list_products(
             orders.offered_providers(runtime, product.currency),
         )
         for product in await catalog.active_products(session)
+        if currency is None or product.currency == currency
     ]
     free = await catalog.level_of(session, 0)
     return {"items": items, "free": catalog.benefits_public(free, locale)}
@@ -57,6 +70,7 @@ async def list_products(
         401,
         404,
         409,
+        413,
         422,
         503,
         s400="Unknown provider, a client or currency the provider does not take "
@@ -94,7 +108,12 @@ async def create_order(
     return orders.order_public(order)
 
 
-@router.get("/orders", response_model=OrderList, summary="The caller's orders, newest first")
+@router.get(
+    "/orders",
+    response_model=OrderList,
+    summary="The caller's orders, newest first",
+    responses=error_responses(401, 422),
+)
 async def list_orders(
     user: CurrentUser,
     session: SessionDep,
@@ -108,7 +127,9 @@ async def list_orders(
     "/orders/{order_id}",
     response_model=OrderOut,
     summary="One order of the caller",
-    responses=error_responses(401, 404, s404="No order with this id belongs to the caller."),
+    responses=error_responses(
+        401, 404, 422, s404="No order with this id belongs to the caller (`order_not_found`)."
+    ),
 )
 async def get_order(order_id: OrderId, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
     return orders.order_public(await orders.get_order(session, user, order_id))
@@ -118,7 +139,16 @@ async def get_order(order_id: OrderId, user: CurrentUser, session: SessionDep) -
     "/payments/sandbox/confirm",
     response_model=OrderOut,
     summary="Pay an order with the sandbox provider (where the operator enabled it)",
-    responses=error_responses(400, 401, 404, 409),
+    responses=error_responses(
+        400,
+        401,
+        404,
+        409,
+        413,
+        422,
+        s400="The sandbox is off here (`payment_provider_unavailable`).",
+        s409="The order is not a pending sandbox order (`order_state_conflict`).",
+    ),
 )
 async def confirm_sandbox(
     body: SandboxConfirm, user: CurrentUser, runtime: RuntimeDep
@@ -129,7 +159,14 @@ async def confirm_sandbox(
 @router.post(
     "/payments/{provider}/notify",
     summary="Provider callback (webhook); verified on the raw body",
-    responses={200: {"description": "Accepted, in the form the provider expects."}},
+    responses={
+        200: {"description": "Accepted, in the form the provider expects."},
+        **error_responses(
+            400,
+            422,
+            s400="Unknown provider, or the provider's own failure reply to a rejected callback.",
+        ),
+    },
 )
 async def payment_notify(provider: ProviderName, request: Request, runtime: RuntimeDep) -> Response:
     body = await request.body()
@@ -137,8 +174,22 @@ async def payment_notify(provider: ProviderName, request: Request, runtime: Runt
     return Response(content=reply.body, status_code=reply.status_code, media_type=reply.media_type)
 
 
-@router.get("/payments/providers", summary="Payment providers offered here, with their clients")
-async def list_providers(runtime: RuntimeDep) -> dict[str, Any]:
+@router.get(
+    "/payments/providers",
+    response_model=ProviderList,
+    summary="Payment providers offered here, with their clients",
+    responses=error_responses(422, 503),
+)
+async def list_providers(
+    runtime: RuntimeDep,
+    currency: Annotated[
+        str | None,
+        Query(pattern=r"^[A-Z]{3}$", description="Only providers that take this currency."),
+    ] = None,
+) -> dict[str, Any]:
+    offered = runtime.payments.all()
+    if currency is not None:
+        offered = [p for p in offered if p.currencies is None or currency in p.currencies]
     return {
         "items": [
             {
@@ -146,12 +197,17 @@ async def list_providers(runtime: RuntimeDep) -> dict[str, Any]:
                 "clients": sorted(provider.clients),
                 "currencies": sorted(provider.currencies) if provider.currencies else None,
             }
-            for provider in runtime.payments.all()
+            for provider in offered
         ]
     }
 
 
-@router.get("/users/me/energy", response_model=EnergyOut, summary="Energy balance and history")
+@router.get(
+    "/users/me/energy",
+    response_model=EnergyOut,
+    summary="Energy balance, what expires, history and the caller's benefits",
+    responses=error_responses(401, 422),
+)
 async def my_energy(
     user: CurrentUser,
     session: SessionDep,

@@ -10,8 +10,80 @@ from pydantic import BaseModel, ConfigDict, Field
 OrderStatusName = Literal["pending", "paid", "failed", "refunded"]
 ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 
+BENEFITS_EXAMPLE: dict[str, Any] = {
+    "level": 1,
+    "name": "Pro",
+    "max_video_seconds": 600,
+    "max_resolution": 1080,
+    "concurrent_tasks": 5,
+    "daily_tasks": 200,
+    "priority": 10,
+    "label_removal": True,
+    "retention_days": 30,
+}
+FREE_EXAMPLE: dict[str, Any] = {
+    **BENEFITS_EXAMPLE,
+    "level": 0,
+    "name": "Free",
+    "max_video_seconds": 60,
+    "max_resolution": 720,
+    "concurrent_tasks": 2,
+    "daily_tasks": 20,
+    "priority": 0,
+    "label_removal": False,
+    "retention_days": 7,
+}
+PRODUCT_EXAMPLE: dict[str, Any] = {
+    "id": "pro_monthly",
+    "name": "Pro monthly",
+    "description": "Pro for 30 days with 600 Energy to use in that time.",
+    "features": ["Videos up to 10 minutes, up to 1080p"],
+    "price": 2800,
+    "currency": "CNY",
+    "duration_days": 30,
+    "member_level": 1,
+    "energy": 600,
+    "energy_valid_days": 30,
+    "benefits": BENEFITS_EXAMPLE,
+    "providers": ["alipay", "sandbox", "wechatpay"],
+    "created_at": "2026-12-04T08:00:00Z",
+}
+ORDER_EXAMPLE: dict[str, Any] = {
+    "order_id": "0c5d3f7e9a1b4c2d8e6f0a1b2c3d4e5f",
+    "status": "pending",
+    "product_id": "pro_monthly",
+    "provider": "sandbox",
+    "client": "web",
+    "amount": 2800,
+    "currency": "CNY",
+    "energy": 600,
+    "duration_days": 30,
+    "member_level": 1,
+    "payment": {
+        "confirm_url": "/api/v1/payments/sandbox/confirm",
+        "method": "POST",
+        "order_id": "0c5d3f7e9a1b4c2d8e6f0a1b2c3d4e5f",
+    },
+    "transaction_id": None,
+    "failure_reason": None,
+    "created_at": "2026-12-04T08:00:00Z",
+    "expires_at": "2026-12-04T08:30:00Z",
+    "paid_at": None,
+    "refunded_at": None,
+}
+ENTRY_EXAMPLE: dict[str, Any] = {
+    "delta": -4,
+    "balance_after": 596,
+    "reason": "spend",
+    "reference": "5d0c8e2a9f7b4c1d8e3f6a7b9c0d1e2f",
+    "note": "",
+    "created_at": "2026-12-04T08:05:00Z",
+}
+
 
 class Benefits(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [BENEFITS_EXAMPLE]})
+
     level: int
     name: str
     max_video_seconds: int
@@ -24,27 +96,7 @@ class Benefits(BaseModel):
 
 
 class ProductOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "pro_monthly",
-                    "name": "Pro monthly",
-                    "description": "Pro for 30 days with 600 Energy to use in that time.",
-                    "features": ["Videos up to 10 minutes, up to 1080p"],
-                    "price": 2800,
-                    "currency": "CNY",
-                    "duration_days": 30,
-                    "member_level": 1,
-                    "energy": 600,
-                    "energy_valid_days": 30,
-                    "benefits": None,
-                    "providers": ["alipay", "sandbox", "wechatpay"],
-                    "created_at": "2026-12-04T08:00:00Z",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [PRODUCT_EXAMPLE]})
 
     id: str
     name: str
@@ -64,6 +116,10 @@ class ProductOut(BaseModel):
 
 
 class ProductList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [PRODUCT_EXAMPLE], "free": FREE_EXAMPLE}]}
+    )
+
     items: list[ProductOut]
     free: Benefits = Field(description="What everyone gets without a plan.")
 
@@ -99,6 +155,8 @@ class OrderCreate(BaseModel):
 
 
 class OrderOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ORDER_EXAMPLE]})
+
     order_id: str
     status: OrderStatusName
     product_id: str
@@ -122,14 +180,22 @@ class OrderOut(BaseModel):
 
 
 class OrderList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [ORDER_EXAMPLE]}]})
+
     items: list[OrderOut]
 
 
 class SandboxConfirm(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"order_id": ORDER_EXAMPLE["order_id"]}]}
+    )
+
     order_id: str = Field(min_length=1, max_length=64, pattern=ID_PATTERN)
 
 
 class EnergyEntryOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ENTRY_EXAMPLE]})
+
     delta: int
     balance_after: int
     reason: str = Field(description="grant | spend | revoke | expiry | adjust")
@@ -139,6 +205,20 @@ class EnergyEntryOut(BaseModel):
 
 
 class EnergyOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "balance": 596,
+                    "reserved": 0,
+                    "expiring": [{"amount": 596, "expires_at": "2027-01-03T08:00:00Z"}],
+                    "entries": [ENTRY_EXAMPLE],
+                    "benefits": BENEFITS_EXAMPLE,
+                }
+            ]
+        }
+    )
+
     balance: int = Field(description="Energy available to spend.")
     reserved: int = Field(description="Energy held by tasks still running.")
     expiring: list[dict[str, Any]] = Field(
@@ -146,3 +226,30 @@ class EnergyOut(BaseModel):
     )
     entries: list[EnergyEntryOut] = Field(description="The latest ledger entries, newest first.")
     benefits: Benefits
+
+
+class ProviderOut(BaseModel):
+    name: str
+    clients: list[str]
+    currencies: list[str] | None = Field(description="null: any currency.")
+
+
+class ProviderList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {"name": "sandbox", "clients": ["app", "web"], "currencies": None},
+                        {
+                            "name": "wechatpay",
+                            "clients": ["app", "jsapi", "native"],
+                            "currencies": ["CNY"],
+                        },
+                    ]
+                }
+            ]
+        }
+    )
+
+    items: list[ProviderOut]

@@ -54,17 +54,20 @@ DOWNLOAD_RESPONSES: dict[int | str, dict[str, object]] = {
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=TaskCreated,
-    summary="Create a swap task and charge its Energy",
+    summary="Create a swap task and hold its Energy",
     responses=error_responses(
         400,
         402,
+        403,
         404,
         409,
         422,
         503,
         s400="`consent_required`, `invalid_media_url`, `invalid_option` or "
         "`wrong_upload_kind`; `message` names the field and the value.",
-        s402="The Energy balance is below the task's cost (`insufficient_energy`).",
+        s402="The available Energy is below the task's cost (`insufficient_energy`).",
+        s403="The task goes over a limit of the caller's plan (`plan_limit`): video length, "
+        "resolution, tasks at a time, tasks per 24 hours, or label removal.",
         s404="No upload of the caller is at image_url, video_url or reference_url "
         "(`upload_not_found`).",
         s409="An upload is not complete yet (`upload_not_ready`).",

@@ -39,7 +39,7 @@ class SandboxProvider:
         )
 
     def notify_reply(self, error: NotificationRejectedError | None) -> NotifyReply:
-        return NotifyReply(status_code=404 if error else 204, body=b"", media_type="text/plain")
+        return NotifyReply(status_code=400 if error else 204, body=b"", media_type="text/plain")
 
     async def refund(
         self, request: PaymentRequest, transaction_id: str, amount: int
