@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select, update
 
 from vidswap.accounts.models import User
-from vidswap.billing.models import EnergyEntry, EnergyHold
+from vidswap.billing import membership
+from vidswap.billing.defaults import FREE, PRO
+from vidswap.billing.models import EnergyEntry, EnergyHold, MemberLevel, MembershipPeriod
+from vidswap.kit.clock import utcnow
+from vidswap.kit.db import transaction
 from vidswap.runtime import Runtime
 
 
@@ -32,3 +39,31 @@ async def hold_status(runtime: Runtime, task_id: str) -> str | None:
     """held, spent or released; None when the task never held Energy."""
     async with runtime.sessionmaker() as session:
         return await session.scalar(select(EnergyHold.status).where(EnergyHold.task_id == task_id))
+
+
+async def make_member(runtime: Runtime, user_id: str, level: int = PRO, days: int = 30) -> None:
+    """Give the user a membership of ``level`` from now for ``days``, as a paid order
+    would: a membership period (with a made-up order id, since no order exists) and
+    ``membership.sync_user`` writing the level and expiry onto the user."""
+    now = utcnow()
+    async with transaction(runtime.sessionmaker) as session:
+        session.add(
+            MembershipPeriod(
+                user_id=user_id,
+                order_id=f"test-{uuid.uuid4().hex[:27]}",
+                level=level,
+                days=days,
+                paid_at=now,
+                starts_at=now,
+                ends_at=now + timedelta(days=days),
+            )
+        )
+        await session.flush()
+        await membership.sync_user(session, user_id, now)
+
+
+async def set_free_limits(runtime: Runtime, **limits: object) -> None:
+    """Change the free level's limits in this test's database, for tests about
+    something else that need more tasks than the free level allows."""
+    async with transaction(runtime.sessionmaker) as session:
+        await session.execute(update(MemberLevel).where(MemberLevel.rank == FREE).values(**limits))

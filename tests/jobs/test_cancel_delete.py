@@ -1,14 +1,15 @@
-"""Cancelling and deleting tasks, with their refunds and files."""
+"""Cancelling and deleting tasks, with their Energy holds and files."""
 
 from __future__ import annotations
 
 import httpx
 from sqlalchemy import select, update
 
+from tests.billing.energy import energy_of, hold_status, ledger_rows
 from tests.conftest import auth_headers, create_user
 from tests.jobs.uploads import task_request
 from vidswap.accounts.models import User
-from vidswap.billing.models import EnergyEntry
+from vidswap.billing import ledger
 from vidswap.jobs.models import Task, TaskEvent
 from vidswap.media.keys import result_key, thumbnail_key
 from vidswap.runtime import Runtime
@@ -26,18 +27,7 @@ async def _set(runtime: Runtime, task_id: str, **values: object) -> None:
         await session.execute(update(Task).where(Task.id == task_id).values(**values))
 
 
-async def _ledger(runtime: Runtime, user_id: str) -> tuple[int, list[tuple[str, int]]]:
-    async with runtime.sessionmaker() as session:
-        user = await session.get(User, user_id)
-        entries = await session.scalars(
-            select(EnergyEntry).where(EnergyEntry.user_id == user_id).order_by(EnergyEntry.delta)
-        )
-        pairs = [(entry.reason, entry.delta) for entry in entries]
-    assert user is not None
-    return user.energy_balance, pairs
-
-
-async def test_cancel_pending_refunds(client: httpx.AsyncClient, runtime: Runtime) -> None:
+async def test_cancel_pending_releases_hold(client: httpx.AsyncClient, runtime: Runtime) -> None:
     user = await create_user(runtime)
     task_id = await _create(client, runtime, user)
     headers = auth_headers(runtime, user)
@@ -46,9 +36,9 @@ async def test_cancel_pending_refunds(client: httpx.AsyncClient, runtime: Runtim
 
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
-    balance, entries = await _ledger(runtime, user.id)
-    assert balance == 100
-    assert entries == [("task", -2), ("task_refund", 2)]
+    assert await energy_of(runtime, user.id) == (100, 0)
+    assert await ledger_rows(runtime, user.id) == [("grant", 100)]
+    assert await hold_status(runtime, task_id) == "released"
     async with runtime.sessionmaker() as session:
         events = list(await session.scalars(select(TaskEvent).where(TaskEvent.task_id == task_id)))
     assert [event.type for event in events] == ["task.cancelled"]
@@ -67,9 +57,9 @@ async def test_cancel_final_task_conflicts(client: httpx.AsyncClient, runtime: R
     assert again.json()["error"] == "task_finished"
     assert task_id in again.json()["message"]
     assert "cancelled" in again.json()["message"]
-    balance, entries = await _ledger(runtime, user.id)
-    assert balance == 100
-    assert entries == [("task", -2), ("task_refund", 2)]
+    assert await energy_of(runtime, user.id) == (100, 0)
+    assert await ledger_rows(runtime, user.id) == [("grant", 100)]
+    assert await hold_status(runtime, task_id) == "released"
 
 
 async def test_cancel_processing_asks_worker(client: httpx.AsyncClient, runtime: Runtime) -> None:
@@ -87,11 +77,12 @@ async def test_cancel_processing_asks_worker(client: httpx.AsyncClient, runtime:
         task = await session.get(Task, task_id)
     assert task is not None
     assert task.cancel_requested is True
-    balance, _ = await _ledger(runtime, user.id)
-    assert balance == 98  # refunded by the worker when it has stopped
+    # The worker releases the hold once it has stopped.
+    assert await energy_of(runtime, user.id) == (98, 2)
+    assert await hold_status(runtime, task_id) == "held"
 
 
-async def test_delete_pending_refunds(client: httpx.AsyncClient, runtime: Runtime) -> None:
+async def test_delete_pending_releases_hold(client: httpx.AsyncClient, runtime: Runtime) -> None:
     user = await create_user(runtime)
     task_id = await _create(client, runtime, user)
 
@@ -100,9 +91,9 @@ async def test_delete_pending_refunds(client: httpx.AsyncClient, runtime: Runtim
     assert response.status_code == 204
     async with runtime.sessionmaker() as session:
         assert await session.get(Task, task_id) is None
-    balance, entries = await _ledger(runtime, user.id)
-    assert balance == 100
-    assert entries == [("task", -2), ("task_refund", 2)]
+    assert await energy_of(runtime, user.id) == (100, 0)
+    assert await ledger_rows(runtime, user.id) == [("grant", 100)]
+    assert await hold_status(runtime, task_id) == "released"
     missing = await client.get(f"/api/v1/tasks/{task_id}", headers=auth_headers(runtime, user))
     assert missing.status_code == 404
 
@@ -123,12 +114,14 @@ async def test_delete_completed_removes_files(
         result_key=result_key(user.id, task_id),
         thumbnail_key=thumbnail_key(user.id, task_id),
     )
+    async with runtime.sessionmaker() as session, session.begin():
+        await ledger.spend_hold(session, task_id)
 
     response = await client.delete(f"/api/v1/tasks/{task_id}", headers=auth_headers(runtime, user))
 
     assert response.status_code == 204
     assert not runtime.storage.exists(result_key(user.id, task_id))
     assert not runtime.storage.exists(thumbnail_key(user.id, task_id))
-    balance, entries = await _ledger(runtime, user.id)
-    assert balance == 98
-    assert entries == [("task", -2)]
+    assert await energy_of(runtime, user.id) == (98, 0)
+    assert await ledger_rows(runtime, user.id) == [("grant", 100), ("spend", -2)]
+    assert await hold_status(runtime, task_id) == "spent"

@@ -1,4 +1,4 @@
-"""POST /api/v1/tasks: validation, Energy charge, consent record and enqueue."""
+"""POST /api/v1/tasks: validation, Energy hold, consent record and enqueue."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import delete, select
 
+from tests.billing.energy import energy_of, hold_status, ledger_rows, make_member
 from tests.conftest import auth_headers, create_user
 from tests.jobs.uploads import (
     clip_upload,
@@ -17,29 +18,22 @@ from tests.jobs.uploads import (
     task_request,
 )
 from tests.shared_media import shared_video
-from vidswap.billing.models import EnergyEntry
+from vidswap.billing.defaults import DEFAULT_LEVELS, PRO
+from vidswap.billing.models import EnergyHold
 from vidswap.jobs import service
 from vidswap.jobs.consent import STATEMENTS
 from vidswap.jobs.models import Task
 from vidswap.kit.clock import utcnow
 from vidswap.media.models import Upload
 from vidswap.runtime import Runtime
-from vidswap.worker.queue import MEMBER_PRIORITY
 
 
-async def _energy(runtime: Runtime, user_id: str) -> tuple[int, list[EnergyEntry]]:
-    from vidswap.accounts.models import User
-
+async def _holds(runtime: Runtime, user_id: str) -> list[EnergyHold]:
     async with runtime.sessionmaker() as session:
-        user = await session.get(User, user_id)
-        entries = list(
-            await session.scalars(select(EnergyEntry).where(EnergyEntry.user_id == user_id))
-        )
-    assert user is not None
-    return user.energy_balance, entries
+        return list(await session.scalars(select(EnergyHold).where(EnergyHold.user_id == user_id)))
 
 
-async def test_create_charges_and_enqueues(client: httpx.AsyncClient, runtime: Runtime) -> None:
+async def test_create_holds_and_enqueues(client: httpx.AsyncClient, runtime: Runtime) -> None:
     user = await create_user(runtime, energy_balance=100)
     body = await task_request(runtime, user)
 
@@ -59,9 +53,10 @@ async def test_create_charges_and_enqueues(client: httpx.AsyncClient, runtime: R
     assert abs((utcnow() - task.consent_at).total_seconds()) < 60
     assert task.options == {"faces": "largest", "quality": 18, "label": True}
     assert task.priority == 0
-    balance, entries = await _energy(runtime, user.id)
-    assert balance == 98
-    assert [(e.reason, e.reference, e.delta) for e in entries] == [("task", task_id, -2)]
+    assert await energy_of(runtime, user.id) == (98, 2)
+    assert await ledger_rows(runtime, user.id) == [("grant", 100)]
+    holds = await _holds(runtime, user.id)
+    assert [(hold.task_id, hold.amount, hold.status) for hold in holds] == [(task_id, 2, "held")]
     assert runtime.queue.dequeue_task_id() == task_id
 
 
@@ -85,8 +80,8 @@ async def test_photo_target_costs_one(client: httpx.AsyncClient, runtime: Runtim
     response = await client.post("/api/v1/tasks", json=body, headers=auth_headers(runtime, user))
 
     assert response.status_code == 201
-    balance, _ = await _energy(runtime, user.id)
-    assert balance == 4
+    assert await energy_of(runtime, user.id) == (4, 1)
+    assert await hold_status(runtime, response.json()["task_id"]) == "held"
 
 
 async def test_duration_probed_when_unrecorded(client: httpx.AsyncClient, runtime: Runtime) -> None:
@@ -108,9 +103,8 @@ async def test_duration_probed_when_unrecorded(client: httpx.AsyncClient, runtim
 
 
 async def test_member_gets_priority(client: httpx.AsyncClient, runtime: Runtime) -> None:
-    member = await create_user(
-        runtime, member_level=1, member_expire_at=utcnow() + timedelta(days=30)
-    )
+    member = await create_user(runtime)
+    await make_member(runtime, member.id)
     lapsed = await create_user(
         runtime, member_level=1, member_expire_at=utcnow() - timedelta(days=1)
     )
@@ -125,7 +119,9 @@ async def test_member_gets_priority(client: httpx.AsyncClient, runtime: Runtime)
         assert task is not None
         priorities.append(task.priority)
 
-    assert priorities == [MEMBER_PRIORITY, 0]
+    pro_priority = next(level["priority"] for level in DEFAULT_LEVELS if level["rank"] == PRO)
+    assert pro_priority == 10
+    assert priorities == [pro_priority, 0]
 
 
 @pytest.mark.parametrize("consent", [None, False, "true", 1])
@@ -142,9 +138,9 @@ async def test_consent_must_be_true(
     assert response.status_code == 400
     assert response.json()["error"] == "consent_required"
     assert "consent: true" in response.json()["message"]
-    balance, entries = await _energy(runtime, user.id)
-    assert balance == 100
-    assert entries == []
+    assert await energy_of(runtime, user.id) == (100, 0)
+    assert await ledger_rows(runtime, user.id) == [("grant", 100)]
+    assert await _holds(runtime, user.id) == []
 
 
 async def test_consent_message_in_chinese(client: httpx.AsyncClient, runtime: Runtime) -> None:
@@ -269,9 +265,9 @@ async def test_insufficient_energy_stores_nothing(
     async with runtime.sessionmaker() as session:
         tasks = list(await session.scalars(select(Task).where(Task.user_id == user.id)))
     assert tasks == []
-    balance, entries = await _energy(runtime, user.id)
-    assert balance == 1
-    assert entries == []
+    assert await energy_of(runtime, user.id) == (1, 0)
+    assert await ledger_rows(runtime, user.id) == [("grant", 1)]
+    assert await _holds(runtime, user.id) == []
     assert runtime.queue.depth() == 0
 
 
@@ -305,6 +301,6 @@ async def test_upload_deleted_during_create(
     assert response.status_code == 404
     assert response.json()["error"] == "upload_not_found"
     assert body["image_url"] in response.json()["message"]
-    balance, entries = await _energy(runtime, user.id)
-    assert balance == 100
-    assert entries == []
+    assert await energy_of(runtime, user.id) == (100, 0)
+    assert await ledger_rows(runtime, user.id) == [("grant", 100)]
+    assert await _holds(runtime, user.id) == []

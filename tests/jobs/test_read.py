@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import update
 
+from tests.billing.energy import make_member
 from tests.conftest import auth_headers, create_user
 from tests.jobs.uploads import task_request
 from vidswap.jobs.models import Task
@@ -22,6 +23,7 @@ FIELDS = {
     "duration_seconds",
     "processing_seconds",
     "energy_cost",
+    "result_expires_at",
     "created_at",
     "updated_at",
 }
@@ -49,6 +51,7 @@ async def test_get_returns_public_fields(client: httpx.AsyncClient, runtime: Run
     assert body["result_url"] is None
     assert body["error_message"] is None
     assert body["processing_seconds"] is None
+    assert body["result_expires_at"] is None
 
 
 async def test_other_users_task_not_found(client: httpx.AsyncClient, runtime: Runtime) -> None:
@@ -94,6 +97,7 @@ async def test_error_message_follows_language(client: httpx.AsyncClient, runtime
 
 async def test_list_pages_by_cursor(client: httpx.AsyncClient, runtime: Runtime) -> None:
     user = await create_user(runtime)
+    await make_member(runtime, user.id)  # the free level runs only 2 tasks at a time
     other = await create_user(runtime)
     created = [await _create(client, runtime, user) for _ in range(3)]
     await _create(client, runtime, other)
@@ -113,6 +117,7 @@ async def test_list_pages_by_cursor(client: httpx.AsyncClient, runtime: Runtime)
 
 async def test_list_pages_by_number(client: httpx.AsyncClient, runtime: Runtime) -> None:
     user = await create_user(runtime)
+    await make_member(runtime, user.id)  # the free level runs only 2 tasks at a time
     created = [await _create(client, runtime, user) for _ in range(3)]
     headers = auth_headers(runtime, user)
 

@@ -8,13 +8,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
-
+from tests.billing.energy import energy_of, hold_status, ledger_rows
 from tests.conftest import auth_headers, create_user
 from tests.jobs.uploads import LONG_CLIP, clip_upload, file_url, task_request
 from tests.worker.processes import wait_until, worker_process
 from vidswap.accounts.models import User
-from vidswap.billing.models import EnergyEntry
 from vidswap.jobs.models import Task
 from vidswap.runtime import Runtime
 
@@ -54,6 +52,8 @@ async def test_killed_worker_task_completes_once(
     assert killed.status == "processing"
     assert killed.attempts == 1
     assert task_folder.exists()  # the killed worker could not clean up
+    assert await energy_of(runtime, user.id) == (96, 4)
+    assert await hold_status(runtime, task_id) == "held"
 
     async def completed() -> bool:
         return (await _task(runtime, task_id)).status == "completed"
@@ -68,13 +68,9 @@ async def test_killed_worker_task_completes_once(
     assert task.attempts == 2
     assert task.lease_owner is None
     assert runtime.storage.exists(task.result_key)
-    async with runtime.sessionmaker() as session:
-        entries = list(
-            await session.scalars(select(EnergyEntry).where(EnergyEntry.user_id == user.id))
-        )
-        balance = (await session.get(User, user.id)).energy_balance
-    assert [(entry.reason, entry.delta) for entry in entries] == [("task", -4)]
-    assert balance == 96
+    assert await ledger_rows(runtime, user.id) == [("grant", 100), ("spend", -4)]
+    assert await energy_of(runtime, user.id) == (96, 0)
+    assert await hold_status(runtime, task_id) == "spent"
     assert not task_folder.exists()
     assert list((runtime.settings.tmp_dir / "tasks").iterdir()) == []
     assert "reaper.lease_expired" in second_log.read_text()
@@ -101,4 +97,6 @@ async def test_sigterm_hands_task_back(
     assert task.attempts == 0
     assert task.lease_owner is None
     assert runtime.queue.dequeue_task_id() == task_id
+    assert await energy_of(runtime, user.id) == (96, 4)
+    assert await hold_status(runtime, task_id) == "held"
     assert list((runtime.settings.tmp_dir / "tasks").iterdir()) == []

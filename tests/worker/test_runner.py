@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -11,12 +12,13 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from tests.billing.energy import energy_of, hold_status, ledger_rows
 from tests.conftest import auth_headers, create_user
 from tests.jobs.uploads import LONG_CLIP, clip_upload, face_upload, file_url, task_request
 from tests.shared_media import shared_video
 from vidswap.accounts.models import User
-from vidswap.billing.models import EnergyEntry
 from vidswap.jobs.models import Task, TaskEvent
+from vidswap.kit.clock import utcnow
 from vidswap.media.storage import StorageError
 from vidswap.runtime import Runtime
 from vidswap.swap.media.video import probe_video
@@ -36,14 +38,6 @@ async def _task(runtime: Runtime, task_id: str) -> Task:
         task = await session.get(Task, task_id)
     assert task is not None
     return task
-
-
-async def _ledger(runtime: Runtime, user_id: str) -> list[tuple[str, int]]:
-    async with runtime.sessionmaker() as session:
-        entries = await session.scalars(
-            select(EnergyEntry).where(EnergyEntry.user_id == user_id).order_by(EnergyEntry.delta)
-        )
-        return [(entry.reason, entry.delta) for entry in entries]
 
 
 async def _event_types(runtime: Runtime, task_id: str) -> list[str]:
@@ -87,14 +81,20 @@ async def test_attempt_completes_real_clip(
     assert Image.open(io.BytesIO(thumbnail.content)).format == "JPEG"
     download = await client.get(f"/api/v1/tasks/{task_id}/result", headers=headers)
     assert download.content == result.read_bytes()
-    assert await _ledger(runtime, user.id) == [("task", -2)]
+    assert await energy_of(runtime, user.id) == (98, 0)
+    assert await ledger_rows(runtime, user.id) == [("grant", 100), ("spend", -2)]
+    assert await hold_status(runtime, task_id) == "spent"
+    # The free level keeps results for 7 days.
+    assert task.result_expires_at is not None
+    expected_expiry = utcnow() + timedelta(days=7)
+    assert abs((task.result_expires_at - expected_expiry).total_seconds()) < 60
     events = await _event_types(runtime, task_id)
     assert events[0] == "task.processing"
     assert events[-1] == "task.completed"
     assert _task_folders(runtime) == []
 
 
-async def test_photo_without_face_fails_with_refund(
+async def test_photo_without_face_releases_hold(
     client: httpx.AsyncClient, runtime: Runtime, context: WorkerContext
 ) -> None:
     user = await create_user(runtime)
@@ -112,7 +112,9 @@ async def test_photo_without_face_fails_with_refund(
     ).json()
     assert "no-face-coffee-cup-cc0.png" in body["error_message"]
     assert str(runtime.settings.tmp_dir) not in body["error_message"]
-    assert await _ledger(runtime, user.id) == [("task", -2), ("task_refund", 2)]
+    assert await energy_of(runtime, user.id) == (100, 0)
+    assert await ledger_rows(runtime, user.id) == [("grant", 100)]
+    assert await hold_status(runtime, task_id) == "released"
     assert (await _event_types(runtime, task_id))[-1] == "task.failed"
     assert _task_folders(runtime) == []
 
@@ -139,7 +141,9 @@ async def test_cancel_stops_running_swap(
     assert task.progress < 100
     assert task.result_key is None
     assert not runtime.storage.exists(f"users/{user.id}/tasks/{task_id}/result.mp4")
-    assert await _ledger(runtime, user.id) == [("task", -4), ("task_refund", 4)]
+    assert await energy_of(runtime, user.id) == (100, 0)
+    assert await ledger_rows(runtime, user.id) == [("grant", 100)]
+    assert await hold_status(runtime, task_id) == "released"
     assert (await _event_types(runtime, task_id))[-1] == "task.cancelled"
     assert _task_folders(runtime) == []
 
@@ -163,7 +167,9 @@ async def test_shutdown_hands_task_back(
     assert task.attempts == 0
     assert task.lease_owner is None
     assert runtime.queue.dequeue_task_id() == task_id
-    assert await _ledger(runtime, user.id) == [("task", -4)]
+    assert await energy_of(runtime, user.id) == (96, 4)
+    assert await ledger_rows(runtime, user.id) == [("grant", 100)]
+    assert await hold_status(runtime, task_id) == "held"
     assert _task_folders(runtime) == []
 
 
@@ -202,7 +208,9 @@ async def test_storage_failure_retries_then_fails(
         await client.get(f"/api/v1/tasks/{task_id}", headers=auth_headers(runtime, user))
     ).json()
     assert "3 times" in body["error_message"]
-    assert await _ledger(runtime, user.id) == [("task", -2), ("task_refund", 2)]
+    assert await energy_of(runtime, user.id) == (100, 0)
+    assert await ledger_rows(runtime, user.id) == [("grant", 100)]
+    assert await hold_status(runtime, task_id) == "released"
     assert _task_folders(runtime) == []
 
 
@@ -262,7 +270,9 @@ async def test_delete_stops_running_swap(
     async with runtime.sessionmaker() as session:
         assert await session.get(Task, task_id) is None
     assert not runtime.storage.exists(f"users/{user.id}/tasks/{task_id}/result.mp4")
-    assert await _ledger(runtime, user.id) == [("task", -4), ("task_refund", 4)]
+    assert await energy_of(runtime, user.id) == (100, 0)
+    assert await ledger_rows(runtime, user.id) == [("grant", 100)]
+    assert await hold_status(runtime, task_id) == "released"
     assert _task_folders(runtime) == []
 
 
@@ -309,4 +319,6 @@ async def test_output_error_is_retried(
     assert task.attempts == 1
     assert task.error_code == "output_bad_format"
     assert str(runtime.settings.tmp_dir) not in str(task.error_params)
-    assert await _ledger(runtime, user.id) == [("task", -2)]
+    assert await energy_of(runtime, user.id) == (98, 2)
+    assert await ledger_rows(runtime, user.id) == [("grant", 100)]
+    assert await hold_status(runtime, task_id) == "held"

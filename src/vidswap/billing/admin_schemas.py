@@ -124,7 +124,7 @@ class ProductAdminList(BaseModel):
 
 
 class LevelList(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"items": DEFAULT_LEVELS}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": list(DEFAULT_LEVELS)}]})
 
     items: list[LevelOut]
 

@@ -29,6 +29,7 @@ from tests.billing.standins.stripe import (
     signature_header,
 )
 from tests.conftest import make_settings
+from vidswap.billing.errors import ClientNotSupportedError
 from vidswap.billing.providers.base import (
     EventKind,
     NotificationRejectedError,
@@ -39,7 +40,6 @@ from vidswap.billing.providers.base import (
 from vidswap.billing.providers.stripe import (
     ReturnUrlMissingError,
     StripeProvider,
-    UnsupportedClientError,
     from_settings,
     session_expiry,
 )
@@ -289,11 +289,11 @@ async def test_checkout_twice_creates_one_session(
 
 
 async def test_unknown_client_rejected(provider: StripeProvider) -> None:
-    with pytest.raises(UnsupportedClientError) as caught:
+    with pytest.raises(ClientNotSupportedError) as caught:
         await provider.create_checkout(payment_request("jsapi"))
 
     assert caught.value.params["client"] == "jsapi"
-    assert caught.value.params["supported"] == "app, web"
+    assert caught.value.params["choices"] == "app, web"
 
 
 # Webhooks ---------------------------------------------------------------------

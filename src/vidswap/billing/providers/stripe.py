@@ -21,6 +21,7 @@ from urllib.parse import urlencode, urlsplit
 import stripe
 import structlog
 
+from vidswap.billing.errors import ClientNotSupportedError
 from vidswap.billing.providers import stripe_webhook
 from vidswap.billing.providers.base import (
     Checkout,
@@ -66,14 +67,6 @@ CREATE_INTENT = Action("create the PaymentIntent", "创建 PaymentIntent 支付"
 CREATE_REFUND = Action("refund the payment", "退款")
 
 
-class UnsupportedClientError(BadInputError):
-    code = "payment_client_unsupported"
-    messages = {
-        "en": "The payment provider {provider} does not support the client {client}; use one of: {supported}.",
-        "zh-CN": "支付渠道 {provider} 不支持客户端 {client}，请使用：{supported}。",
-    }
-
-
 class ReturnUrlMissingError(BadInputError):
     code = "payment_return_url_missing"
     messages = {
@@ -95,8 +88,8 @@ class StripeProvider:
             return await self._create_session(request)
         if request.client == "app":
             return await self._create_payment_intent(request)
-        raise UnsupportedClientError(
-            provider="Stripe", client=request.client, supported=", ".join(sorted(self.clients))
+        raise ClientNotSupportedError(
+            provider=self.name, client=request.client, choices=", ".join(sorted(self.clients))
         )
 
     async def parse_notification(
