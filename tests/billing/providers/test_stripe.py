@@ -228,6 +228,8 @@ def test_session_expiry_window() -> None:
     assert session_expiry(now + timedelta(minutes=5, seconds=30), now) == session_expiry(
         now + timedelta(minutes=5), now
     )
+    naive = (now + timedelta(hours=3)).replace(tzinfo=None)
+    assert session_expiry(naive, now) == int((now + timedelta(hours=3)).timestamp())
     assert session_expiry(now + timedelta(days=3), now) == int(
         datetime(2026, 1, 2, 11, 50, tzinfo=UTC).timestamp()
     )
@@ -402,12 +404,9 @@ async def test_forged_callback_rejected(provider: StripeProvider, standin: Strip
     await provider.create_checkout(request)
     forged = standin.prepare_forged(request.order_id)
 
-    with capture_logs() as logs:
-        reason = await rejection_reason(provider, forged.headers, forged.body)
+    reason = await rejection_reason(provider, forged.headers, forged.body)
 
     assert reason == "no v1 signature in the Stripe-Signature header matches the body"
-    assert logs[-1]["event"] == "payment.notification_rejected"
-    assert logs[-1]["reason"] == reason
 
 
 async def test_stale_callback_rejected(provider: StripeProvider, standin: StripeStandIn) -> None:

@@ -95,20 +95,14 @@ class StripeProvider:
     async def parse_notification(
         self, headers: Mapping[str, str], body: bytes
     ) -> list[PaymentEvent]:
-        try:
-            stripe_webhook.verify_signature(
-                header_value(headers, stripe_webhook.SIGNATURE_HEADER),
-                body,
-                secret=self.config.webhook_secret,
-                tolerance_seconds=self.config.tolerance_seconds,
-                now=time.time(),
-            )
-            event = stripe_webhook.load_event(body, livemode=self.config.livemode)
-        except NotificationRejectedError as exc:
-            log.warning(
-                "payment.notification_rejected", provider=self.name, reason=exc.params["reason"]
-            )
-            raise
+        stripe_webhook.verify_signature(
+            header_value(headers, stripe_webhook.SIGNATURE_HEADER),
+            body,
+            secret=self.config.webhook_secret,
+            tolerance_seconds=self.config.tolerance_seconds,
+            now=time.time(),
+        )
+        event = stripe_webhook.load_event(body, livemode=self.config.livemode)
         payment_event = stripe_webhook.payment_event(event)
         log.info(
             "payment.notification_verified",
@@ -351,12 +345,14 @@ def session_expiry(expires_at: datetime, now: datetime) -> int:
     """
     earliest = (now + SESSION_MIN_LIFETIME + EXPIRY_MARGIN).timestamp()
     latest = (now + SESSION_MAX_LIFETIME - EXPIRY_MARGIN).timestamp()
-    wanted = expires_at.timestamp()
-    if wanted < earliest:
+    if expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=UTC)  # vidswap stores UTC only
+    requested = expires_at.timestamp()
+    if requested < earliest:
         return math.ceil(earliest / EXPIRY_STEP_SECONDS) * EXPIRY_STEP_SECONDS
-    if wanted > latest:
+    if requested > latest:
         return math.floor(latest / EXPIRY_STEP_SECONDS) * EXPIRY_STEP_SECONDS
-    return int(wanted)
+    return int(requested)
 
 
 def payment_intent_params(request: PaymentRequest) -> dict[str, Any]:
