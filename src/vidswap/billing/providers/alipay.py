@@ -166,9 +166,9 @@ class AlipayProvider:
             out_request_no=out_request_no,
         )
         text = await self.call_gateway(self.signed_params(REFUND_METHOD, biz_content, {}))
-        answer = self.verified_answer(text, REFUND_METHOD)
-        check_refund_answer(answer, request.order_id, transaction_id)
-        fund_change = answer.get("fund_change")
+        result = self.verified_result(text, REFUND_METHOD)
+        check_refund_result(result, request.order_id, transaction_id)
+        fund_change = result.get("fund_change")
         if fund_change not in ("Y", "N"):
             raise refund_error(f"the response has fund_change={fund_change!r}, expected Y or N")
         # NOTE: Alipay also documents fund_change "N" for a first request whose money has
@@ -178,16 +178,16 @@ class AlipayProvider:
             provider=self.name,
             order_id=request.order_id,
             fund_change=fund_change,
-            refund_fee=answer.get("refund_fee"),
+            refund_fee=result.get("refund_fee"),
         )
         return RefundResult(
             refund_id=out_request_no,
             succeeded=True,
             detail={
                 "fund_change": fund_change,
-                "refund_fee": answer.get("refund_fee"),
-                "trade_no": answer.get("trade_no"),
-                "gmt_refund_pay": answer.get("gmt_refund_pay"),
+                "refund_fee": result.get("refund_fee"),
+                "trade_no": result.get("trade_no"),
+                "gmt_refund_pay": result.get("gmt_refund_pay"),
             },
         )
 
@@ -249,7 +249,7 @@ class AlipayProvider:
         except UnicodeDecodeError as exc:
             raise refund_error("the response is not UTF-8 text") from exc
 
-    def verified_answer(self, text: str, method: str) -> dict[str, Any]:
+    def verified_result(self, text: str, method: str) -> dict[str, Any]:
         """Return the ``*_response`` object of an API response once its signature is checked.
 
         A response whose ``code`` is not 10000 raises with Alipay's ``sub_msg`` whether
@@ -262,33 +262,33 @@ class AlipayProvider:
             raise refund_error("the response is not JSON") from exc
         if not isinstance(document, dict):
             raise refund_error("the response is not a JSON object")
-        answer = document.get(response_key) or document.get("error_response")
-        if not isinstance(answer, dict):
+        result = document.get(response_key) or document.get("error_response")
+        if not isinstance(result, dict):
             raise refund_error(f"the response has no {response_key} object")
-        if answer.get("code") != SUCCESS_CODE:
-            raise refund_error(alipay_failure(answer))
+        if result.get("code") != SUCCESS_CODE:
+            raise refund_error(alipay_failure(result))
         signature = document.get("sign")
         if not isinstance(signature, str) or not signature:
             raise refund_error("the response is not signed")
         content = response_sign_content(text, response_key)
         if content is None or not rsa2_verify(content, signature, self.config.alipay_public_key):
             raise refund_error("the signature of the response does not match the Alipay public key")
-        return answer
+        return result
 
 
-def check_refund_answer(answer: Mapping[str, Any], order_id: str, transaction_id: str) -> None:
+def check_refund_result(result: Mapping[str, Any], order_id: str, transaction_id: str) -> None:
     """Raise when a signed response is about another trade."""
-    if answer.get("out_trade_no") != order_id:
-        raise refund_error(f"the response is for out_trade_no {answer.get('out_trade_no')!r}")
-    trade_no = answer.get("trade_no")
+    if result.get("out_trade_no") != order_id:
+        raise refund_error(f"the response is for out_trade_no {result.get('out_trade_no')!r}")
+    trade_no = result.get("trade_no")
     if trade_no is not None and trade_no != transaction_id:
         raise refund_error(f"the response is for trade_no {trade_no!r}, not {transaction_id!r}")
 
 
-def alipay_failure(answer: Mapping[str, Any]) -> str:
-    code = answer.get("code")
-    sub_code = answer.get("sub_code") or "-"
-    message = answer.get("sub_msg") or answer.get("msg") or "no message"
+def alipay_failure(result: Mapping[str, Any]) -> str:
+    code = result.get("code")
+    sub_code = result.get("sub_code") or "-"
+    message = result.get("sub_msg") or result.get("msg") or "no message"
     return f"Alipay returned code {code} ({sub_code}): {message}"
 
 
