@@ -42,9 +42,9 @@ async def hold_status(runtime: Runtime, task_id: str) -> str | None:
 
 
 async def make_member(runtime: Runtime, user_id: str, level: int = PRO, days: int = 30) -> None:
-    """Give the user a membership of ``level`` from now for ``days``, as a paid order
-    would: a membership period (with a made-up order id, since no order exists) and
-    ``membership.sync_user`` writing the level and expiry onto the user."""
+    """Make the user a member of ``level`` for ``days`` from now. Like a paid order, it
+    stores a membership period (under a made-up order id) and lets
+    ``membership.sync_user`` write the level and expiry onto the user."""
     now = utcnow()
     async with transaction(runtime.sessionmaker) as session:
         session.add(

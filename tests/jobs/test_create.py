@@ -28,7 +28,7 @@ from vidswap.media.models import Upload
 from vidswap.runtime import Runtime
 
 
-async def _holds(runtime: Runtime, user_id: str) -> list[EnergyHold]:
+async def _energy_holds(runtime: Runtime, user_id: str) -> list[EnergyHold]:
     async with runtime.sessionmaker() as session:
         return list(await session.scalars(select(EnergyHold).where(EnergyHold.user_id == user_id)))
 
@@ -55,7 +55,7 @@ async def test_create_holds_and_enqueues(client: httpx.AsyncClient, runtime: Run
     assert task.priority == 0
     assert await energy_of(runtime, user.id) == (98, 2)
     assert await ledger_rows(runtime, user.id) == [("grant", 100)]
-    holds = await _holds(runtime, user.id)
+    holds = await _energy_holds(runtime, user.id)
     assert [(hold.task_id, hold.amount, hold.status) for hold in holds] == [(task_id, 2, "held")]
     assert runtime.queue.dequeue_task_id() == task_id
 
@@ -140,7 +140,7 @@ async def test_consent_must_be_true(
     assert "consent: true" in response.json()["message"]
     assert await energy_of(runtime, user.id) == (100, 0)
     assert await ledger_rows(runtime, user.id) == [("grant", 100)]
-    assert await _holds(runtime, user.id) == []
+    assert await _energy_holds(runtime, user.id) == []
 
 
 async def test_consent_message_in_chinese(client: httpx.AsyncClient, runtime: Runtime) -> None:
@@ -267,7 +267,7 @@ async def test_insufficient_energy_stores_nothing(
     assert tasks == []
     assert await energy_of(runtime, user.id) == (1, 0)
     assert await ledger_rows(runtime, user.id) == [("grant", 1)]
-    assert await _holds(runtime, user.id) == []
+    assert await _energy_holds(runtime, user.id) == []
     assert runtime.queue.depth() == 0
 
 
@@ -303,4 +303,4 @@ async def test_upload_deleted_during_create(
     assert body["image_url"] in response.json()["message"]
     assert await energy_of(runtime, user.id) == (100, 0)
     assert await ledger_rows(runtime, user.id) == [("grant", 100)]
-    assert await _holds(runtime, user.id) == []
+    assert await _energy_holds(runtime, user.id) == []
