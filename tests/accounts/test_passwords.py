@@ -34,7 +34,8 @@ async def test_register_with_email(client: httpx.AsyncClient, runtime: Runtime) 
     assert user.password_hash is not None
     assert user.password_hash.startswith("$argon2id$")
     assert PASSWORD not in user.password_hash
-    assert (entry.reason, entry.reference) == ("signup", user.id)
+    assert (entry.reason, entry.reference) == ("grant", f"signup:{user.id}")
+    assert entry.delta == runtime.settings.signup_energy
 
 
 async def test_register_with_phone_then_login(client: httpx.AsyncClient) -> None:

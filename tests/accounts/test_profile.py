@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -13,6 +13,8 @@ from PIL import Image
 from tests.conftest import auth_headers, create_user
 from tests.shared_media import shared_face, shared_video
 from vidswap.accounts.models import User
+from vidswap.billing import ledger
+from vidswap.kit.clock import utcnow
 from vidswap.runtime import Runtime
 
 ME = "/api/v1/users/me"
@@ -26,12 +28,13 @@ PROFILE_FIELDS = {
     "member_level",
     "member_expire_at",
     "energy_balance",
+    "energy_reserved",
     "created_at",
 }
 
 
 async def test_read_profile_fields(client: httpx.AsyncClient, runtime: Runtime) -> None:
-    expire = datetime(2027, 1, 31, 12, 0, tzinfo=UTC)
+    expire = (utcnow() + timedelta(days=30)).replace(microsecond=0)
     user = await create_user(
         runtime, nickname="Ada", member_level=2, member_expire_at=expire, energy_balance=42
     )
@@ -47,6 +50,30 @@ async def test_read_profile_fields(client: httpx.AsyncClient, runtime: Runtime) 
     assert body["member_level"] == 2
     assert datetime.fromisoformat(body["member_expire_at"]) == expire
     assert body["energy_balance"] == 42
+    assert body["energy_reserved"] == 0
+
+
+async def test_profile_excludes_held_energy(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    user = await create_user(runtime, energy_balance=42)
+    async with runtime.sessionmaker() as session, session.begin():
+        await ledger.hold(session, user.id, "a" * 32, 5)
+
+    response = await client.get(ME, headers=auth_headers(runtime, user))
+
+    assert response.status_code == 200
+    assert response.json()["energy_balance"] == 37
+    assert response.json()["energy_reserved"] == 5
+
+
+async def test_lapsed_membership_reads_free(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    expire = (utcnow() - timedelta(days=1)).replace(microsecond=0)
+    user = await create_user(runtime, member_level=1, member_expire_at=expire)
+
+    response = await client.get(ME, headers=auth_headers(runtime, user))
+
+    assert response.status_code == 200
+    assert response.json()["member_level"] == 0
+    assert datetime.fromisoformat(response.json()["member_expire_at"]) == expire
 
 
 async def test_patch_nickname_and_locale(client: httpx.AsyncClient, runtime: Runtime) -> None:

@@ -97,7 +97,7 @@ async def test_login_creates_account_with_signup_energy(
         entries = list(await session.scalars(select(EnergyEntry)))
     assert user is not None and user.id == body["user"]["id"]
     assert [(entry.reason, entry.reference, entry.delta) for entry in entries] == [
-        ("signup", user.id, runtime.settings.signup_energy)
+        ("grant", f"signup:{user.id}", runtime.settings.signup_energy)
     ]
     me = await client.get(
         "/api/v1/users/me", headers={"Authorization": f"Bearer {body['access_token']}"}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from tests.billing.energy import energy_of, hold_status, ledger_rows
 from tests.conftest import auth_headers, create_user
 from tests.jobs.uploads import LONG_CLIP, clip_upload, file_url, task_request
