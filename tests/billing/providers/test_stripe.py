@@ -277,17 +277,16 @@ async def test_app_checkout_without_publishable_key(standin: StripeStandIn, tmp_
 async def test_checkout_twice_creates_one_session(
     provider: StripeProvider, standin: StripeStandIn
 ) -> None:
-    request = payment_request("web")
+    # The short expiry is moved into Stripe's window, and both calls must send the same value.
+    request = payment_request("web", expires_at=datetime.now(UTC) + timedelta(minutes=10))
 
     first = await provider.create_checkout(request)
     second = await provider.create_checkout(request)
 
     assert second.data == first.data
-    assert len(standin.requests) == 2
-    assert (
-        len([1 for received in standin.requests if received.path == "/v1/checkout/sessions"]) == 2
-    )
-    assert len(standin.created) == 1
+    assert [received.path for received in standin.requests] == ["/v1/checkout/sessions"] * 2
+    assert standin.requests[0].params == standin.requests[1].params
+    assert list(standin.created) == [request.order_id]
 
 
 async def test_unknown_client_rejected(provider: StripeProvider) -> None:
@@ -825,6 +824,19 @@ async def test_intent_response_without_secret(
         await provider.create_checkout(payment_request("app"))
 
     assert caught.value.params["detail"] == "the response has no PaymentIntent id or client_secret"
+
+
+async def test_timeout_raises(standin: StripeStandIn, tmp_path: Path) -> None:
+    values = {**standin.settings(), "payment_timeout_seconds": 0.2}
+    provider = from_settings(make_settings(tmp_path, **values))
+    assert provider is not None
+    standin.delay_next(1.0, times=3)
+
+    with pytest.raises(ProviderRequestError) as caught:
+        await provider.create_checkout(payment_request("app"))
+
+    assert caught.value.params["detail"] == "network error (ReadTimeout)"
+    assert len(standin.requests) == 3
 
 
 async def test_wrong_api_key(standin: StripeStandIn, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ with each payment, so ``deliver`` posts to ``webhook_url``, which a test sets.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import hashlib
 import hmac
@@ -184,6 +185,7 @@ class StripeStandIn:
         self._unannounced_refunds: dict[str, list[dict[str, Any]]] = {}  # by order id
         self._idempotent: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {}
         self._scripted: list[Response] = []
+        self._delays: list[float] = []
         self._tampering: list[dict[str, Any]] = []
         self._lock = threading.Lock()
 
@@ -211,6 +213,10 @@ class StripeStandIn:
         return price_id
 
     # Test controls --------------------------------------------------------------
+
+    def delay_next(self, seconds: float, *, times: int = 1) -> None:
+        """Wait ``seconds`` before handling each of the next ``times`` requests."""
+        self._delays.extend([seconds] * times)
 
     def fail_next(self, status: int = 500, *, times: int = 1, body: bytes | None = None) -> None:
         """Respond to the next ``times`` requests with ``status`` and Stripe's api_error body,
@@ -250,6 +256,9 @@ class StripeStandIn:
                 self.requests.append(
                     ReceivedRequest(request.method, request.url.path, dict(request.headers), params)
                 )
+                delay = self._delays.pop(0) if self._delays else 0.0
+            await asyncio.sleep(delay)
+            with self._lock:
                 if self._scripted:
                     return self._scripted.pop(0)
                 try:
