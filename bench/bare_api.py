@@ -23,6 +23,7 @@ STATUS = {
     "error_message": None,
     "duration_seconds": 1.0,
     "energy_cost": 1,
+    "result_expires_at": None,
     "created_at": "2026-01-01T00:00:00Z",
     "updated_at": "2026-01-01T00:00:00Z",
 }

@@ -1,5 +1,5 @@
 """Ctrl-C on ``vidswap serve`` while a task runs: the task goes back to the queue and
-completes after the next start, charged once."""
+completes after the next start, with its Energy spent once."""
 
 from __future__ import annotations
 
@@ -45,6 +45,14 @@ def energy_entries(database: Path, task_id: str) -> list[tuple[str, int]]:
         ).fetchall()
 
 
+def hold_status(database: Path, task_id: str) -> str | None:
+    with sqlite3.connect(database) as connection:
+        row = connection.execute(
+            "SELECT status FROM energy_holds WHERE task_id = ?", (task_id,)
+        ).fetchone()
+    return None if row is None else row[0]
+
+
 def test_ctrl_c_requeues_running_task(tmp_path: Path) -> None:
     face = shared_face("obama-official-portrait-2012.jpg")
     video = shared_video("indoor-group-event-640x480-ccby.mp4")
@@ -66,6 +74,8 @@ def test_ctrl_c_requeues_running_task(tmp_path: Path) -> None:
     # Leaving the block sent SIGINT to serve, which stopped its worker first.
     assert process.returncode == 0, first_log.read_text()
     assert task_row(data_dir / "vidswap.db", task_id)[0] == "pending"
+    assert hold_status(data_dir / "vidswap.db", task_id) == "held"
+    assert energy_entries(data_dir / "vidswap.db", task_id) == []
 
     second_log = tmp_path / "second.log"
     with vidswap_process(args, {}, second_log) as process:
@@ -76,5 +86,6 @@ def test_ctrl_c_requeues_running_task(tmp_path: Path) -> None:
         done = wait_for_status(user, task_id, {"completed", "failed"}, timeout=300)
         assert done["status"] == "completed", second_log.read_text()
 
-    assert energy_entries(data_dir / "vidswap.db", task_id) == [("task", -done["energy_cost"])]
+    assert energy_entries(data_dir / "vidswap.db", task_id) == [("spend", -done["energy_cost"])]
+    assert hold_status(data_dir / "vidswap.db", task_id) == "spent"
     assert not any((data_dir / "tmp").rglob("*.mp4"))

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 from structlog.testing import capture_logs
 
+from tests.billing.energy import make_member
 from tests.grpc.conftest import (
     CHUNK_LIMIT,
     CHUNK_SIZE,
@@ -266,7 +267,8 @@ async def test_watch_survives_server_restart(
     assert retries[0]["task_id"] == created.task_id
 
 
-async def test_cancel_and_list(server: GrpcServer, alice: Caller) -> None:
+async def test_cancel_and_list(server: GrpcServer, runtime: Runtime, alice: Caller) -> None:
+    await make_member(runtime, alice.user.id)  # the free level runs only 2 tasks at a time
     with _client(server.port, alice) as client:
         face = await asyncio.to_thread(client.upload, shared_face(FACE), "image", CHUNK_SIZE)
         clip = await asyncio.to_thread(client.upload, shared_video(SHORT_CLIP), "video", CHUNK_SIZE)

@@ -7,9 +7,12 @@ import hashlib
 
 import grpc
 import httpx
+import pytest
+from sqlalchemy import func, select
 
+from tests.billing.energy import make_member
 from tests.conftest import auth_headers
-from tests.grpc.conftest import Caller, run_worker_once, sha256, upload_file
+from tests.grpc.conftest import Caller, error_code, run_worker_once, sha256, upload_file
 from tests.jobs.uploads import FACE, SHORT_CLIP
 from tests.shared_media import shared_face, shared_video
 from vidswap.grpc.generated import video_service_pb2 as pb
@@ -117,6 +120,7 @@ async def test_task_watched_and_downloaded(
 async def test_list_and_cancel(
     stub: pb_grpc.VideoServiceStub, runtime: Runtime, alice: Caller
 ) -> None:
+    await make_member(runtime, alice.user.id)  # the free level runs only 2 tasks at a time
     image_url, video_url = await _uploads(stub, alice)
     ids = []
     for _ in range(3):
@@ -151,8 +155,14 @@ async def test_list_and_cancel(
 
 
 async def test_options_reach_task(
-    stub: pb_grpc.VideoServiceStub, runtime: Runtime, alice: Caller
+    stub: pb_grpc.VideoServiceStub,
+    runtime: Runtime,
+    alice: Caller,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # label=false needs both the operator's setting and a level with label removal (Pro).
+    monkeypatch.setattr(runtime.settings, "allow_label_removal", True)
+    await make_member(runtime, alice.user.id)
     image_url, video_url = await _uploads(stub, alice)
 
     created = await stub.CreateTask(
@@ -172,3 +182,22 @@ async def test_options_reach_task(
     assert task is not None
     assert task.options == {"faces": "all", "quality": 30, "label": False}
     assert "I confirm" in task.consent_text
+
+
+async def test_plan_limit_is_permission_denied(
+    stub: pb_grpc.VideoServiceStub, runtime: Runtime, alice: Caller
+) -> None:
+    image_url, video_url = await _uploads(stub, alice)
+    request = pb.CreateTaskRequest(
+        image_url=image_url, video_url=video_url, consent=True, label=False
+    )
+
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.CreateTask(request, metadata=alice.metadata)
+
+    denied = caught.value
+    assert denied.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert error_code(denied) == "plan_limit"
+    assert "label=false" in (denied.details() or "")
+    async with runtime.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Task)) == 0
