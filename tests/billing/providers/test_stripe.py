@@ -614,6 +614,29 @@ async def test_refund_order_from_expanded_intent(
     assert event.detail["fully_refunded"] is False
 
 
+async def test_refund_amount_from_previous(
+    provider: StripeProvider, standin: StripeStandIn
+) -> None:
+    charge = {
+        "id": "ch_1",
+        "object": "charge",
+        "amount": 1999,
+        "amount_refunded": 1500,
+        "currency": "usd",
+        "metadata": {"order_id": "ord_1"},
+        "payment_intent": "pi_1",
+        "refunded": False,
+    }
+    callback = standin.prepare_event(
+        "charge.refunded", charge, previous_attributes={"amount_refunded": 500}
+    )
+
+    (event,) = await provider.parse_notification(callback.headers, callback.body)
+
+    assert event.amount == 1000
+    assert event.detail["amount_refunded_total"] == 1500
+
+
 def test_notify_reply(provider: StripeProvider) -> None:
     success = provider.notify_reply(None)
     failure = provider.notify_reply(NotificationRejectedError(provider="stripe", reason="bad"))
@@ -695,8 +718,26 @@ async def test_refund_then_refund_events(provider: StripeProvider, standin: Stri
     assert refunded.transaction_id == intent_id
     assert refunded.amount == 600
     assert refunded.currency == "USD"
+    assert refunded.detail["amount_refunded_total"] == 600
     assert refunded.detail["fully_refunded"] is False
     assert json.loads(callbacks[0].body)["data"]["object"]["id"] == result.refund_id
+
+
+async def test_partial_refunds_add_up(provider: StripeProvider, standin: StripeStandIn) -> None:
+    request, intent_id = await paid_order(provider, standin, "web")
+    await provider.refund(request, intent_id, 600)
+    first = await parse_all(provider, standin.prepare_refund(request.order_id))
+
+    # The merchant refunds the rest in the Dashboard.
+    second = await parse_all(provider, standin.prepare_refund(request.order_id))
+
+    assert first[-1].kind is EventKind.REFUNDED
+    assert first[-1].amount == 600
+    assert first[-1].detail["amount_refunded_total"] == 600
+    assert second[-1].kind is EventKind.REFUNDED
+    assert second[-1].amount == 1399
+    assert second[-1].detail["amount_refunded_total"] == 1999
+    assert second[-1].detail["fully_refunded"] is True
 
 
 async def test_pending_refund(provider: StripeProvider, standin: StripeStandIn) -> None:

@@ -550,11 +550,24 @@ class StripeStandIn:
                 self.new_refund(intent, charge, remaining, {}, "succeeded")
                 refunds = self._unannounced_refunds.pop(order_id)
             callbacks = []
+            refunded_before = charge["amount_refunded"] - sum(
+                refund["amount"] for refund in refunds
+            )
             for refund in refunds:
                 event_type = "refund.updated" if refund["status"] == "pending" else "refund.created"
                 refund["status"] = "succeeded"
                 callbacks.append(self.prepare_event(event_type, refund))
-                callbacks.append(self.prepare_event("charge.refunded", charge))
+                refunded_after = refunded_before + refund["amount"]
+                snapshot = {
+                    **charge,
+                    "amount_refunded": refunded_after,
+                    "refunded": refunded_after == charge["amount"],
+                }
+                previous = {"amount_refunded": refunded_before, "refunded": False}
+                callbacks.append(
+                    self.prepare_event("charge.refunded", snapshot, previous_attributes=previous)
+                )
+                refunded_before = refunded_after
             return callbacks
 
     def prepare_forged(self, order_id: str) -> Callback:
@@ -575,16 +588,21 @@ class StripeStandIn:
         *,
         timestamp: int | None = None,
         webhook_secrets: list[str] | None = None,
+        previous_attributes: dict[str, Any] | None = None,
         **event_fields: Any,
     ) -> Callback:
-        """Wrap ``source`` in an event of ``event_type`` and sign it. ``event_fields``
-        overwrite fields of the event, such as ``livemode`` or ``account``."""
+        """Wrap ``source`` in an event of ``event_type`` and sign it. ``previous_attributes``
+        are the changed fields' old values, and ``event_fields`` overwrite fields of the
+        event, such as ``livemode`` or ``account``."""
+        data: dict[str, Any] = {"object": copy.deepcopy(source)}
+        if previous_attributes is not None:
+            data["previous_attributes"] = previous_attributes
         event = {
             "id": new_id("evt_"),
             "object": "event",
             "api_version": stripe.api_version,
             "created": int(time.time()),
-            "data": {"object": copy.deepcopy(source)},
+            "data": data,
             "livemode": False,
             "pending_webhooks": 1,
             "request": {"id": None, "idempotency_key": None},

@@ -171,25 +171,41 @@ def payment_intent_event(
 
 
 def charge_refunded_event(event: dict[str, Any], charge: dict[str, Any]) -> PaymentEvent:
-    """Map charge.refunded, which Stripe also sends for partial refunds. ``amount`` is the
-    charge's ``amount_refunded``, the total refunded so far, not this refund alone."""
+    """Map charge.refunded, which Stripe sends for each refund, partial ones too.
+
+    ``amount`` is what this refund added: the charge's ``amount_refunded`` minus its
+    value in the event's ``data.previous_attributes``. The total refunded so far is
+    kept as ``detail["amount_refunded_total"]``.
+    """
     intent = charge.get("payment_intent")
     order_id = metadata_order_id(charge)
     if order_id is None and isinstance(intent, dict):
         order_id = metadata_order_id(intent)
+    total = charge.get("amount_refunded")
     return build_event(
         event,
         EventKind.REFUNDED,
         order_id=order_id,
         transaction_id=object_id(intent),
-        amount=charge.get("amount_refunded"),
+        amount=refund_increment(event, total),
         currency=charge.get("currency"),
         detail={
             "charge_id": charge.get("id"),
             "charge_amount": charge.get("amount"),
+            "amount_refunded_total": total,
             "fully_refunded": charge.get("refunded"),
         },
     )
+
+
+def refund_increment(event: dict[str, Any], total: Any) -> int | None:
+    if not isinstance(total, int):
+        return None
+    previous = event["data"].get("previous_attributes")
+    before = previous.get("amount_refunded") if isinstance(previous, dict) else None
+    # NOTE: without previous_attributes the total is returned, which is this refund's
+    # amount only when it is the charge's first refund.
+    return total - before if isinstance(before, int) else total
 
 
 def build_event(
