@@ -588,6 +588,16 @@ async def test_failed_intent_event_detail(provider: StripeProvider, standin: Str
     assert event.amount == 1999
     assert event.detail["error_code"] == "card_declined"
     assert event.detail["error_message"] == "Your card was declined."
+    assert event.detail["reason"] == "Your card was declined."
+
+
+async def test_expired_session_reason(provider: StripeProvider, standin: StripeStandIn) -> None:
+    callback = standin.prepare_event("checkout.session.expired", UNPAID_SESSION)
+
+    (event,) = await provider.parse_notification(callback.headers, callback.body)
+
+    assert event.kind is EventKind.FAILED
+    assert event.detail["reason"] == "the Checkout Session expired unpaid"
 
 
 async def test_refund_order_from_expanded_intent(

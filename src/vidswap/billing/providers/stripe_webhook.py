@@ -29,6 +29,11 @@ SESSION_EVENT_KINDS = {
     "checkout.session.async_payment_failed": EventKind.FAILED,
     "checkout.session.expired": EventKind.FAILED,
 }
+# The failure reasons of FAILED Checkout Session events, kept as detail["reason"].
+SESSION_FAILURE_REASONS = {
+    "checkout.session.async_payment_failed": "the delayed payment of the Checkout Session failed",
+    "checkout.session.expired": "the Checkout Session expired unpaid",
+}
 PAYMENT_INTENT_EVENT_KINDS = {
     "payment_intent.succeeded": EventKind.PAID,
     "payment_intent.payment_failed": EventKind.FAILED,
@@ -146,8 +151,15 @@ def session_event(event: dict[str, Any], session: dict[str, Any]) -> PaymentEven
         transaction_id=object_id(session.get("payment_intent")),
         amount=session.get("amount_total"),
         currency=session.get("currency"),
-        detail={"session_id": session.get("id"), "payment_status": session.get("payment_status")},
+        detail=session_detail(event_type, kind, session),
     )
+
+
+def session_detail(event_type: str, kind: EventKind, session: dict[str, Any]) -> dict[str, Any]:
+    detail = {"session_id": session.get("id"), "payment_status": session.get("payment_status")}
+    if kind is EventKind.FAILED:
+        detail["reason"] = SESSION_FAILURE_REASONS[event_type]
+    return detail
 
 
 def payment_intent_event(
@@ -155,9 +167,11 @@ def payment_intent_event(
 ) -> PaymentEvent:
     detail: dict[str, Any] = {"status": intent.get("status")}
     error = intent.get("last_payment_error")
-    if kind is EventKind.FAILED and isinstance(error, dict):
+    if kind is EventKind.FAILED:
+        error = error if isinstance(error, dict) else {}
         detail["error_code"] = error.get("code")
         detail["error_message"] = error.get("message")
+        detail["reason"] = error.get("message") or error.get("code") or "the payment failed"
     amount = intent.get("amount_received") if kind is EventKind.PAID else intent.get("amount")
     return build_event(
         event,
