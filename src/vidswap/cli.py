@@ -93,6 +93,10 @@ def _add_service_commands() -> None:
 
     for command in (upload, task):
         main.add_command(command)
+    from vidswap.commands.billing import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
 
 
 @main.command()

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import structlog
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vidswap.accounts.identifiers import classify_account
 from vidswap.accounts.models import User
+from vidswap.accounts.repository import find_user_by_email, find_user_by_phone
 from vidswap.billing import ledger
+from vidswap.billing.admin_schemas import EnergyAdjust, LevelIn, ProductFields
 from vidswap.billing.errors import ProductNotFoundError
 from vidswap.billing.models import EnergyEntry, EnergyHold, HoldStatus, MemberLevel, Product
+from vidswap.billing.schemas import ID_PATTERN
 from vidswap.kit.clock import utcnow
 from vidswap.kit.db import new_id
 from vidswap.kit.errors import BadInputError, NotFoundError
+from vidswap.kit.i18n import SUPPORTED_LOCALES
 
 log = structlog.get_logger(__name__)
 
@@ -32,6 +39,8 @@ PRODUCT_FIELDS = (
     "sort_order",
     "provider_price_ids",
 )
+MAX_ID_LENGTH = 64
+TEXT_FIELDS = ("names", "descriptions", "features")
 LEVEL_FIELDS = (
     "names",
     "max_video_seconds",
@@ -58,6 +67,30 @@ class UnknownLevelError(BadInputError):
     messages = {
         "en": "There is no member level {level}. Define it first (PUT /api/v1/admin/levels/{level}).",
         "zh-CN": "会员等级 {level} 不存在，请先定义（PUT /api/v1/admin/levels/{level}）。",
+    }
+
+
+class UserNotFoundError(NotFoundError):
+    code = "user_not_found"
+    messages = {
+        "en": "No user has the id, email or phone number {account}.",
+        "zh-CN": "没有 ID、邮箱或手机号为 {account} 的用户。",
+    }
+
+
+class InvalidFieldError(BadInputError):
+    code = "invalid_field"
+    messages = {
+        "en": "Invalid {field} {value} for {subject}: {detail}.",
+        "zh-CN": "{subject}的 {field} 值 {value} 无效：{detail}。",
+    }
+
+
+class MissingFieldError(BadInputError):
+    code = "missing_field"
+    messages = {
+        "en": "{subject} needs a value for {field}.",
+        "zh-CN": "{subject}缺少 {field} 的值。",
     }
 
 
@@ -104,6 +137,102 @@ async def put_level(session: AsyncSession, rank: int, values: dict[str, Any]) ->
     return level
 
 
+async def add_product(session: AsyncSession, product_id: str, given: dict[str, Any]) -> Product:
+    """Check and store a new product (the `vidswap products add` path).
+
+    Fields are checked by the rules of the admin API. Descriptions and features
+    that are not given are stored empty in every locale."""
+    subject = f"product {product_id}"
+    if not re.fullmatch(ID_PATTERN, product_id) or len(product_id) > MAX_ID_LENGTH:
+        raise InvalidFieldError(
+            subject=subject,
+            field="id",
+            value=product_id,
+            detail=f"use 1 to {MAX_ID_LENGTH} letters, digits, '_' or '-'",
+        )
+    values = _validated(ProductFields, given, subject)
+    for field in ("names", "price", "currency"):
+        if field not in values:
+            raise MissingFieldError(subject=subject, field=field)
+    values.setdefault("descriptions", {locale: "" for locale in SUPPORTED_LOCALES})
+    values.setdefault("features", {locale: [] for locale in SUPPORTED_LOCALES})
+    return await create_product(session, product_id, values)
+
+
+async def change_product(session: AsyncSession, product_id: str, given: dict[str, Any]) -> Product:
+    """Check and apply changes to a product (the `vidswap products update` path).
+
+    A text given in one locale only (``{"en": ...}``) replaces that locale and keeps
+    the stored text of the other."""
+    product = await session.get(Product, product_id)
+    if product is None:
+        raise ProductNotFoundError(product_id=product_id)
+    merged = dict(given)
+    for field in TEXT_FIELDS:
+        if field in given:
+            merged[field] = {**getattr(product, field), **given[field]}
+    values = _validated(ProductFields, merged, f"product {product_id}")
+    return await update_product(session, product_id, values)
+
+
+async def change_level(session: AsyncSession, rank: int, changes: dict[str, Any]) -> MemberLevel:
+    """Apply ``changes`` over the stored benefits of level ``rank`` and save the result.
+
+    A new level needs every benefit. A name given in one locale keeps the stored
+    name of the other. The values are checked by the rules of
+    PUT /admin/levels; the error names the first missing or invalid field."""
+    level = await session.get(MemberLevel, rank)
+    stored = {name: getattr(level, name) for name in LEVEL_FIELDS} if level else {}
+    merged = {**stored, **changes}
+    if "names" in changes:
+        merged["names"] = {**stored.get("names", {}), **changes["names"]}
+    values = _validated(LevelIn, merged, f"member level {rank}")
+    return await put_level(session, rank, values)
+
+
+def _validated(model: type[BaseModel], values: dict[str, Any], subject: str) -> dict[str, Any]:
+    try:
+        return model.model_validate(values).model_dump(exclude_unset=True)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        if first["type"] == "missing":
+            raise MissingFieldError(subject=subject, field=field) from exc
+        raise InvalidFieldError(
+            subject=subject, field=field, value=first["input"], detail=first["msg"]
+        ) from exc
+
+
+async def find_user(session: AsyncSession, account: str) -> User:
+    """Find a user by id, email address or phone number (any form sign-in accepts)."""
+    user = await session.get(User, account)
+    if user is not None:
+        return user
+    try:
+        kind, normalized = classify_account(account)
+    except BadInputError as exc:
+        raise UserNotFoundError(account=account) from exc
+    finder = find_user_by_email if kind == "email" else find_user_by_phone
+    user = await finder(session, normalized)
+    if user is None:
+        raise UserNotFoundError(account=account)
+    return user
+
+
+async def set_admin(session: AsyncSession, account: str, is_admin: bool) -> User:
+    """Grant or revoke administrator rights (``users.is_admin``) of one user."""
+    user = await find_user(session, account)
+    user.is_admin = is_admin
+    await session.flush()
+    log.info("user.admin_changed", user_id=user.id, is_admin=is_admin)
+    return user
+
+
+async def count_users(session: AsyncSession) -> int:
+    """Count the users, whose balances ``reconcile`` checks."""
+    return int(await session.scalar(select(func.count()).select_from(User)) or 0)
+
+
 async def adjust_energy(
     session: AsyncSession, user_id: str, delta: int, note: str
 ) -> EnergyEntry | None:
@@ -112,6 +241,18 @@ async def adjust_energy(
     entry = await ledger.adjust(session, user_id, delta, reference=f"admin:{new_id()}", note=note)
     log.info("energy.adjusted", user_id=user_id, delta=delta)
     return entry
+
+
+async def adjust_energy_of(
+    session: AsyncSession, account: str, delta: int, note: str
+) -> tuple[User, EnergyEntry | None]:
+    """Find the user by id, email or phone and adjust their Energy by ``delta``.
+
+    The delta and note are checked by the rules of the admin API."""
+    user = await find_user(session, account)
+    checked = _validated(EnergyAdjust, {"delta": delta, "note": note}, f"user {account}")
+    entry = await adjust_energy(session, user.id, checked["delta"], checked["note"])
+    return user, entry
 
 
 async def reconcile(session: AsyncSession) -> list[dict[str, Any]]:
