@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Literal
 from urllib.parse import parse_qsl, quote
 
 import uvicorn
@@ -25,13 +26,22 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 
-@contextmanager
-def serve(app: Starlette) -> Iterator[str]:
-    """Run ``app`` on a free port of 127.0.0.1 in a thread; yield its base URL."""
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serve(
+    app: Starlette, *, port: int | None = None, lifespan: Literal["on", "off"] = "off"
+) -> Iterator[str]:
+    """Run ``app`` on ``port`` (a free one by default) of 127.0.0.1 in a thread, with
+    its own event loop; yield its address."""
+    port = port or free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -43,7 +43,13 @@ async def load_token_user(session: AsyncSession, runtime: Runtime, token: str) -
 async def current_user(
     token: Annotated[str, Depends(bearer_token)], runtime: RuntimeDep, session: SessionDep
 ) -> User:
-    return await load_token_user(session, runtime, token)
+    user = await load_token_user(session, runtime, token)
+    # End the read so the connection goes back to the pool while the endpoint works;
+    # commit keeps ``user`` loaded (the sessions do not expire on commit). Holding it
+    # would let a burst of requests take every pooled connection and then wait forever
+    # for a second one.
+    await session.commit()
+    return user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
