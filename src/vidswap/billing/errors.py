@@ -86,3 +86,8 @@ class PlanLimitError(ForbiddenError):
         "en": "{limit_text} {upgrade}",
         "zh-CN": "{limit_text_zh}{upgrade_zh}",
     }
+
+    def message(self, locale: str | None = None) -> str:
+        # Where no plan can lift the limit the upgrade hint is empty, which would
+        # leave a trailing space after the English text.
+        return super().message(locale).rstrip()
