@@ -93,8 +93,8 @@ async def holds_of(runtime: Runtime, user_id: str) -> list[str]:
         return list(rows)
 
 
-def assert_refused(response: httpx.Response) -> str:
-    """Check that the response is a plan_limit refusal and return its message."""
+def assert_plan_limit(response: httpx.Response) -> str:
+    """Check that the response is a 403 plan_limit error and return its message."""
     assert response.status_code == 403
     assert response.json()["error"] == "plan_limit"
     message: str = response.json()["message"]
@@ -106,8 +106,8 @@ async def test_video_length_over_free_limit(client: httpx.AsyncClient, runtime: 
     user = await create_user(runtime, energy_balance=100)
     body = await video_task(runtime, user, LONG_VIDEO)
 
-    english = assert_refused(await post_task(client, runtime, user, body))
-    chinese = assert_refused(await post_task(client, runtime, user, body, "zh-CN"))
+    english = assert_plan_limit(await post_task(client, runtime, user, body))
+    chinese = assert_plan_limit(await post_task(client, runtime, user, body, "zh-CN"))
 
     assert (
         english
@@ -138,8 +138,8 @@ async def test_video_length_over_every_plan(client: httpx.AsyncClient, runtime: 
     await make_member(runtime, user.id)
     body = await video_task(runtime, user, LONG_VIDEO)
 
-    english = assert_refused(await post_task(client, runtime, user, body))
-    chinese = assert_refused(await post_task(client, runtime, user, body, "zh-CN"))
+    english = assert_plan_limit(await post_task(client, runtime, user, body))
+    chinese = assert_plan_limit(await post_task(client, runtime, user, body, "zh-CN"))
 
     assert english == "Your plan takes videos up to 10 s; this one is 17.4 s. No plan allows more."
     assert chinese == "当前套餐支持最长 10 秒的视频，此视频为 17.4 秒。目前没有套餐支持更高的限额。"
@@ -150,8 +150,8 @@ async def test_resolution_over_free_limit(client: httpx.AsyncClient, runtime: Ru
     user = await create_user(runtime, energy_balance=100)
     body = await video_task(runtime, user, HD_VIDEO)
 
-    english = assert_refused(await post_task(client, runtime, user, body))
-    chinese = assert_refused(await post_task(client, runtime, user, body, "zh-CN"))
+    english = assert_plan_limit(await post_task(client, runtime, user, body))
+    chinese = assert_plan_limit(await post_task(client, runtime, user, body, "zh-CN"))
 
     assert (
         english
@@ -181,8 +181,8 @@ async def test_concurrent_tasks_over_free_limit(
         assert created.status_code == 201
     body = await photo_task(runtime, user)
 
-    english = assert_refused(await post_task(client, runtime, user, body))
-    chinese = assert_refused(await post_task(client, runtime, user, body, "zh-CN"))
+    english = assert_plan_limit(await post_task(client, runtime, user, body))
+    chinese = assert_plan_limit(await post_task(client, runtime, user, body, "zh-CN"))
 
     assert english == (
         "Your plan runs 2 tasks at a time and 2 are running or queued. Wait for one to "
@@ -208,7 +208,7 @@ async def test_concurrent_tasks_pro_member_passes(
     sixth = await post_task(client, runtime, user, await photo_task(runtime, user))
 
     assert statuses == [201] * 5
-    assert "Your plan runs 5 tasks at a time and 5 are running" in assert_refused(sixth)
+    assert "Your plan runs 5 tasks at a time and 5 are running" in assert_plan_limit(sixth)
     assert "No plan allows more." in sixth.json()["message"]
 
 
@@ -220,8 +220,8 @@ async def test_daily_tasks_over_free_limit(client: httpx.AsyncClient, runtime: R
         assert created.status_code == 201
     body = await photo_task(runtime, user)
 
-    english = assert_refused(await post_task(client, runtime, user, body))
-    chinese = assert_refused(await post_task(client, runtime, user, body, "zh-CN"))
+    english = assert_plan_limit(await post_task(client, runtime, user, body))
+    chinese = assert_plan_limit(await post_task(client, runtime, user, body, "zh-CN"))
 
     assert english == (
         "Your plan allows 2 tasks per 24 hours and you have created 2. "
@@ -252,8 +252,8 @@ async def test_label_removal_off_by_operator(client: httpx.AsyncClient, runtime:
 
     for user in (free, member):
         body = await photo_task(runtime, user, label=False)
-        english = assert_refused(await post_task(client, runtime, user, body))
-        chinese = assert_refused(await post_task(client, runtime, user, body, "zh-CN"))
+        english = assert_plan_limit(await post_task(client, runtime, user, body))
+        chinese = assert_plan_limit(await post_task(client, runtime, user, body, "zh-CN"))
 
         # Where the operator keeps the label on, no plan lifts it, so none is named.
         assert english == "Your plan cannot turn off the visible AI label (label=false)."
@@ -284,8 +284,8 @@ async def test_label_removal_needs_plan(
     user = await create_user(runtime, energy_balance=100)
     body = await photo_task(runtime, user, label=False)
 
-    english = assert_refused(await post_task(client, runtime, user, body))
-    chinese = assert_refused(await post_task(client, runtime, user, body, "zh-CN"))
+    english = assert_plan_limit(await post_task(client, runtime, user, body))
+    chinese = assert_plan_limit(await post_task(client, runtime, user, body, "zh-CN"))
 
     assert english == (
         f"Your plan cannot turn off the visible AI label (label=false). The Pro plan allows it: {PLANS}"
