@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from vidswap.accounts.models import User
 from vidswap.billing import membership
-from vidswap.billing.defaults import FREE, PRO
-from vidswap.billing.models import EnergyEntry, EnergyHold, MemberLevel, MembershipPeriod
+from vidswap.billing.defaults import PRO
+from vidswap.billing.models import EnergyEntry, EnergyHold, MembershipPeriod
 from vidswap.kit.clock import utcnow
 from vidswap.kit.db import transaction
 from vidswap.runtime import Runtime
@@ -60,10 +60,3 @@ async def make_member(runtime: Runtime, user_id: str, level: int = PRO, days: in
         )
         await session.flush()
         await membership.sync_user(session, user_id, now)
-
-
-async def set_free_limits(runtime: Runtime, **limits: object) -> None:
-    """Change the free level's limits in this test's database, for tests about
-    something else that need more tasks than the free level allows."""
-    async with transaction(runtime.sessionmaker) as session:
-        await session.execute(update(MemberLevel).where(MemberLevel.rank == FREE).values(**limits))
