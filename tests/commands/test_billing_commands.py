@@ -26,8 +26,10 @@ from vidswap.runtime import Runtime
 
 
 def invoke(settings: Settings, *args: str) -> Result:
-    """Run ``vidswap ARGS`` in this process on the data directory of ``settings``."""
+    """Run ``vidswap ARGS`` in this process on the data directory and database of ``settings``."""
     env = {"VIDSWAP_DATA_DIR": str(settings.data_dir), "VIDSWAP_LOCALE": "en"}
+    if settings.database_url:
+        env["VIDSWAP_DATABASE_URL"] = settings.database_url
     return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 
 
@@ -526,6 +528,26 @@ async def test_member_keeps_level_after_pack_refund(settings: Settings, runtime:
 
     assert result.exit_code == 0, result.output
     assert (await user_row(runtime, user.id)).member_level == PRO
+
+
+async def test_commands_on_each_database(db_settings: Settings, db_runtime: Runtime) -> None:
+    user = await create_user(db_runtime, email="ops@example.com", energy_balance=10)
+
+    added = await invoke_async(db_settings, *ADD_ENERGY_PACK)
+    granted = await invoke_async(db_settings, "admin", "grant", "ops@example.com")
+    adjusted = await invoke_async(db_settings, "energy", "adjust", user.id, "-4", "--note", "Fix")
+    reconciled = await invoke_async(db_settings, "energy", "reconcile")
+
+    assert added.exit_code == 0, added.output
+    assert granted.exit_code == 0, granted.output
+    assert adjusted.exit_code == 0, adjusted.output
+    assert reconciled.exit_code == 0, reconciled.output
+    assert reconciled.stdout.strip() == "All 1 balances agree with the ledger."
+    stored = await product(db_runtime, "energy_1000")
+    assert stored is not None
+    assert stored.price == 3500
+    assert (await user_row(db_runtime, user.id)).is_admin is True
+    assert await energy_of(db_runtime, user.id) == (6, 0)
 
 
 def run_vidswap(
