@@ -102,7 +102,10 @@ async def _failed(session: AsyncSession, order: Order, event: PaymentEvent) -> s
 
 
 async def _refunded(session: AsyncSession, order: Order, event: PaymentEvent, now: datetime) -> str:
-    refunded = order.refunded_amount + (event.amount or order.amount)
+    if event.refunded_total is not None:
+        refunded = max(order.refunded_amount, event.refunded_total)
+    else:
+        refunded = order.refunded_amount + (event.amount or order.amount)
     if order.status == OrderStatus.REFUNDED:
         return "already_refunded"
     if refunded < order.amount:

@@ -139,6 +139,8 @@ def event(
         transaction_id=fields.get("trade_no") or None,
         amount=amount,
         currency="CNY" if amount is not None else None,
+        # refund_fee is the total refunded on the trade so far.
+        refunded_total=amount if kind is EventKind.REFUNDED else None,
         occurred_at=parse_china_time(occurred or fields.get("notify_time", "")),
         detail=detail,
     )

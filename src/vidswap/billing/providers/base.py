@@ -63,8 +63,11 @@ class PaymentEvent:
     kind: EventKind
     order_id: str | None  # our order id, None when the event names no order
     transaction_id: str | None = None  # the provider's payment id (trade_no, transaction_id)
-    amount: int | None = None  # minor units paid (PAID) or refunded (REFUNDED)
+    amount: int | None = None  # minor units paid (PAID), or refunded by this refund (REFUNDED)
     currency: str | None = None
+    # REFUNDED: the total refunded on the order so far, where the provider reports it
+    # (Alipay's refund_fee, Stripe's amount_refunded); it wins over adding up ``amount``.
+    refunded_total: int | None = None
     occurred_at: datetime | None = None
     detail: dict[str, Any] = field(default_factory=dict)  # a short summary kept with the event
 

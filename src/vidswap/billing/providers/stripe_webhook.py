@@ -202,6 +202,7 @@ def charge_refunded_event(event: dict[str, Any], charge: dict[str, Any]) -> Paym
         order_id=order_id,
         transaction_id=object_id(intent),
         amount=refund_increment(event, total),
+        refunded_total=total if isinstance(total, int) else None,
         currency=charge.get("currency"),
         detail={
             "charge_id": charge.get("id"),
@@ -231,6 +232,7 @@ def build_event(
     amount: Any = None,
     currency: Any = None,
     detail: dict[str, Any] | None = None,
+    refunded_total: int | None = None,
 ) -> PaymentEvent:
     return PaymentEvent(
         provider=PROVIDER,
@@ -240,6 +242,7 @@ def build_event(
         transaction_id=transaction_id,
         amount=amount if isinstance(amount, int) else None,
         currency=currency.upper() if isinstance(currency, str) else None,
+        refunded_total=refunded_total,
         occurred_at=datetime.fromtimestamp(event["created"], UTC),
         detail={"type": event["type"], **(detail or {})},
     )
