@@ -106,6 +106,18 @@ class UserClient:
         assert response.status_code == 201, response.text
         return response.json()
 
+    def buy_in_sandbox(self, product_id: str) -> dict[str, object]:
+        """Order ``product_id`` and pay it with the sandbox provider; return the paid order."""
+        created = self.http.post(
+            "/api/v1/orders", json={"product_id": product_id, "provider": "sandbox"}
+        )
+        assert created.status_code == 201, created.text
+        paid = self.http.post(
+            "/api/v1/payments/sandbox/confirm", json={"order_id": created.json()["order_id"]}
+        )
+        assert paid.status_code == 200, paid.text
+        return paid.json()
+
     @contextmanager
     def events(self) -> Iterator[ws_client.ClientConnection]:
         url = self.base_url.replace("http://", "ws://") + f"/api/v1/ws?token={self.token}"

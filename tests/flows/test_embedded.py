@@ -69,6 +69,16 @@ def test_serve_swaps_uploaded_video(tmp_path: Path) -> None:
         result = tmp_path / "result.mp4"
         user.download_result(created["task_id"], result)
 
+        order = user.buy_in_sandbox("pro_monthly")
+        assert order["status"] == "paid"
+        profile = user.http.get("/api/v1/users/me").json()
+        assert profile["member_level"] == 1
+        assert profile["energy_balance"] == 100 - status["energy_cost"] + 600
+        reasons = [
+            entry["reason"] for entry in user.http.get("/api/v1/users/me/energy").json()["entries"]
+        ]
+        assert reasons == ["grant", "spend", "grant"]
+
     duration, width, height, audio_streams = probe(result)
     source_duration, source_width, source_height, source_audio = probe(video)
     assert duration == pytest.approx(source_duration, abs=0.1)
