@@ -1,0 +1,393 @@
+"""Async client of the vidswap REST API (``/api/v1``) on httpx.
+
+Every request carries ``Accept-Language`` so the server's error messages come back in the
+app's language. A request that gets 401 ``token_expired`` is retried once after a silent
+refresh with the refresh token. When the refresh or the retry fails too, the client clears
+the stored tokens and raises ``SessionExpired``. Server errors become ``ApiError`` and network failures
+``Offline``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+import structlog
+
+from vidswap_app.errors import ApiError, Offline, SessionExpired
+from vidswap_app.i18n import translate
+from vidswap_app.models import Energy, Order, Product, Profile, Task, Upload
+from vidswap_app.tokens import MemoryTokenStore, Tokens, TokenStore
+from vidswap_app.uploads import (
+    MULTIPART_MAX_BYTES,
+    TUS_CHUNK_BYTES,
+    ProgressCallback,
+    TusUpload,
+    UploadSource,
+)
+
+log = structlog.get_logger(__name__)
+
+PREFIX = "/api/v1"
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+class ApiClient:
+    """One signed-in (or signed-out) connection to a vidswap server."""
+
+    def __init__(
+        self,
+        base_url: str,
+        store: TokenStore | None = None,
+        *,
+        locale: str = "zh-CN",
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.store: TokenStore = store or MemoryTokenStore()
+        self.locale = locale
+        self._http = httpx.AsyncClient(base_url=self.base_url, transport=transport, timeout=timeout)
+        self._refresh_lock = asyncio.Lock()
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> ApiClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # --- transport ----------------------------------------------------------------
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        auth: bool = True,
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """Send one request and return its response, or raise ``ApiError`` for 4xx and 5xx.
+
+        ``path`` is relative to ``/api/v1`` unless it starts with ``http`` or ``/api/``.
+        """
+        response = await self._send_authorized(method, path, auth, headers, kwargs)
+        if response.status_code >= 400:
+            raise self._api_error(response)
+        return response
+
+    async def _send_authorized(
+        self,
+        method: str,
+        path: str,
+        auth: bool,
+        headers: Mapping[str, str] | None,
+        kwargs: dict[str, Any],
+    ) -> httpx.Response:
+        if not auth:
+            return await self._send_once(method, path, headers, None, kwargs)
+        tokens = await self.store.load()
+        if tokens is None:
+            raise SessionExpired(translate(self.locale, "error.session_expired"))
+        response = await self._send_once(method, path, headers, tokens, kwargs)
+        if response.status_code != 401:
+            return response
+        if _error_code(response) == "token_expired":
+            tokens = await self._refresh(tokens)
+            response = await self._send_once(method, path, headers, tokens, kwargs)
+            if response.status_code != 401:
+                return response
+        log.info("api.session_expired", path=path, error=_error_code(response))
+        await self.store.clear()
+        raise SessionExpired(translate(self.locale, "error.session_expired"))
+
+    async def _send_once(
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str] | None,
+        tokens: Tokens | None,
+        kwargs: dict[str, Any],
+    ) -> httpx.Response:
+        url = self.url(path)
+        all_headers = {"Accept-Language": self.locale, **(headers or {})}
+        if tokens is not None:
+            all_headers["Authorization"] = f"Bearer {tokens.access_token}"
+        try:
+            return await self._http.request(method, url, headers=all_headers, **kwargs)
+        except httpx.TransportError as exc:
+            log.warning("api.offline", method=method, url=url, error=type(exc).__name__)
+            message = translate(self.locale, "error.offline", url=self.base_url)
+            raise Offline(message, url=url) from exc
+
+    async def _refresh(self, used: Tokens) -> Tokens:
+        """Swap the refresh token for new tokens, once for any number of concurrent callers.
+
+        Refresh tokens rotate and the server treats a reused one as stolen, so requests
+        that failed with the same expired access token wait for one refresh and reuse it.
+        """
+        async with self._refresh_lock:
+            current = await self.store.load()
+            if current is not None and current.access_token != used.access_token:
+                return current
+            response = await self._send_once(
+                "POST", "/auth/refresh", None, None, {"json": {"refresh_token": used.refresh_token}}
+            )
+            if response.status_code != 200:
+                log.info(
+                    "api.refresh_failed", status=response.status_code, error=_error_code(response)
+                )
+                await self.store.clear()
+                raise SessionExpired(translate(self.locale, "error.session_expired"))
+            tokens = await self._save_tokens(response.json())
+            log.info("api.refreshed", user_id=tokens.user_id)
+            return tokens
+
+    def url(self, path: str) -> str:
+        """Return the absolute URL of an API path (``/tasks``) or a server path (``/api/v1/…``)."""
+        if path.startswith(("http://", "https://")):
+            return path
+        if path.startswith("/api/"):
+            return self.base_url + path
+        return f"{self.base_url}{PREFIX}{path}"
+
+    def _api_error(self, response: httpx.Response) -> ApiError:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and isinstance(body.get("error"), str):
+            message = str(body.get("message") or body["error"])
+            return ApiError(body["error"], message, response.status_code)
+        message = translate(self.locale, "error.server", status=response.status_code)
+        return ApiError(f"http_{response.status_code}", message, response.status_code)
+
+    async def _save_tokens(self, body: dict[str, Any]) -> Tokens:
+        user = body.get("user") or {}
+        tokens = Tokens(body["access_token"], body["refresh_token"], str(user.get("id", "")))
+        await self.store.save(tokens)
+        return tokens
+
+    # --- sign-in --------------------------------------------------------------------
+
+    async def is_signed_in(self) -> bool:
+        return await self.store.load() is not None
+
+    async def request_sms_code(self, phone: str) -> int:
+        """Send a login code to ``phone`` and return the seconds until the next may be requested."""
+        response = await self.send("POST", "/auth/sms-codes", auth=False, json={"phone": phone})
+        return int(response.json()["resend_after"])
+
+    async def login_sms(self, phone: str, code: str) -> Profile:
+        """Sign in, or sign up a new phone user, with the code from the SMS."""
+        body = {"phone": phone, "code": code}
+        response = await self.send("POST", "/auth/login/sms", auth=False, json=body)
+        return await self._signed_in(response)
+
+    async def login_password(self, account: str, password: str) -> Profile:
+        body = {"account": account, "password": password}
+        response = await self.send("POST", "/auth/login/password", auth=False, json=body)
+        return await self._signed_in(response)
+
+    async def register(
+        self,
+        password: str,
+        *,
+        email: str | None = None,
+        phone: str | None = None,
+        nickname: str | None = None,
+    ) -> Profile:
+        body = {"email": email, "phone": phone, "password": password, "nickname": nickname}
+        response = await self.send("POST", "/auth/register", auth=False, json=body)
+        return await self._signed_in(response)
+
+    async def _signed_in(self, response: httpx.Response) -> Profile:
+        body = response.json()
+        tokens = await self._save_tokens(body)
+        log.info("api.signed_in", user_id=tokens.user_id)
+        return Profile.from_json(body["user"])
+
+    async def logout(self) -> None:
+        """Revoke the refresh token on the server (best effort) and forget the tokens."""
+        tokens = await self.store.load()
+        await self.store.clear()
+        if tokens is None:
+            return
+        try:
+            await self.send(
+                "POST", "/auth/logout", auth=False, json={"refresh_token": tokens.refresh_token}
+            )
+        except (ApiError, Offline) as exc:
+            # The tokens are gone from the device either way; the server expires them.
+            log.info("api.logout_failed", error=exc.code)
+
+    # --- profile -------------------------------------------------------------------------
+
+    async def get_profile(self) -> Profile:
+        return Profile.from_json((await self.send("GET", "/users/me")).json())
+
+    async def update_profile(
+        self, *, nickname: str | None = None, locale: str | None = None
+    ) -> Profile:
+        body = {key: value for key, value in (("nickname", nickname), ("locale", locale)) if value}
+        return Profile.from_json((await self.send("PATCH", "/users/me", json=body)).json())
+
+    async def upload_avatar(self, filename: str, data: bytes, content_type: str) -> Profile:
+        files = {"file": (filename, data, content_type)}
+        return Profile.from_json((await self.send("PUT", "/users/me/avatar", files=files)).json())
+
+    async def delete_account(self) -> None:
+        """Erase the account on the server and forget the tokens."""
+        await self.send("DELETE", "/users/me")
+        await self.store.clear()
+
+    async def energy(self) -> Energy:
+        return Energy.from_json((await self.send("GET", "/users/me/energy")).json())
+
+    # --- uploads -------------------------------------------------------------------------
+
+    async def upload(
+        self, source: UploadSource, kind: str, progress: ProgressCallback | None = None
+    ) -> Upload:
+        """Upload a file: multipart up to ``MULTIPART_MAX_BYTES``, tus (resumable) above."""
+        if source.size <= MULTIPART_MAX_BYTES:
+            return await self.upload_multipart(source, kind, progress)
+        return await self.tus(source, kind).send(progress)
+
+    async def upload_multipart(
+        self, source: UploadSource, kind: str, progress: ProgressCallback | None = None
+    ) -> Upload:
+        if progress:
+            progress(0, source.size)
+        files = {"file": (source.filename, source.read(0, source.size), source.content_type)}
+        response = await self.send("POST", "/uploads", files=files, data={"kind": kind})
+        if progress:
+            progress(source.size, source.size)
+        return Upload.from_json(response.json())
+
+    def tus(
+        self,
+        source: UploadSource,
+        kind: str,
+        location: str | None = None,
+        chunk_bytes: int = TUS_CHUNK_BYTES,
+    ) -> TusUpload:
+        """Return a resumable upload of ``source``. Pass the ``location`` of an earlier,
+        interrupted one to continue it from the offset the server has."""
+        return TusUpload(self, source, kind, location, chunk_bytes)
+
+    async def get_upload(self, upload_id: str) -> Upload:
+        return Upload.from_json((await self.send("GET", f"/uploads/{upload_id}")).json())
+
+    # --- tasks -----------------------------------------------------------------------------
+
+    async def create_task(
+        self, image_url: str, video_url: str, options: Mapping[str, Any] | None = None
+    ) -> Task:
+        """Start a face swap. The caller must have shown the consent statement and had it ticked."""
+        body = {
+            "image_url": image_url,
+            "video_url": video_url,
+            "options": dict(options or {}),
+            "consent": True,
+        }
+        response = await self.send("POST", "/tasks", json=body)
+        return Task.from_json(response.json())
+
+    async def list_tasks(
+        self, *, limit: int = 20, cursor: str | None = None
+    ) -> tuple[list[Task], str | None]:
+        """Return one page of tasks, newest first, and the cursor of the next page."""
+        params: dict[str, Any] = {"limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        body = (await self.send("GET", "/tasks", params=params)).json()
+        return [Task.from_json(item) for item in body["items"]], body.get("next_cursor")
+
+    async def get_task(self, task_id: str) -> Task:
+        return Task.from_json((await self.send("GET", f"/tasks/{task_id}")).json())
+
+    async def cancel_task(self, task_id: str) -> Task:
+        return Task.from_json((await self.send("POST", f"/tasks/{task_id}/cancel")).json())
+
+    async def delete_task(self, task_id: str) -> None:
+        await self.send("DELETE", f"/tasks/{task_id}")
+
+    def result_url(self, task: Task) -> str | None:
+        """Return the absolute URL of a completed task's result, which needs the Bearer token."""
+        return self.url(task.result_url) if task.result_url else None
+
+    async def download_result(self, task_id: str) -> bytes:
+        """Download the result file, following a redirect to a signed object-store URL."""
+        response = await self.send("GET", f"/tasks/{task_id}/result", follow_redirects=True)
+        return response.content
+
+    # --- plans and payments -----------------------------------------------------------------
+
+    async def products(self) -> list[Product]:
+        body = (await self.send("GET", "/products", auth=False)).json()
+        return [Product.from_json(item) for item in body["items"]]
+
+    async def payment_providers(self) -> list[str]:
+        body = (await self.send("GET", "/payments/providers", auth=False)).json()
+        return [str(item["name"]) for item in body["items"]]
+
+    async def create_order(
+        self,
+        product_id: str,
+        provider: str,
+        *,
+        idempotency_key: str | None = None,
+        client: str = "app",
+    ) -> Order:
+        """Create an order. Send the same ``idempotency_key`` again (a double tap, a retry
+        after a timeout) to get the same order back instead of a second one."""
+        key = idempotency_key or uuid.uuid4().hex
+        body = {"product_id": product_id, "provider": provider, "client": client}
+        response = await self.send("POST", "/orders", json=body, headers={"Idempotency-Key": key})
+        return Order.from_json(response.json())
+
+    async def get_order(self, order_id: str) -> Order:
+        return Order.from_json((await self.send("GET", f"/orders/{order_id}")).json())
+
+    async def list_orders(self, limit: int = 50) -> list[Order]:
+        body = (await self.send("GET", "/orders", params={"limit": limit})).json()
+        return [Order.from_json(item) for item in body["items"]]
+
+    async def confirm_sandbox(self, order_id: str) -> Order:
+        """Pay an order with the sandbox provider (enabled in the embedded default only)."""
+        body = {"order_id": order_id}
+        response = await self.send("POST", "/payments/sandbox/confirm", json=body)
+        return Order.from_json(response.json())
+
+    # --- WebSocket --------------------------------------------------------------------------
+
+    async def websocket_url(self) -> str:
+        """Return the ``/api/v1/ws`` URL with the current access token and language."""
+        tokens = await self.store.load()
+        if tokens is None:
+            raise SessionExpired(translate(self.locale, "error.session_expired"))
+        scheme_url = self.base_url.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
+        query = httpx.QueryParams({"token": tokens.access_token, "lang": self.locale})
+        return f"{scheme_url}{PREFIX}/ws?{query}"
+
+    async def refresh_now(self) -> Tokens:
+        """Refresh the tokens ahead of a request (the WebSocket, which cannot retry on 401)."""
+        tokens = await self.store.load()
+        if tokens is None:
+            raise SessionExpired(translate(self.locale, "error.session_expired"))
+        return await self._refresh(tokens)
+
+
+def _error_code(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("error") if isinstance(body, dict) else None
