@@ -117,6 +117,14 @@ class PaymentProvider(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Action:
+    """What a call to a provider was doing, in English and Chinese, for ``ProviderRequestError``."""
+
+    en: str
+    zh: str
+
+
 class NotificationRejectedError(BadInputError):
     """A callback failed verification; nothing was changed."""
 

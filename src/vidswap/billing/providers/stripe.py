@@ -13,7 +13,6 @@ import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode, urlsplit
@@ -24,6 +23,7 @@ import structlog
 from vidswap.billing.errors import ClientNotSupportedError
 from vidswap.billing.providers import stripe_webhook
 from vidswap.billing.providers.base import (
+    Action,
     Checkout,
     NotificationRejectedError,
     NotifyReply,
@@ -54,12 +54,6 @@ EXPIRY_STEP_SECONDS = 600
 CHECKOUT_LOCALES = {"zh-CN": "zh", "en": "en"}
 # Refund statuses after which no refund event completes the refund.
 FINAL_FAILED_REFUND_STATUSES = {"failed", "canceled"}
-
-
-@dataclass(frozen=True)
-class Action:
-    en: str
-    zh: str
 
 
 CREATE_SESSION = Action("create the Checkout Session", "创建 Checkout 支付会话")

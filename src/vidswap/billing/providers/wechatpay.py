@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 from vidswap.billing.providers import wechatpay_crypto as crypto
 from vidswap.billing.providers.base import (
+    Action,
     Checkout,
     NotificationRejectedError,
     NotifyReply,
@@ -54,14 +55,6 @@ CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
 DESCRIPTION_MAX_CHARS = 127  # the limit of the ``description`` field of an order
 PUBLIC_KEY_ID_PREFIX = "PUB_KEY_ID_"
 USER_AGENT = "vidswap-wechatpay/1"
-
-
-@dataclass(frozen=True)
-class Action:
-    """The action of a call to WeChat Pay, in English and Chinese, for ``ProviderRequestError``."""
-
-    en: str
-    zh: str
 
 
 CREATE_PAYMENT = Action("create the payment", "创建支付")
