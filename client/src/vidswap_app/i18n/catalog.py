@@ -73,5 +73,8 @@ class I18n:
     def on_change(self, listener: Callable[[str], None]) -> None:
         self._listeners.append(listener)
 
+    def has(self, key: str) -> bool:
+        return key in load_catalog(self._locale)
+
     def t(self, key: str, **params: object) -> str:
         return translate(self._locale, key, **params)

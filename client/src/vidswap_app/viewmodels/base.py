@@ -1,0 +1,61 @@
+"""What every view model shares: change listeners, and turning client errors into state."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import structlog
+
+from vidswap_app.errors import ApiError, ClientError, Offline, SessionExpired
+from vidswap_app.signals import Signal
+from vidswap_app.viewmodels.context import AppContext
+
+log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+
+
+class ViewModel:
+    """Plain-Python state of one screen. Views subscribe to ``changed`` and redraw."""
+
+    def __init__(self, context: AppContext) -> None:
+        self.context = context
+        self.changed: Signal[None] = Signal()
+        self.error: str | None = None
+        self.offline = False
+        self.notice: str | None = None
+        self.failure: ClientError | None = None
+
+    @property
+    def t(self) -> Callable[..., str]:
+        return self.context.i18n.t
+
+    def notify(self) -> None:
+        self.changed.emit(None)
+
+    async def call(self, action: Callable[[], Awaitable[T]]) -> T | None:
+        """Run one API call, keeping its failure as screen state instead of raising.
+
+        ``Offline`` sets ``offline`` (the view shows a retry button), ``SessionExpired``
+        also tells the app to show the sign-in screen, and ``ApiError`` shows the
+        server's message. Each returns ``None`` and keeps the error in ``failure``.
+        """
+        self.error = None
+        self.failure = None
+        try:
+            result = await action()
+        except (SessionExpired, Offline, ApiError) as exc:
+            self._fail(exc)
+            return None
+        self.offline = False
+        return result
+
+    def _fail(self, exc: ClientError) -> None:
+        log.info("viewmodel.request_failed", screen=type(self).__name__, error=exc.code)
+        self.failure = exc
+        self.error = exc.message
+        if isinstance(exc, Offline):
+            self.offline = True
+        if isinstance(exc, SessionExpired):
+            self.context.expire_session()

@@ -1,0 +1,197 @@
+"""Create screen: pick a face and a target, upload both, tick consent, see the cost, submit."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from vidswap_app.i18n import format_size
+from vidswap_app.models import Task, Upload
+from vidswap_app.uploads import UploadInterrupted, UploadSource
+from vidswap_app.viewmodels.base import ViewModel
+from vidswap_app.viewmodels.context import AppContext
+
+Slot = Literal["face", "target"]
+FaceChoice = Literal["largest", "all"]
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi")
+
+
+def kind_of(filename: str) -> str:
+    """Return ``video`` or ``image`` by the file's extension, as the upload ``kind``."""
+    return "video" if filename.lower().endswith(VIDEO_SUFFIXES) else "image"
+
+
+def energy_estimate(upload: Upload) -> int:
+    """Return the Energy a task on ``upload`` costs: one per started second of video,
+    at least 1, and 1 for a photo. The server computes the same and charges that."""
+    if upload.kind != "video" or upload.duration_seconds is None:
+        return 1
+    return max(1, math.ceil(upload.duration_seconds))
+
+
+@dataclass
+class PickedFile:
+    """One picked file and where its upload stands."""
+
+    source: UploadSource
+    kind: str
+    sent: int = 0
+    upload: Upload | None = None
+    uploading: bool = False
+    resume_location: str | None = None
+
+    @property
+    def progress(self) -> float:
+        """Fraction of the file sent, from 0.0 to 1.0."""
+        return self.sent / self.source.size if self.source.size else 1.0
+
+
+class CreateViewModel(ViewModel):
+    """The create form. Each picked file starts uploading at once, so the cost of a video
+    is known from the server's probe before the user submits."""
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__(context)
+        self.face: PickedFile | None = None
+        self.target: PickedFile | None = None
+        self.faces: FaceChoice = "largest"
+        self.consent = False
+        self.submitting = False
+        self.created: Task | None = None
+
+    # --- picking and uploading ------------------------------------------------------
+
+    async def pick(self, slot: Slot, source: UploadSource) -> Upload | None:
+        """Take a picked file for ``slot`` and upload it; return the finished upload."""
+        kind = "image" if slot == "face" else kind_of(source.filename)
+        picked = PickedFile(source, kind)
+        setattr(self, slot, picked)
+        self.created = None
+        return await self._upload(picked)
+
+    async def retry_upload(self, slot: Slot) -> Upload | None:
+        """Upload the file in ``slot`` again, resuming a tus upload where it stopped."""
+        picked: PickedFile | None = getattr(self, slot)
+        if picked is None or picked.uploading or picked.upload is not None:
+            return picked.upload if picked else None
+        return await self._upload(picked)
+
+    async def _upload(self, picked: PickedFile) -> Upload | None:
+        api = self.context.api
+
+        def progress(sent: int, total: int) -> None:
+            picked.sent = sent
+            self.notify()
+
+        async def send() -> Upload:
+            if picked.resume_location:
+                tus = api.tus(picked.source, picked.kind, location=picked.resume_location)
+                return await tus.send(progress)
+            return await api.upload(picked.source, picked.kind, progress)
+
+        picked.uploading = True
+        self.notify()
+        try:
+            upload = await self.call(send)
+        finally:
+            picked.uploading = False
+        if upload is not None:
+            picked.upload = upload
+            picked.resume_location = None
+        elif isinstance(self.failure, UploadInterrupted):
+            picked.resume_location = self.failure.location
+        self.notify()
+        return upload
+
+    # --- texts and checks -------------------------------------------------------------
+
+    def picked_text(self, slot: Slot) -> str | None:
+        picked: PickedFile | None = getattr(self, slot)
+        if picked is None:
+            return None
+        size = format_size(picked.source.size, self.context.i18n.locale)
+        return self.t("create.picked", name=picked.source.filename, size=size)
+
+    def upload_text(self, slot: Slot) -> str | None:
+        """Return the progress line while ``slot`` uploads, else None."""
+        picked: PickedFile | None = getattr(self, slot)
+        if picked is None or not picked.uploading:
+            return None
+        percent = int(picked.progress * 100)
+        return self.t("create.uploading", name=picked.source.filename, percent=percent)
+
+    @property
+    def energy_cost(self) -> int | None:
+        if self.target is None or self.target.upload is None:
+            return None
+        return energy_estimate(self.target.upload)
+
+    @property
+    def cost_text(self) -> str:
+        cost = self.energy_cost
+        if cost is None:
+            return self.t("create.cost_unknown")
+        balance = self.context.profile.energy_balance if self.context.profile else 0
+        return self.t("create.cost", energy=cost, balance=balance)
+
+    @property
+    def missing(self) -> str | None:
+        """Return the catalogue key of what still blocks submitting, or None."""
+        if self.face is None or self.face.upload is None:
+            return "create.need_face"
+        if self.target is None or self.target.upload is None:
+            return "create.need_target"
+        if not self.consent:
+            return "create.need_consent"
+        return None
+
+    @property
+    def can_submit(self) -> bool:
+        return self.missing is None and not self.submitting
+
+    def set_consent(self, value: bool) -> None:
+        self.consent = value
+        self.notify()
+
+    def set_faces(self, value: FaceChoice) -> None:
+        self.faces = value
+        self.notify()
+
+    # --- submit -----------------------------------------------------------------------
+
+    async def submit(self) -> Task | None:
+        """Create the task. A tap while one is being created does nothing, so a double
+        tap creates one task."""
+        if self.submitting:
+            return None
+        missing = self.missing
+        if missing:
+            self.error = self.t(missing)
+            self.notify()
+            return None
+        assert self.face and self.face.upload and self.target and self.target.upload
+        face_url = self.face.upload.file_url
+        target_url = self.target.upload.file_url
+        options = {"faces": self.faces}
+        self.submitting = True
+        self.notify()
+        try:
+            task = await self.call(
+                lambda: self.context.api.create_task(face_url, target_url, options)
+            )
+        finally:
+            self.submitting = False
+        if task is not None:
+            self._reset_after(task)
+        self.notify()
+        return task
+
+    def _reset_after(self, task: Task) -> None:
+        """Clear the form for the next task and tell the app about this one."""
+        self.created = task
+        self.face = None
+        self.target = None
+        self.consent = False
+        self.notice = self.t("create.submitted")
+        self.context.task_created.emit(task)

@@ -1,0 +1,137 @@
+"""Sign-in screen: phone and SMS code with a resend countdown, password, and sign-up."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from vidswap_app.models import Profile
+from vidswap_app.viewmodels.base import ViewModel
+from vidswap_app.viewmodels.context import AppContext
+
+Mode = Literal["sms", "password", "signup"]
+# Used until the server says otherwise: POST /auth/sms-codes returns its own resend_after.
+DEFAULT_RESEND_SECONDS = 60
+
+
+class SignInViewModel(ViewModel):
+    """The sign-in form. It survives an expired session, so what was typed stays."""
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__(context)
+        self.mode: Mode = "sms"
+        self.phone = ""
+        self.code = ""
+        self.account = ""
+        self.password = ""
+        self.email = ""
+        self.nickname = ""
+        self.sending_code = False
+        self.submitting = False
+        self._resend_at: float | None = None
+
+    def set_mode(self, mode: Mode) -> None:
+        self.mode = mode
+        self.error = None
+        self.notice = None
+        self.notify()
+
+    # --- SMS code -------------------------------------------------------------------
+
+    @property
+    def resend_seconds_left(self) -> int:
+        """Whole seconds until another code may be requested, 0 when it may be now."""
+        if self._resend_at is None:
+            return 0
+        return max(0, math.ceil(self._resend_at - self.context.clock()))
+
+    @property
+    def can_send_code(self) -> bool:
+        return not self.sending_code and self.resend_seconds_left == 0
+
+    @property
+    def send_code_label(self) -> str:
+        seconds = self.resend_seconds_left
+        if seconds:
+            return self.t("signin.resend_in", seconds=seconds)
+        return self.t("signin.send_code")
+
+    async def send_code(self) -> bool:
+        """Request an SMS code; return whether one was sent. Ignored during the countdown."""
+        if not self.can_send_code:
+            return False
+        phone = self.phone.strip()
+        if not phone:
+            self.error = self.t("signin.phone_missing")
+            self.notify()
+            return False
+        self.sending_code = True
+        self.notice = None
+        self.notify()
+        try:
+            resend_after = await self.call(lambda: self.context.api.request_sms_code(phone))
+        finally:
+            self.sending_code = False
+        if resend_after is not None:
+            self._resend_at = self.context.clock() + (resend_after or DEFAULT_RESEND_SECONDS)
+            self.notice = self.t("signin.code_sent", phone=phone)
+        self.notify()
+        return resend_after is not None
+
+    # --- submit ---------------------------------------------------------------------
+
+    async def submit(self) -> Profile | None:
+        """Sign in (or up) with the current mode's fields; a second tap while the first
+        is running does nothing. On success the app context is signed in."""
+        if self.submitting:
+            return None
+        problem = self._missing_field()
+        if problem:
+            self.error = self.t(problem)
+            self.notify()
+            return None
+        self.submitting = True
+        self.notify()
+        try:
+            profile = await self.call(self._send)
+        finally:
+            self.submitting = False
+        if profile is not None:
+            self.password = ""
+            self.code = ""
+            self.notice = None
+            self.context.sign_in(profile)
+        self.notify()
+        return profile
+
+    def _missing_field(self) -> str | None:
+        """Return the catalogue key of the first missing field, or None."""
+        if self.mode == "sms":
+            if not self.phone.strip():
+                return "signin.phone_missing"
+            if not self.code.strip():
+                return "signin.code_missing"
+        elif self.mode == "password":
+            if not self.account.strip():
+                return "signin.account_missing"
+            if not self.password:
+                return "signin.password_missing"
+        else:
+            if not self.email.strip() and not self.phone.strip():
+                return "signin.signup_account_missing"
+            if not self.password:
+                return "signin.password_missing"
+        return None
+
+    async def _send(self) -> Profile:
+        api = self.context.api
+        if self.mode == "sms":
+            return await api.login_sms(self.phone.strip(), self.code.strip())
+        if self.mode == "password":
+            return await api.login_password(self.account.strip(), self.password)
+        return await api.register(
+            self.password,
+            email=self.email.strip() or None,
+            phone=self.phone.strip() or None,
+            nickname=self.nickname.strip() or None,
+        )

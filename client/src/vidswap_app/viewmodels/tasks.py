@@ -1,0 +1,190 @@
+"""Tasks screen: the list with live status, pull to refresh and time left; and one task."""
+
+from __future__ import annotations
+
+from vidswap_app.i18n import format_datetime, format_duration
+from vidswap_app.models import Task, TaskEvent
+from vidswap_app.viewmodels.base import ViewModel
+from vidswap_app.viewmodels.context import AppContext
+
+
+class TasksViewModel(ViewModel):
+    """The user's tasks, newest first, kept current by task events."""
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__(context)
+        self.tasks: list[Task] = []
+        self.loaded = False
+        self.loading = False
+        self.live = True
+        self.next_cursor: str | None = None
+        self.poll_seconds = 5
+        context.task_created.connect(self._add_created)
+
+    async def refresh(self) -> None:
+        """Load the first page again (pull to refresh, retry after offline)."""
+        if self.loading:
+            return
+        self.loading = True
+        self.notify()
+        try:
+            page = await self.call(lambda: self.context.api.list_tasks())
+        finally:
+            self.loading = False
+        if page is not None:
+            self.tasks, self.next_cursor = page
+            self.loaded = True
+        self.notify()
+
+    async def load_more(self) -> None:
+        cursor = self.next_cursor
+        if cursor is None or self.loading:
+            return
+        self.loading = True
+        try:
+            page = await self.call(lambda: self.context.api.list_tasks(cursor=cursor))
+        finally:
+            self.loading = False
+        if page is not None:
+            known = {task.task_id for task in self.tasks}
+            self.tasks.extend(task for task in page[0] if task.task_id not in known)
+            self.next_cursor = page[1]
+        self.notify()
+
+    def apply(self, event: TaskEvent) -> None:
+        """Update the list from a task event; a task that just finished is announced."""
+        task = event.task
+        index = next((i for i, item in enumerate(self.tasks) if item.task_id == task.task_id), None)
+        if index is None:
+            self.tasks.insert(0, task)
+            self.notify()
+            return
+        previous = self.tasks[index]
+        self.tasks[index] = task
+        if task.finished and not previous.finished:
+            self.context.task_finished.emit(task)
+        self.notify()
+
+    def set_live(self, live: bool) -> None:
+        self.live = live
+        self.notify()
+
+    def remove(self, task_id: str) -> None:
+        self.tasks = [task for task in self.tasks if task.task_id != task_id]
+        self.notify()
+
+    def _add_created(self, task: Task) -> None:
+        if all(item.task_id != task.task_id for item in self.tasks):
+            self.tasks.insert(0, task)
+            self.notify()
+
+    # --- texts ------------------------------------------------------------------------
+
+    @property
+    def empty(self) -> bool:
+        return self.loaded and not self.tasks
+
+    @property
+    def live_text(self) -> str | None:
+        return None if self.live else self.t("tasks.polling", seconds=self.poll_seconds)
+
+    def status_text(self, task: Task) -> str:
+        return self.t(f"tasks.status.{task.status}")
+
+    def eta_text(self, task: Task) -> str | None:
+        """Return the time-left line of an unfinished task, or None once it finished."""
+        if task.finished:
+            return None
+        if task.eta_seconds is None:
+            return self.t("tasks.eta_unknown")
+        duration = format_duration(task.eta_seconds, self.context.i18n.locale)
+        return self.t("tasks.eta", duration=duration)
+
+    def created_text(self, task: Task) -> str:
+        if task.created_at is None:
+            return ""
+        moment = format_datetime(task.created_at, self.context.i18n.locale)
+        return self.t("tasks.created", time=moment)
+
+
+class TaskDetailViewModel(ViewModel):
+    """One task: its result, its error in plain words, cancel and delete."""
+
+    def __init__(self, context: AppContext, task: Task) -> None:
+        super().__init__(context)
+        self.task = task
+        self.confirming_delete = False
+        self.deleted = False
+        self.busy = False
+
+    async def load(self) -> None:
+        task = await self.call(lambda: self.context.api.get_task(self.task.task_id))
+        if task is not None:
+            self.task = task
+        self.notify()
+
+    def apply(self, event: TaskEvent) -> None:
+        if event.task.task_id == self.task.task_id:
+            self.task = event.task
+            self.notify()
+
+    @property
+    def result_url(self) -> str | None:
+        return self.context.api.result_url(self.task)
+
+    @property
+    def error_text(self) -> str | None:
+        if self.task.status != "failed":
+            return None
+        return self.t("task.error", message=self.task.error_message or "")
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.task.status in ("pending", "processing") and not self.busy
+
+    async def cancel(self) -> None:
+        if not self.can_cancel:
+            return
+        self.busy = True
+        try:
+            task = await self.call(lambda: self.context.api.cancel_task(self.task.task_id))
+        finally:
+            self.busy = False
+        if task is not None:
+            self.task = task
+        self.notify()
+
+    def ask_delete(self) -> None:
+        self.confirming_delete = True
+        self.notify()
+
+    def keep(self) -> None:
+        self.confirming_delete = False
+        self.notify()
+
+    async def confirm_delete(self) -> bool:
+        """Delete the task after the user confirmed; return whether it was deleted."""
+        if not self.confirming_delete or self.busy:
+            return False
+        self.busy = True
+        try:
+            # delete_task returns None, so success shows as no recorded failure.
+            await self.call(lambda: self.context.api.delete_task(self.task.task_id))
+        finally:
+            self.busy = False
+            self.confirming_delete = False
+        self.deleted = self.failure is None
+        if self.deleted:
+            self.notice = self.t("task.deleted")
+        self.notify()
+        return self.deleted
+
+    async def download(self) -> bytes | None:
+        """Return the result file, or None (with ``error`` set) when it is not ready."""
+        if self.task.result_url is None:
+            self.error = self.t("task.not_ready")
+            self.notify()
+            return None
+        data = await self.call(lambda: self.context.api.download_result(self.task.task_id))
+        self.notify()
+        return data

@@ -1,0 +1,141 @@
+"""Create view model: consent gating, the Energy estimate, double taps, session expiry."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from vidswap_app.models import Upload
+from vidswap_app.tokens import Tokens
+from vidswap_app.uploads import FileSource
+from vidswap_app.viewmodels import AppContext, CreateViewModel, SignInViewModel
+from vidswap_app.viewmodels.create import energy_estimate, kind_of
+
+from tests.app.viewmodels.conftest import filled_create_form, sign_in_context
+from tests.jobs.uploads import FACE
+from tests.shared_media import shared_face
+from vidswap.accounts.tokens import issue_access_token
+from vidswap.runtime import Runtime
+
+
+def upload_of(kind: str, seconds: float | None) -> Upload:
+    return Upload("u1", "/api/v1/uploads/u1/file", kind, "ready", 10, "x", seconds)
+
+
+@pytest.mark.parametrize(
+    ("kind", "seconds", "expected"),
+    [("video", 1.05, 2), ("video", 3.0, 3), ("video", 0.2, 1), ("image", None, 1)],
+)
+def test_energy_estimate(kind: str, seconds: float | None, expected: int) -> None:
+    assert energy_estimate(upload_of(kind, seconds)) == expected
+
+
+def test_kind_from_extension() -> None:
+    assert kind_of("Clip.MP4") == "video"
+    assert kind_of("holiday.webm") == "video"
+    assert kind_of("portrait.jpg") == "image"
+    assert kind_of("scan.heic") == "image"
+
+
+async def test_consent_gates_submit(context: AppContext) -> None:
+    await sign_in_context(context)
+    form = await filled_create_form(context)
+    form.set_consent(False)
+
+    task = await form.submit()
+    tasks, _ = await context.api.list_tasks()
+
+    assert task is None
+    assert form.missing == "create.need_consent"
+    assert form.can_submit is False
+    assert form.error == "Tick the consent statement to continue."
+    assert tasks == []
+
+
+async def test_missing_face_named_first(context: AppContext) -> None:
+    await sign_in_context(context)
+    form = CreateViewModel(context)
+    form.set_consent(True)
+
+    task = await form.submit()
+
+    assert task is None
+    assert form.error == "Choose a face photo first."
+
+
+async def test_uploads_report_progress_and_cost(context: AppContext) -> None:
+    profile = await sign_in_context(context)
+    form = await filled_create_form(context)
+
+    assert form.face is not None
+    assert form.face.progress == 1.0
+    assert form.face.upload is not None
+    assert form.target is not None
+    assert form.target.kind == "video"
+    assert form.energy_cost == 2
+    assert form.cost_text == f"Costs 2 Energy · balance {profile.energy_balance}"
+    assert form.upload_text("face") is None
+    assert form.can_submit is True
+
+
+async def test_photo_target_costs_one(context: AppContext) -> None:
+    await sign_in_context(context)
+    form = CreateViewModel(context)
+
+    await form.pick("target", FileSource(shared_face(FACE)))
+
+    assert form.target is not None
+    assert form.target.kind == "image"
+    assert form.energy_cost == 1
+
+
+async def test_double_tap_creates_one_task(context: AppContext) -> None:
+    await sign_in_context(context)
+    form = await filled_create_form(context)
+    announced: list[str] = []
+    context.task_created.connect(lambda task: announced.append(task.task_id))
+
+    results = await asyncio.gather(form.submit(), form.submit())
+    tasks, _ = await context.api.list_tasks()
+
+    created = [result for result in results if result is not None]
+    assert len(created) == 1
+    assert [task.task_id for task in tasks] == [created[0].task_id]
+    assert announced == [created[0].task_id]
+    assert form.notice == "Task started. Follow its progress under Tasks."
+    assert form.face is None
+    assert form.consent is False
+
+
+async def test_session_expiry_keeps_form(context: AppContext, runtime: Runtime) -> None:
+    signin = SignInViewModel(context)
+    signin.set_mode("signup")
+    signin.email = "expiry@example.com"
+    signin.password = "a long enough password"
+    profile = await signin.submit()
+    assert profile is not None
+    form = await filled_create_form(context)
+    expired = issue_access_token(profile.id, key=runtime.settings.signing_key, minutes=-1)
+    await context.api.store.save(Tokens(expired.token, "revoked", profile.id))
+    ended: list[None] = []
+    context.session_ended.connect(ended.append)
+
+    lost = await form.submit()
+
+    assert lost is None
+    assert ended == [None]
+    assert context.session_expired is True
+    assert form.error == "Your session has expired. Sign in again to continue."
+    assert form.face is not None
+    assert form.target is not None
+    assert form.consent is True
+
+    signin.set_mode("password")
+    signin.account = "expiry@example.com"
+    signin.password = "a long enough password"
+    await signin.submit()
+    task = await form.submit()
+
+    assert context.signed_in is True
+    assert task is not None
+    assert task.status == "pending"

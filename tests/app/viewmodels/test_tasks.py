@@ -1,0 +1,158 @@
+"""Tasks view models: events, finish notices, time left, refresh, offline, delete."""
+
+from __future__ import annotations
+
+import socket
+from datetime import UTC, datetime
+
+import pytest
+from vidswap_app.api import ApiClient
+from vidswap_app.i18n import I18n
+from vidswap_app.models import Task, TaskEvent
+from vidswap_app.tokens import MemoryTokenStore, Tokens
+from vidswap_app.viewmodels import AppContext, TaskDetailViewModel, TasksViewModel
+
+from tests.app.viewmodels.conftest import filled_create_form, sign_in_context
+
+
+def task(status: str = "processing", progress: int = 40, **fields: object) -> Task:
+    return Task("t1", status, progress, **fields)  # type: ignore[arg-type]
+
+
+async def test_events_update_and_announce_once(context: AppContext) -> None:
+    tasks = TasksViewModel(context)
+    tasks.tasks = [task("pending", 0)]
+    finished: list[str] = []
+    context.task_finished.connect(lambda item: finished.append(item.status))
+
+    tasks.apply(TaskEvent("task.progress", task("processing", 55)))
+    assert finished == []
+    assert tasks.tasks[0].progress == 55
+
+    tasks.apply(TaskEvent("task.completed", task("completed", 100)))
+    tasks.apply(TaskEvent("poll", task("completed", 100)))
+
+    assert finished == ["completed"]
+    assert [item.status for item in tasks.tasks] == ["completed"]
+
+
+async def test_unknown_task_event_prepends(context: AppContext) -> None:
+    tasks = TasksViewModel(context)
+    tasks.tasks = [Task("old", "completed", 100)]
+
+    tasks.apply(TaskEvent("task.processing", Task("new", "processing", 1)))
+
+    assert [item.task_id for item in tasks.tasks] == ["new", "old"]
+
+
+@pytest.mark.parametrize(
+    ("locale", "eta", "status", "expected"),
+    [
+        ("en", 75.0, "processing", "About 1 min 15 s left"),
+        ("zh-CN", 75.0, "processing", "预计还需 1 分 15 秒"),
+        ("en", 8.2, "pending", "About 9 s left"),
+        ("en", None, "processing", "Estimating time left…"),
+        ("en", 10.0, "completed", None),
+    ],
+)
+async def test_eta_text(
+    context: AppContext, locale: str, eta: float | None, status: str, expected: str | None
+) -> None:
+    context.i18n.set_locale(locale)
+    tasks = TasksViewModel(context)
+
+    assert tasks.eta_text(task(status, eta_seconds=eta)) == expected
+
+
+async def test_status_and_polling_text(context: AppContext) -> None:
+    tasks = TasksViewModel(context)
+    moment = datetime(2026, 12, 5, 8, 30, tzinfo=UTC)
+
+    tasks.set_live(False)
+
+    assert tasks.status_text(task("failed")) == "Failed"
+    assert tasks.live_text == "Live updates paused; refreshing every 5 s."
+    assert tasks.created_text(task(created_at=moment)).startswith("Created 12/5/26")
+
+
+async def test_refresh_lists_created_task(context: AppContext) -> None:
+    await sign_in_context(context)
+    tasks = TasksViewModel(context)
+    await tasks.refresh()
+    assert tasks.empty is True
+
+    form = await filled_create_form(context)
+    created = await form.submit()
+    assert created is not None
+    assert [item.task_id for item in tasks.tasks] == [created.task_id]
+
+    await tasks.refresh()
+
+    assert tasks.loaded is True
+    assert tasks.empty is False
+    assert [item.task_id for item in tasks.tasks] == [created.task_id]
+    assert tasks.tasks[0].energy_cost == 2
+
+
+async def test_offline_state_then_retry(context: AppContext) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    store = MemoryTokenStore(Tokens("access", "refresh", "user"))
+    async with ApiClient(f"http://127.0.0.1:{port}", store) as api:
+        offline_context = AppContext(api, I18n("zh-CN"))
+        tasks = TasksViewModel(offline_context)
+
+        await tasks.refresh()
+
+    assert tasks.offline is True
+    assert tasks.loaded is False
+    assert tasks.loading is False
+    assert tasks.error == f"无法连接服务器 http://127.0.0.1:{port}。请检查网络后重试。"
+
+
+async def test_delete_needs_confirmation(context: AppContext) -> None:
+    await sign_in_context(context)
+    form = await filled_create_form(context)
+    created = await form.submit()
+    assert created is not None
+    detail = TaskDetailViewModel(context, created)
+
+    unconfirmed = await detail.confirm_delete()
+    detail.ask_delete()
+    confirmed = await detail.confirm_delete()
+    remaining, _ = await context.api.list_tasks()
+
+    assert unconfirmed is False
+    assert confirmed is True
+    assert detail.deleted is True
+    assert detail.notice == "The task was deleted."
+    assert remaining == []
+
+
+async def test_detail_cancel_and_error_text(context: AppContext) -> None:
+    await sign_in_context(context)
+    form = await filled_create_form(context)
+    created = await form.submit()
+    assert created is not None
+    detail = TaskDetailViewModel(context, created)
+
+    await detail.cancel()
+    failed = TaskDetailViewModel(
+        context, task("failed", 10, error_message="No face was found in the photo.")
+    )
+
+    assert detail.task.status == "cancelled"
+    assert detail.can_cancel is False
+    assert detail.error_text is None
+    assert detail.result_url is None
+    assert failed.error_text == "It failed: No face was found in the photo."
+
+
+async def test_download_before_result(context: AppContext) -> None:
+    detail = TaskDetailViewModel(context, task("processing"))
+
+    data = await detail.download()
+
+    assert data is None
+    assert detail.error == "The result is not ready yet."
