@@ -15,6 +15,7 @@ from vidswap.api.errors import install_error_handlers
 from vidswap.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from vidswap.api.openapi import install_openapi
 from vidswap.api.ops import router as ops_router
+from vidswap.api.webapp import APP_PATH, flet_sessions, web_app_for_service
 from vidswap.billing.admin import router as admin_router
 from vidswap.billing.endpoints import router as billing_router
 from vidswap.jobs.endpoints import router as jobs_router
@@ -26,6 +27,8 @@ from vidswap.runtime import Runtime
 API_PREFIX = "/api/v1"
 # Upload endpoints stream their bodies and apply per-kind size limits themselves.
 STREAMED_PATHS = (f"{API_PREFIX}/uploads",)
+# The web client's file picker uploads here; Flet applies the video size limit.
+WEB_UPLOAD_PATH = f"{APP_PATH}/upload"
 # OpenAPI has no WebSocket operations, so the event stream is described here.
 API_DESCRIPTION = """Face-swap video service: accounts, uploads, swap tasks and their results.
 
@@ -62,7 +65,9 @@ def create_app(
 
     ``with_grpc`` starts the gRPC VideoService on ``settings.grpc_port`` in the
     lifespan, on the same event loop and runtime, and stops it gracefully first.
+    The Flet web client is mounted at ``/app`` when its package is installed.
     """
+    web_app = web_app_for_service(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -75,7 +80,11 @@ def create_app(
                 from vidswap.grpc.server import start_grpc_server
 
                 grpc_server = await start_grpc_server(app.state.runtime)
-            yield
+            if web_app is None:
+                yield
+            else:
+                async with flet_sessions():
+                    yield
         finally:
             if grpc_server is not None:
                 await grpc_server.stop(settings.grpc_shutdown_grace_seconds)
@@ -96,7 +105,9 @@ def create_app(
         app.state.runtime = runtime
     install_error_handlers(app)
     app.add_middleware(
-        BodyLimitMiddleware, max_bytes=settings.max_json_bytes, exempt_prefixes=STREAMED_PATHS
+        BodyLimitMiddleware,
+        max_bytes=settings.max_json_bytes,
+        exempt_prefixes=(*STREAMED_PATHS, WEB_UPLOAD_PATH),
     )
     if settings.cors_origins:
         app.add_middleware(
@@ -119,4 +130,6 @@ def create_app(
     ):
         app.include_router(router, prefix=API_PREFIX)
     install_openapi(app, streamed_prefixes=STREAMED_PATHS)
+    if web_app is not None:
+        app.mount(APP_PATH, web_app, name="webapp")
     return app
