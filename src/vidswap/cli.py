@@ -97,6 +97,9 @@ def _add_service_commands() -> None:
 
     for command in COMMANDS:
         main.add_command(command)
+    from vidswap.commands.webapp import app_command
+
+    main.add_command(app_command)
 
 
 @main.command()
