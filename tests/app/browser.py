@@ -1,0 +1,156 @@
+"""Headless Debian Chromium driven by Playwright, for the web client's browser tests.
+
+The browser is ``/usr/bin/chromium`` from Debian's package (.ci/run installs it);
+``playwright install`` is never run. Flutter draws the page on a canvas, so tests
+find controls through Flutter's semantics tree: ``flt-semantics`` elements that
+carry the ``Semantics(identifier=...)`` of a control as ``flt-semantics-identifier``,
+its label as text or ``aria-label``, and its role.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+# Screenshots for people to look at; the folder is git-ignored.
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+# Loading and compiling the Flutter engine (about 10 MB of WebAssembly) on 2 cores.
+APP_READY_MS = 90_000
+CONTROL_MS = 30_000
+# Playwright's failure text for a request the page's Content-Security-Policy blocked.
+CSP_BLOCKED = "csp"
+
+
+def require_chromium() -> None:
+    """Skip the test when Chromium is missing, or fail it under CI=true."""
+    if CHROMIUM.is_file():
+        return
+    reason = f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@dataclass
+class NetworkLog:
+    """Every request the browser started, and why each failed one failed."""
+
+    requests: list[str] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)
+    websockets: list[str] = field(default_factory=list)
+
+    def sent_elsewhere(self, origin: str) -> list[str]:
+        """Return requests to another origin that the browser did not block itself.
+
+        A request blocked by the page's Content-Security-Policy never leaves the
+        browser, so it does not count. ``blob:`` and ``data:`` URLs are local.
+        """
+        return [
+            url
+            for url in self.requests
+            if not url.startswith((origin + "/", "blob:", "data:"))
+            and url != origin
+            and self.failures.get(url) != CSP_BLOCKED
+        ]
+
+    def blocked(self) -> list[str]:
+        return [url for url, reason in self.failures.items() if reason == CSP_BLOCKED]
+
+
+class BrowserSession:
+    """One Chromium profile and page, with the requests it makes recorded."""
+
+    def __init__(self, page, screenshots: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+        self.page = page
+        self.network = NetworkLog()
+        self.screenshots = screenshots
+        self.name = name
+        page.on("request", lambda request: self.network.requests.append(request.url))
+        page.on("requestfailed", self._record_failure)
+        page.on("websocket", lambda socket: self.network.websockets.append(socket.url))
+
+    def _record_failure(self, request) -> None:  # type: ignore[no-untyped-def]
+        self.network.failures[request.url] = request.failure or "unknown"
+
+    def open_app(self, url: str) -> None:
+        """Load the web app and switch on Flutter's semantics tree.
+
+        Flutter web builds the tree only after its "Enable accessibility"
+        placeholder is clicked; it is 1 px and off screen, so it gets a DOM click.
+        """
+        self.page.goto(url, wait_until="load")
+        placeholder = self.page.locator("flt-semantics-placeholder")
+        placeholder.wait_for(state="attached", timeout=APP_READY_MS)
+        placeholder.evaluate("element => element.click()")
+        self.page.locator("flt-semantics").first.wait_for(state="attached", timeout=CONTROL_MS)
+
+    def control(self, identifier: str):  # type: ignore[no-untyped-def]
+        """Return the semantics node of the control with ``Semantics(identifier=...)``."""
+        return self.page.locator(f'flt-semantics[flt-semantics-identifier="{identifier}"]')
+
+    def wait_for_control(self, identifier: str):  # type: ignore[no-untyped-def]
+        node = self.control(identifier)
+        node.wait_for(state="attached", timeout=CONTROL_MS)
+        return node
+
+    def fill(self, identifier: str, text: str) -> None:
+        """Type ``text`` into the text field with ``identifier``."""
+        field_input = self.wait_for_control(identifier).locator("input, textarea").first
+        field_input.click()
+        field_input.fill(text)
+
+    def tap(self, identifier: str) -> None:
+        self.wait_for_control(identifier).click()
+
+    def screenshot(self, screen: str) -> Path:
+        """Save a PNG of the page as ``<test>-<screen>.png`` in both screenshot folders."""
+        self.page.wait_for_timeout(500)  # let Flutter paint the last frame
+        path = self.screenshots / f"{self.name}-{screen}.png"
+        self.page.screenshot(path=str(path))
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / path.name).write_bytes(path.read_bytes())
+        return path
+
+
+@pytest.fixture
+def browser(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BrowserSession]:
+    """A fresh headless Chromium profile with one page, closed after the test."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name)
+    screenshots = tmp_path / "screenshots"
+    screenshots.mkdir()
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport=DESKTOP,
+            locale="zh-CN",
+            # Playwright does not report requests made by service workers, so
+            # Flutter's service worker is kept out to make the log complete.
+            service_workers="block",
+        )
+        try:
+            yield BrowserSession(context.pages[0], screenshots, name)
+        finally:
+            context.close()
