@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -229,3 +230,19 @@ async def test_upload_skips_json_limit(
     assert (small.data_dir / "app-uploads" / "face.jpg").read_bytes() == body
     assert forged.status_code == 403
     assert too_large_json.status_code == 413
+
+
+def test_prune_uploads_keeps_recent(tmp_path: Path) -> None:
+    from vidswap.api.webapp import UPLOAD_MAX_AGE_SECONDS, prune_uploads
+
+    old = tmp_path / "old.mp4"
+    recent = tmp_path / "nested" / "recent.jpg"
+    recent.parent.mkdir()
+    old.write_bytes(b"old")
+    recent.write_bytes(b"recent")
+    stale = time.time() - UPLOAD_MAX_AGE_SECONDS - 60
+    os.utime(old, (stale, stale))
+
+    assert prune_uploads(tmp_path) == 1
+    assert not old.exists()
+    assert recent.read_bytes() == b"recent"

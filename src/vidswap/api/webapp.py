@@ -26,6 +26,7 @@ import hmac
 import importlib
 import json
 import os
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -55,6 +56,9 @@ SYSTEM_CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 # families first; whether those fall back to this font there is untested.
 DEFAULT_FONT_FAMILY = "Roboto"
 FONT_MEDIA_TYPES = {".ttc": "font/collection", ".ttf": "font/ttf", ".otf": "font/otf"}
+# Files the web client's picker uploaded are sent on to the REST API within
+# minutes; older ones are left over from closed pages and are deleted at start-up.
+UPLOAD_MAX_AGE_SECONDS = 24 * 3600
 # HMAC message that turns the service key into the key for upload links, so the
 # service key itself never signs them.
 UPLOAD_LINK_LABEL = b"vidswap flet upload links"
@@ -204,6 +208,22 @@ def upload_secret(signing_key: str) -> str:
     return hmac.new(signing_key.encode(), UPLOAD_LINK_LABEL, hashlib.sha256).hexdigest()
 
 
+def prune_uploads(upload_dir: Path, max_age_seconds: float = UPLOAD_MAX_AGE_SECONDS) -> int:
+    """Delete files in ``upload_dir`` older than ``max_age_seconds``; return how many."""
+    cutoff = time.time() - max_age_seconds
+    removed = 0
+    for path in upload_dir.rglob("*"):
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except OSError as exc:
+            log.warning("webapp.upload_prune_failed", path=str(path), error=str(exc))
+    if removed:
+        log.info("webapp.uploads_pruned", upload_dir=str(upload_dir), removed=removed)
+    return removed
+
+
 def build_web_app(
     main: MainCallable,
     *,
@@ -217,6 +237,7 @@ def build_web_app(
     import flet_web.fastapi as flet_fastapi
 
     upload_dir.mkdir(parents=True, exist_ok=True)
+    prune_uploads(upload_dir)
     flet_app = flet_fastapi.app(
         main,
         app_name="vidswap",
