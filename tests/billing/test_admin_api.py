@@ -360,9 +360,43 @@ async def test_energy_debit_over_available_402(client: httpx.AsyncClient, runtim
     )
 
     assert response.status_code == 402
-    assert response.json()["error"] == "insufficient_energy"
+    assert response.json()["error"] == "energy_debit_too_large"
+    assert "Take at most 30" in response.json()["message"]
     assert await energy_of(runtime, user.id) == (30, 0)
     assert await ledger_rows(runtime, user.id) == [("grant", 30)]
+
+
+async def test_energy_adjust_of_zero_422(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    headers = await admin_headers(runtime)
+    user = await create_user(runtime, energy_balance=30)
+
+    response = await client.post(
+        f"/api/v1/admin/users/{user.id}/energy", json={"delta": 0, "note": "x"}, headers=headers
+    )
+
+    assert response.status_code == 422
+    assert "changes nothing" in response.json()["message"]
+    assert await ledger_rows(runtime, user.id) == [("grant", 30)]
+
+
+async def test_product_that_gives_nothing_400(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    headers = await admin_headers(runtime)
+    body = {
+        "id": "empty_box",
+        "names": {"en": "Empty", "zh-CN": "空"},
+        "descriptions": {"en": "Nothing", "zh-CN": "无"},
+        "features": {"en": ["none"], "zh-CN": ["无"]},
+        "price": 100,
+        "currency": "CNY",
+    }
+
+    response = await client.post("/api/v1/admin/products", json=body, headers=headers)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "product_grants_nothing"
+    assert "empty_box" in response.json()["message"]
+    listed = (await client.get("/api/v1/admin/products", headers=headers)).json()["items"]
+    assert "empty_box" not in [item["id"] for item in listed]
 
 
 async def test_energy_adjust_unknown_user_404(client: httpx.AsyncClient, runtime: Runtime) -> None:

@@ -434,3 +434,21 @@ async def test_reconcile_reports_edited_reserve(db_runtime: Runtime) -> None:
     ]
     async with transaction(db_runtime.sessionmaker) as session:
         await session.execute(update(User).where(User.id == edited.id).values(energy_reserved=0))
+
+
+async def test_revoke_of_pack_keeps_plan_lot(db_runtime: Runtime) -> None:
+    user = await create_user(db_runtime, energy_balance=0)
+    expires = utcnow() + timedelta(days=30)
+    async with db_runtime.sessionmaker() as session, session.begin():
+        await ledger.grant(session, user.id, 600, reference="plan-order", expires_at=expires)
+        await ledger.grant(session, user.id, 300, reference="pack-order")
+
+    async with db_runtime.sessionmaker() as session, session.begin():
+        await ledger.revoke(session, user.id, 300, reference="pack-order")
+
+    async with db_runtime.sessionmaker() as session:
+        remaining = await session.scalar(
+            select(EnergyLot.remaining).where(EnergyLot.reference == "plan-order")
+        )
+    assert remaining == 600
+    assert await energy_of(db_runtime, user.id) == (600, 0)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
+from sqlalchemy import select, update
 
 from tests.billing.energy import energy_of, ledger_rows
 from tests.conftest import auth_headers, create_user, make_settings
 from vidswap.api.app import create_app
+from vidswap.billing.models import EnergyLot, MembershipPeriod, Order
 from vidswap.kit.migrate import upgrade_database
 from vidswap.runtime import Runtime
 
@@ -145,3 +148,54 @@ async def test_sandbox_is_off_in_production(tmp_path: Path) -> None:
             assert response.json()["error"] == "payment_provider_unavailable"
     finally:
         await production.close()
+
+
+async def test_second_plan_energy_lasts_its_period(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await create_user(runtime, energy_balance=0)
+    headers = auth_headers(runtime, user)
+    for _ in range(2):
+        order = (
+            await client.post(
+                "/api/v1/orders",
+                json={"product_id": "pro_monthly", "provider": "sandbox"},
+                headers=headers,
+            )
+        ).json()
+        await client.post(
+            "/api/v1/payments/sandbox/confirm",
+            json={"order_id": order["order_id"]},
+            headers=headers,
+        )
+
+    async with runtime.sessionmaker() as session:
+        lots = (await session.scalars(select(EnergyLot).order_by(EnergyLot.expires_at))).all()
+        periods = (
+            await session.scalars(select(MembershipPeriod).order_by(MembershipPeriod.ends_at))
+        ).all()
+    assert [lot.expires_at for lot in lots] == [period.ends_at for period in periods]
+    assert periods[1].ends_at - periods[0].ends_at == timedelta(days=30)
+
+
+async def test_sandbox_notify_and_refunded_order_errors(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await create_user(runtime, energy_balance=0)
+    headers = {**auth_headers(runtime, user), "Accept-Language": "zh-CN"}
+    notify = await client.post("/api/v1/payments/sandbox/notify", content=b"{}")
+    assert notify.status_code == 400
+    assert notify.json()["error"] == "payment_notification_rejected"
+    assert "/api/v1/payments/sandbox/confirm" in notify.json()["message"]
+
+    order = (await _order(client, headers)).json()
+    async with runtime.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Order).where(Order.id == order["order_id"]).values(status="refunded")
+        )
+    paid = await client.post(
+        "/api/v1/payments/sandbox/confirm", json={"order_id": order["order_id"]}, headers=headers
+    )
+    assert paid.status_code == 409
+    assert "已退款" in paid.json()["message"]
+    assert "refunded" not in paid.json()["message"]

@@ -389,7 +389,7 @@ async def test_energy_adjust_over_available_exits_2(settings: Settings, runtime:
     result = await invoke_async(settings, "energy", "adjust", user.id, "-21", "--note", "Too much")
 
     assert result.exit_code == 2
-    assert "This needs 21 Energy but 20 is available." in result.stderr
+    assert "has 20 Energy available, so 21 cannot be taken" in result.stderr
     assert await energy_of(runtime, user.id) == (20, 0)
     assert await ledger_rows(runtime, user.id) == [("grant", 20)]
 
@@ -583,7 +583,7 @@ def test_process_zh_cn_message(settings: Settings) -> None:
     assert result.returncode == 2
     assert (
         result.stderr.strip()
-        == "错误：没有在售的商品 gift_card。可通过 GET /api/v1/products 查看。"
+        == "错误：商品 gift_card 不存在。`vidswap products list --all` 可列出全部商品。"
     )
 
 

@@ -134,8 +134,19 @@ class EnergyAdjust(BaseModel):
         json_schema_extra={"examples": [{"delta": 50, "note": "Compensation for ticket 1042"}]}
     )
 
-    delta: int = Field(ge=-10_000_000, le=10_000_000, description="Positive adds, negative takes.")
+    delta: int = Field(
+        ge=-10_000_000, le=10_000_000, description="Positive adds, negative takes; not 0."
+    )
     note: str = Field(min_length=1, max_length=200, description="Why; shown in the user's history.")
+
+    @field_validator("delta")
+    @classmethod
+    def _not_zero(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError(
+                "an adjustment of 0 changes nothing; give a positive or negative number"
+            )
+        return value
 
 
 class EnergyAdjusted(BaseModel):

@@ -15,7 +15,7 @@ from vidswap.accounts.models import User
 from vidswap.accounts.repository import find_user_by_email, find_user_by_phone
 from vidswap.billing import ledger
 from vidswap.billing.admin_schemas import EnergyAdjust, LevelIn, ProductFields
-from vidswap.billing.errors import ProductNotFoundError
+from vidswap.billing.errors import InsufficientEnergyError
 from vidswap.billing.models import EnergyEntry, EnergyHold, HoldStatus, MemberLevel, Product
 from vidswap.billing.schemas import ID_PATTERN
 from vidswap.kit.clock import utcnow
@@ -62,6 +62,31 @@ class ProductExistsError(BadInputError):
     }
 
 
+class ProductMissingError(NotFoundError):
+    code = "product_not_found"
+    messages = {
+        "en": "There is no product {product_id}. `vidswap products list --all` lists every product.",
+        "zh-CN": "商品 {product_id} 不存在。`vidswap products list --all` 可列出全部商品。",
+    }
+
+
+class EmptyProductError(BadInputError):
+    code = "product_grants_nothing"
+    messages = {
+        "en": "Product {product_id} would give nothing: give it Energy (energy > 0), or membership days with a level above 0.",
+        "zh-CN": "商品 {product_id} 不包含任何权益：请设置能量（energy > 0），或会员天数及大于 0 的等级。",
+    }
+
+
+class DebitTooLargeError(BadInputError):
+    code = "energy_debit_too_large"
+    status_code = 402
+    messages = {
+        "en": "User {user_id} has {available} Energy available, so {amount} cannot be taken; Energy held by running tasks stays. Take at most {available}.",
+        "zh-CN": "用户 {user_id} 当前可用能量为 {available}，无法扣除 {amount}；进行中任务冻结的能量不可扣除。最多可扣除 {available}。",
+    }
+
+
 class UnknownLevelError(BadInputError):
     code = "unknown_member_level"
     messages = {
@@ -103,6 +128,7 @@ async def create_product(session: AsyncSession, product_id: str, values: dict[st
         raise ProductExistsError(product_id=product_id)
     await _check_level(session, values.get("member_level", 0))
     product = Product(id=product_id, **values)
+    _check_grants(product)
     session.add(product)
     await session.flush()
     log.info("product.created", product_id=product_id, price=product.price)
@@ -112,11 +138,12 @@ async def create_product(session: AsyncSession, product_id: str, values: dict[st
 async def update_product(session: AsyncSession, product_id: str, values: dict[str, Any]) -> Product:
     product = await session.get(Product, product_id)
     if product is None:
-        raise ProductNotFoundError(product_id=product_id)
+        raise ProductMissingError(product_id=product_id)
     if "member_level" in values:
         await _check_level(session, values["member_level"])
     for name, value in values.items():
         setattr(product, name, value)
+    _check_grants(product)
     product.updated_at = utcnow()
     await session.flush()
     log.info("product.updated", product_id=product_id, fields=sorted(values))
@@ -166,7 +193,7 @@ async def change_product(session: AsyncSession, product_id: str, given: dict[str
     the stored text of the other."""
     product = await session.get(Product, product_id)
     if product is None:
-        raise ProductNotFoundError(product_id=product_id)
+        raise ProductMissingError(product_id=product_id)
     merged = dict(given)
     for field in TEXT_FIELDS:
         if field in given:
@@ -238,7 +265,13 @@ async def adjust_energy(
 ) -> EnergyEntry | None:
     if await session.get(User, user_id) is None:
         raise NotFoundError(what=f"user {user_id}")
-    entry = await ledger.adjust(session, user_id, delta, reference=f"admin:{new_id()}", note=note)
+    try:
+        entry = await ledger.adjust(
+            session, user_id, delta, reference=f"admin:{new_id()}", note=note
+        )
+    except InsufficientEnergyError as exc:
+        available = await ledger.available(session, user_id)
+        raise DebitTooLargeError(user_id=user_id, amount=-delta, available=available) from exc
     log.info("energy.adjusted", user_id=user_id, delta=delta)
     return entry
 
@@ -293,6 +326,12 @@ async def reconcile(session: AsyncSession) -> list[dict[str, Any]]:
                 }
             )
     return problems
+
+
+def _check_grants(product: Product) -> None:
+    gives_membership = (product.duration_days or 0) > 0 and (product.member_level or 0) > 0
+    if (product.energy or 0) <= 0 and not gives_membership:
+        raise EmptyProductError(product_id=product.id)
 
 
 async def _check_level(session: AsyncSession, rank: int) -> None:

@@ -54,12 +54,20 @@ class CurrencyNotSupportedError(BadInputError):
     }
 
 
+ORDER_STATUS_ZH = {"pending": "待支付", "paid": "已支付", "failed": "已失败", "refunded": "已退款"}
+
+
 class OrderStateError(ConflictError):
     code = "order_state_conflict"
     messages = {
         "en": "Order {order_id} is {status}, so it cannot be {action}.",
-        "zh-CN": "订单 {order_id} 当前状态为 {status}，无法{action_zh}。",
+        "zh-CN": "订单 {order_id} 当前状态为{status_zh}，无法{action_zh}。",
     }
+
+    def __init__(self, **params: object) -> None:
+        status = str(params["status"])
+        params.setdefault("status_zh", ORDER_STATUS_ZH.get(status, status))
+        super().__init__(**params)
 
 
 class IdempotencyKeyReusedError(ConflictError):

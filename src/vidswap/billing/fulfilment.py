@@ -132,15 +132,18 @@ async def grant_order(session: AsyncSession, order: Order, now: datetime) -> Non
     """Give what a paid order buys: Energy (in a lot when it expires) and membership."""
     if order.user_id is None:
         return  # the account was erased; the payment stays on record
+    period_end = None
+    if order.duration_days > 0 and order.member_level > 0:
+        period_end = (await membership.add_period(session, order, now)).ends_at
     if order.energy > 0:
         expires = None
         if order.energy_valid_days:
-            expires = now + timedelta(days=order.energy_valid_days)
+            # A plan's Energy lasts as long as the period it comes with, which may
+            # start after the current one ends.
+            expires = max(now + timedelta(days=order.energy_valid_days), period_end or now)
         await ledger.grant(
             session, order.user_id, order.energy, reference=order.id, expires_at=expires
         )
-    if order.duration_days > 0 and order.member_level > 0:
-        await membership.add_period(session, order, now)
 
 
 async def revoke_order(session: AsyncSession, order: Order, now: datetime) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidswap.accounts.models import User
@@ -122,8 +122,8 @@ async def revoke(
     taken = min(amount, spendable)
     entry = await _append(session, user_id, -taken, EnergyReason.REVOKE, reference, note)
     if entry is not None:
-        closed = await _close_lot(session, reference)
-        await _consume_lots(session, user_id, taken - closed)
+        await _close_lot(session, reference)
+        await _trim_lots(session, user_id)
     return entry
 
 
@@ -133,7 +133,7 @@ async def adjust(
     """An administrator's correction; a debit larger than the available Energy is refused."""
     entry = await _append(session, user_id, delta, EnergyReason.ADJUST, reference, note)
     if entry is not None and delta < 0:
-        await _consume_lots(session, user_id, -delta)
+        await _trim_lots(session, user_id)
     return entry
 
 
@@ -239,6 +239,20 @@ async def _consume_lots(session: AsyncSession, user_id: str, amount: int) -> Non
         lot.remaining -= used
         amount -= used
     await session.flush()
+
+
+async def _trim_lots(session: AsyncSession, user_id: str) -> None:
+    """After a debit that is not a spend, take from the lots only what the balance no
+    longer covers, so Energy that never expires is taken first."""
+    balance = await session.scalar(select(User.energy_balance).where(User.id == user_id))
+    in_lots = await session.scalar(
+        select(func.coalesce(func.sum(EnergyLot.remaining), 0)).where(
+            EnergyLot.user_id == user_id, EnergyLot.remaining > 0, EnergyLot.expires_at > utcnow()
+        )
+    )
+    excess = int(in_lots or 0) - int(balance or 0)
+    if excess > 0:
+        await _consume_lots(session, user_id, excess)
 
 
 async def _close_lot(session: AsyncSession, reference: str) -> int:

@@ -251,7 +251,8 @@ async def confirm_sandbox(runtime: Runtime, user: User, order_id: str) -> Order:
     if order.provider != "sandbox":
         raise OrderStateError(
             order_id=order_id,
-            status=f"{order.status} ({order.provider})",
+            status=f"an order of {order.provider}",
+            status_zh=f"{order.provider} 订单",
             action="paid in the sandbox",
             action_zh="用沙盒支付",
         )

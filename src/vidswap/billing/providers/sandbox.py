@@ -6,6 +6,7 @@ off in production; tests and demos pay with it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from vidswap.billing.providers.base import (
@@ -39,7 +40,10 @@ class SandboxProvider:
         )
 
     def notify_reply(self, error: NotificationRejectedError | None) -> NotifyReply:
-        return NotifyReply(status_code=400 if error else 204, body=b"", media_type="text/plain")
+        if error is None:
+            return NotifyReply(status_code=204, body=b"", media_type="text/plain")
+        body = {"error": error.code, "message": error.message("en")}
+        return NotifyReply(400, json.dumps(body).encode(), "application/json")
 
     async def refund(
         self, request: PaymentRequest, transaction_id: str, amount: int
