@@ -174,7 +174,7 @@ def test_policy_names_api_origin() -> None:
     directives = dict(part.split(" ", 1) for part in policy.split("; "))
     assert directives["connect-src"] == "'self' http://127.0.0.1:8000"
     assert directives["img-src"] == "'self' data: blob: http://127.0.0.1:8000"
-    assert directives["media-src"] == "'self' blob: http://127.0.0.1:8000"
+    assert directives["media-src"] == "'self' data: blob: http://127.0.0.1:8000"
     assert directives["script-src"] == "'self' 'unsafe-inline' 'wasm-unsafe-eval' blob:"
 
 

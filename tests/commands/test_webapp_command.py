@@ -57,7 +57,7 @@ def test_app_serves_page_for_api(tmp_path: Path) -> None:
         part.split(" ", 1) for part in page.headers["content-security-policy"].split("; ")
     )
     assert policy["connect-src"] == f"'self' {api_url}"
-    assert policy["media-src"] == f"'self' blob: {api_url}"
+    assert policy["media-src"] == f"'self' data: blob: {api_url}"
     assert manifest[-1]["family"] == "Roboto"
     output = log_path.read_text()
     assert f"running at http://127.0.0.1:{port}/ and calls the API at {api_url}" in output

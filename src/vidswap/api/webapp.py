@@ -56,8 +56,8 @@ SYSTEM_CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 # families first; whether those fall back to this font there is untested.
 DEFAULT_FONT_FAMILY = "Roboto"
 FONT_MEDIA_TYPES = {".ttc": "font/collection", ".ttf": "font/ttf", ".otf": "font/otf"}
-# Files the web client's picker uploaded are sent on to the REST API within
-# minutes; older ones are left over from closed pages and are deleted at start-up.
+# The web client sends each picked file on to the REST API right after it arrives.
+# A file older than this is left over from a closed page, so start-up deletes it.
 UPLOAD_MAX_AGE_SECONDS = 24 * 3600
 # HMAC message that turns the service key into the key for upload links, so the
 # service key itself never signs them.
@@ -165,7 +165,8 @@ def content_security_policy(extra_origins: Sequence[str] = ()) -> str:
 
     ``'unsafe-inline'`` allows flet-web's inline configuration scripts in
     ``index.html``. The skwasm renderer compiles WebAssembly and starts a worker
-    from a blob URL, so ``'wasm-unsafe-eval'`` and ``blob:`` are allowed too.
+    from a blob URL, so ``'wasm-unsafe-eval'`` and ``blob:`` are allowed too. The
+    client plays a downloaded result from a ``data:`` URL in the browser.
     """
     others = " ".join(extra_origins)
     directives = {
@@ -175,7 +176,7 @@ def content_security_policy(extra_origins: Sequence[str] = ()) -> str:
         "style-src": "'self' 'unsafe-inline'",
         "font-src": "'self' data: blob:",
         "img-src": f"'self' data: blob: {others}",
-        "media-src": f"'self' blob: {others}",
+        "media-src": f"'self' data: blob: {others}",
         "connect-src": f"'self' {others}",
         "frame-ancestors": "'self'",
         "base-uri": "'self'",
