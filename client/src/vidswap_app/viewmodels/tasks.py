@@ -8,6 +8,16 @@ from vidswap_app.viewmodels.base import ViewModel
 from vidswap_app.viewmodels.context import AppContext
 
 
+def eta_text(context: AppContext, task: Task) -> str | None:
+    """Return the time-left line of an unfinished task, or None once it finished."""
+    if task.finished:
+        return None
+    if task.eta_seconds is None:
+        return context.i18n.t("tasks.eta_unknown")
+    duration = format_duration(task.eta_seconds, context.i18n.locale)
+    return context.i18n.t("tasks.eta", duration=duration)
+
+
 class TasksViewModel(ViewModel):
     """The user's tasks, newest first, kept current by task events."""
 
@@ -92,13 +102,7 @@ class TasksViewModel(ViewModel):
         return self.t(f"tasks.status.{task.status}")
 
     def eta_text(self, task: Task) -> str | None:
-        """Return the time-left line of an unfinished task, or None once it finished."""
-        if task.finished:
-            return None
-        if task.eta_seconds is None:
-            return self.t("tasks.eta_unknown")
-        duration = format_duration(task.eta_seconds, self.context.i18n.locale)
-        return self.t("tasks.eta", duration=duration)
+        return eta_text(self.context, task)
 
     def created_text(self, task: Task) -> str:
         if task.created_at is None:
@@ -131,6 +135,10 @@ class TaskDetailViewModel(ViewModel):
     @property
     def result_url(self) -> str | None:
         return self.context.api.result_url(self.task)
+
+    @property
+    def eta_text(self) -> str | None:
+        return eta_text(self.context, self.task)
 
     @property
     def error_text(self) -> str | None:

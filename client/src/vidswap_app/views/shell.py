@@ -1,0 +1,243 @@
+"""The app shell: sign-in or the four tabs, navigation by window width, the notice banner
+for finished tasks, live task events, language and theme."""
+
+from __future__ import annotations
+
+import flet as ft
+import structlog
+
+from vidswap_app.events import TaskEventListener
+from vidswap_app.models import Task, TaskEvent
+from vidswap_app.viewmodels import (
+    AppContext,
+    CreateViewModel,
+    PlansViewModel,
+    ProfileViewModel,
+    SignInViewModel,
+    TaskDetailViewModel,
+    TasksViewModel,
+)
+from vidswap_app.views.base import Screen
+from vidswap_app.views.common import DESKTOP_MIN_WIDTH, SPACING, tagged
+from vidswap_app.views.create import CreateScreen
+from vidswap_app.views.files import FilePicking
+from vidswap_app.views.plans import PlansScreen
+from vidswap_app.views.profile import ProfileScreen
+from vidswap_app.views.signin import SignInScreen
+from vidswap_app.views.tasks import TaskDetailScreen, TasksScreen
+
+log = structlog.get_logger(__name__)
+
+TABS = (
+    ("nav.create", ft.Icons.AUTO_AWESOME_OUTLINED, ft.Icons.AUTO_AWESOME),
+    ("nav.tasks", ft.Icons.VIDEO_LIBRARY_OUTLINED, ft.Icons.VIDEO_LIBRARY),
+    ("nav.plans", ft.Icons.WORKSPACE_PREMIUM_OUTLINED, ft.Icons.WORKSPACE_PREMIUM),
+    ("nav.profile", ft.Icons.PERSON_OUTLINE, ft.Icons.PERSON),
+)
+TASKS_TAB = 1
+
+
+class AppShell:
+    """Everything on the page. View models live as long as the shell, so an expired
+    session sends the user to sign-in and back without losing what they entered."""
+
+    def __init__(self, page: ft.Page, context: AppContext) -> None:
+        self.page = page
+        self.context = context
+        self.files = FilePicking(page)
+        self.tab = 0
+        self.detail: TaskDetailScreen | None = None
+        update = page.update
+
+        self.signin = SignInScreen(SignInViewModel(context), update)
+        self.tasks_model = TasksViewModel(context)
+        self.screens: list[Screen] = [
+            CreateScreen(CreateViewModel(context), update, self.files),
+            TasksScreen(self.tasks_model, update, self.open_task),
+            PlansScreen(PlansViewModel(context), update, self._open_url),
+            ProfileScreen(
+                ProfileViewModel(context),
+                update,
+                self.files,
+                page.show_dialog,
+                self._hide_dialog,
+                self._set_theme_mode,
+            ),
+        ]
+        self.listener = TaskEventListener(
+            context.api,
+            self._on_event,
+            on_live=self.tasks_model.set_live,
+            on_session_expired=lambda _: context.expire_session(),
+        )
+        self.banner_text = ft.Text(expand=True, weight=ft.FontWeight.W_600)
+        self.banner_view = ft.TextButton(on_click=self._open_banner_task)
+        self.banner_task: Task | None = None
+        self.banner = ft.Container(
+            ft.Row(
+                [
+                    ft.Icon(ft.Icons.NOTIFICATIONS_ACTIVE, color=ft.Colors.ON_PRIMARY_CONTAINER),
+                    self.banner_text,
+                    tagged("banner-view", self.banner_view),
+                    ft.IconButton(ft.Icons.CLOSE, on_click=lambda _: self._hide_banner()),
+                ]
+            ),
+            bgcolor=ft.Colors.PRIMARY_CONTAINER,
+            padding=ft.Padding.symmetric(horizontal=SPACING, vertical=4),
+        )
+        self.banner_tag = tagged("notice-banner", self.banner)
+        self.banner_tag.visible = False
+        self.content = ft.Container(expand=True)
+        context.session_ended.connect(lambda _: self._on_session_ended())
+        context.signed_in_as.connect(lambda _: self._on_signed_in())
+        context.task_finished.connect(self._on_task_finished)
+        context.i18n.on_change(lambda _: self.render())
+
+    # --- layout ---------------------------------------------------------------------
+
+    def render(self) -> None:
+        """Lay the page out for the current state and window width, and send it."""
+        page = self.page
+        page.title = self.context.i18n.t("app.title")
+        page.controls.clear()
+        page.navigation_bar = None
+        if not self.context.signed_in:
+            self.signin.refresh()
+            page.controls.append(self.signin.root)
+            page.update()
+            return
+        current = self.detail or self.screens[self.tab]
+        current.refresh()
+        self.content.content = current.root
+        self.banner_tag.visible = self.banner_task is not None
+        self._banner_labels()
+        body = ft.Column([self.banner_tag, self.content], spacing=0, expand=True)
+        if self._wide():
+            rail = ft.NavigationRail(
+                selected_index=self.tab,
+                label_type=ft.NavigationRailLabelType.ALL,
+                destinations=[
+                    ft.NavigationRailDestination(icon=icon, selected_icon=selected, label=label)
+                    for label, icon, selected in self._tabs()
+                ],
+                on_change=self._on_nav,
+                min_width=88,
+            )
+            page.controls.append(ft.Row([rail, ft.VerticalDivider(width=1), body], expand=True))
+        else:
+            page.navigation_bar = ft.NavigationBar(
+                selected_index=self.tab,
+                destinations=[
+                    ft.NavigationBarDestination(icon=icon, selected_icon=selected, label=label)
+                    for label, icon, selected in self._tabs()
+                ],
+                on_change=self._on_nav,
+            )
+            page.controls.append(body)
+        page.update()
+
+    def _tabs(self) -> list[tuple[str, ft.IconData, ft.IconData]]:
+        t = self.context.i18n.t
+        return [(t(key), icon, selected) for key, icon, selected in TABS]
+
+    def _wide(self) -> bool:
+        width = self.page.width
+        return width is not None and width >= DESKTOP_MIN_WIDTH
+
+    def on_resize(self) -> None:
+        if self.context.signed_in:
+            self.render()
+
+    # --- navigation -----------------------------------------------------------------
+
+    async def _on_nav(
+        self, event: ft.Event[ft.NavigationBar] | ft.Event[ft.NavigationRail]
+    ) -> None:
+        index = event.control.selected_index
+        await self.show_tab(index or 0)
+
+    async def show_tab(self, index: int) -> None:
+        self.tab = index
+        self.detail = None
+        self.render()
+        await self.screens[index].on_show()
+
+    def open_task(self, task: Task) -> None:
+        model = TaskDetailViewModel(self.context, task)
+        self.detail = TaskDetailScreen(
+            model,
+            self.page.update,
+            self.files,
+            self._close_task,
+            self.page.show_dialog,
+            self._hide_dialog,
+            web=self.page.web,
+        )
+        self.tab = TASKS_TAB
+        if self.banner_task and self.banner_task.task_id == task.task_id:
+            self.banner_task = None
+        self.render()
+        self.page.run_task(self.detail.on_show)
+
+    def _close_task(self) -> None:
+        deleted = self.detail is not None and self.detail.model.deleted
+        if deleted and self.detail is not None:
+            self.tasks_model.remove(self.detail.model.task.task_id)
+        self.detail = None
+        self.render()
+
+    def _hide_dialog(self) -> None:
+        self.page.pop_dialog()
+
+    def _set_theme_mode(self, mode: ft.ThemeMode) -> None:
+        self.page.theme_mode = mode
+        self.page.update()
+
+    async def _open_url(self, url: str) -> None:
+        await ft.UrlLauncher().launch_url(url)
+
+    # --- session and events ---------------------------------------------------------
+
+    def _on_signed_in(self) -> None:
+        self.listener.start()
+        self.render()
+        self.page.run_task(self.screens[self.tab].on_show)
+
+    def _on_session_ended(self) -> None:
+        self.page.run_task(self.listener.stop)
+        self.banner_task = None
+        self.render()
+
+    def _on_event(self, event: TaskEvent) -> None:
+        self.tasks_model.apply(event)
+        if self.detail is not None:
+            self.detail.model.apply(event)
+
+    def _on_task_finished(self, task: Task) -> None:
+        """Show the banner unless the user is already looking at this task or the list."""
+        watching_list = self.tab == TASKS_TAB and self.detail is None
+        watching_task = self.detail is not None and self.detail.model.task.task_id == task.task_id
+        if watching_list or watching_task:
+            return
+        self.banner_task = task
+        self.render()
+
+    def _banner_labels(self) -> None:
+        task = self.banner_task
+        if task is None:
+            return
+        t = self.context.i18n.t
+        if task.status == "completed":
+            self.banner_text.value = t("banner.task_completed")
+        else:
+            status = t(f"tasks.status.{task.status}")
+            self.banner_text.value = t("banner.task_failed", message=task.error_message or status)
+        self.banner_view.content = t("banner.view")
+
+    def _open_banner_task(self, _: ft.Event[ft.TextButton]) -> None:
+        if self.banner_task is not None:
+            self.open_task(self.banner_task)
+
+    def _hide_banner(self) -> None:
+        self.banner_task = None
+        self.render()
