@@ -11,7 +11,7 @@ from vidswap_app.uploads import FileSource
 from vidswap_app.viewmodels import AppContext, CreateViewModel, SignInViewModel
 from vidswap_app.viewmodels.create import energy_estimate, kind_of
 
-from tests.app.viewmodels.conftest import filled_create_form, sign_in_context
+from tests.app.conftest import filled_create_form, sign_in_context
 from tests.jobs.uploads import FACE
 from tests.shared_media import shared_face
 from vidswap.accounts.tokens import issue_access_token

@@ -7,7 +7,7 @@ import asyncio
 from vidswap_app.i18n import format_price
 from vidswap_app.viewmodels import AppContext, PlansViewModel
 
-from tests.app.viewmodels.conftest import sign_in_context
+from tests.app.conftest import sign_in_context
 
 
 async def test_double_tap_buys_once(context: AppContext) -> None:

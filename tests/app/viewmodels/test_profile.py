@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from vidswap_app.viewmodels import AppContext, ProfileViewModel
 
-from tests.app.viewmodels.conftest import sign_in_context
+from tests.app.conftest import sign_in_context
 
 
 async def test_language_switch(context: AppContext) -> None:

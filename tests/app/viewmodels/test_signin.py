@@ -7,7 +7,7 @@ import asyncio
 from vidswap_app.viewmodels import AppContext, SignInViewModel
 
 from tests.accounts.helpers import new_phone
-from tests.app.viewmodels.conftest import FakeClock
+from tests.app.conftest import FakeClock
 from vidswap.accounts.sms.log import last_code
 
 

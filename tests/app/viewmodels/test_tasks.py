@@ -12,7 +12,7 @@ from vidswap_app.models import Task, TaskEvent
 from vidswap_app.tokens import MemoryTokenStore, Tokens
 from vidswap_app.viewmodels import AppContext, TaskDetailViewModel, TasksViewModel
 
-from tests.app.viewmodels.conftest import filled_create_form, sign_in_context
+from tests.app.conftest import filled_create_form, sign_in_context
 
 
 def task(status: str = "processing", progress: int = 40, **fields: object) -> Task:

@@ -1,0 +1,185 @@
+"""Screens built from their view models, without a browser: the Semantics identifiers
+that browser tests look for, and texts in both languages."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import flet as ft
+import pytest
+from vidswap_app.models import Task
+from vidswap_app.viewmodels import (
+    AppContext,
+    CreateViewModel,
+    PlansViewModel,
+    ProfileViewModel,
+    SignInViewModel,
+    TaskDetailViewModel,
+    TasksViewModel,
+)
+from vidswap_app.views.create import CreateScreen
+from vidswap_app.views.files import FilePicking
+from vidswap_app.views.plans import PlansScreen
+from vidswap_app.views.profile import ProfileScreen
+from vidswap_app.views.signin import SignInScreen
+from vidswap_app.views.tasks import TaskDetailScreen, TasksScreen
+
+from tests.app.conftest import filled_create_form, sign_in_context
+
+
+def walk(control: object) -> Iterator[ft.BaseControl]:
+    """Yield ``control`` and every control below it, through any attribute."""
+    if not isinstance(control, ft.BaseControl):
+        return
+    yield control
+    for item in dataclasses.fields(control):
+        value = getattr(control, item.name, None)
+        children = value if isinstance(value, list) else [value]
+        for child in children:
+            yield from walk(child)
+
+
+def identifiers(root: ft.Control) -> set[str]:
+    return {
+        node.identifier
+        for node in walk(root)
+        if isinstance(node, ft.Semantics) and node.identifier and node.visible
+    }
+
+
+def texts(root: ft.Control) -> set[str]:
+    return {node.value for node in walk(root) if isinstance(node, ft.Text) and node.value}
+
+
+class FakePage:
+    """The part of ``ft.Page`` that FilePicking reads."""
+
+    web = True
+
+
+def no_update() -> None:
+    return None
+
+
+def picking() -> FilePicking:
+    return FilePicking(FakePage())  # type: ignore[arg-type]
+
+
+async def test_signin_identifiers_and_modes(context: AppContext) -> None:
+    model = SignInViewModel(context)
+    screen = SignInScreen(model, no_update)
+
+    sms_ids = identifiers(screen.root)
+    model.set_mode("password")
+    password_ids = identifiers(screen.root)
+
+    assert {"signin-phone", "signin-code", "signin-send-code", "signin-submit"} <= sms_ids
+    assert {"signin-account", "signin-password", "signin-submit"} <= password_ids
+    assert "Sign in to vidswap" in texts(screen.root)
+
+
+async def test_signin_in_chinese(context: AppContext) -> None:
+    context.i18n.set_locale("zh-CN")
+    screen = SignInScreen(SignInViewModel(context), no_update)
+
+    assert "登录 vidswap" in texts(screen.root)
+    assert screen.send_code.content == "获取验证码"
+
+
+async def test_create_identifiers_after_picking(context: AppContext) -> None:
+    await sign_in_context(context)
+    empty = CreateScreen(CreateViewModel(context), no_update, picking())
+    form = await filled_create_form(context)
+    filled = CreateScreen(form, no_update, picking())
+
+    expected = {"create-pick-face", "create-pick-target", "create-consent", "create-submit"}
+    assert expected <= identifiers(empty.root)
+    assert empty.submit.disabled is True
+    assert filled.submit.disabled is False
+    assert filled.cost.value is not None
+    assert filled.cost.value.startswith("Costs 2 Energy")
+
+
+async def test_tasks_rows_and_detail(context: AppContext) -> None:
+    await sign_in_context(context)
+    form = await filled_create_form(context)
+    created = await form.submit()
+    assert created is not None
+    model = TasksViewModel(context)
+    opened: list[str] = []
+    screen = TasksScreen(model, no_update, lambda task: opened.append(task.task_id))
+
+    await screen.on_show()
+    detail = TaskDetailScreen(
+        TaskDetailViewModel(context, created),
+        no_update,
+        picking(),
+        close=no_update,
+        show_dialog=lambda _: None,
+        hide_dialog=no_update,
+    )
+
+    assert f"task-row-{created.task_id}" in identifiers(screen.root)
+    assert {"task-progress", "task-cancel", "task-delete"} <= identifiers(detail.root)
+    assert "task-download" not in identifiers(detail.root)
+    assert detail.progress_tag.label == "0%"
+
+
+async def test_tasks_empty_and_skeleton(context: AppContext) -> None:
+    await sign_in_context(context)
+    model = TasksViewModel(context)
+    screen = TasksScreen(model, no_update, lambda _: None)
+
+    loading = [node for node in walk(screen.root) if isinstance(node, ft.Shimmer)]
+    await screen.on_show()
+
+    assert len(loading) == 1
+    assert "No tasks yet" in texts(screen.root)
+
+
+async def test_plans_buy_buttons(context: AppContext) -> None:
+    await sign_in_context(context)
+    model = PlansViewModel(context)
+    screen = PlansScreen(model, no_update, lambda _: None)
+
+    await screen.on_show()
+
+    buttons = {f"plans-buy-{product.id}" for product in model.products}
+    assert buttons
+    assert buttons <= identifiers(screen.root)
+
+
+@pytest.mark.parametrize(("locale", "sign_out"), [("en", "Sign out"), ("zh-CN", "退出登录")])
+async def test_profile_settings(context: AppContext, locale: str, sign_out: str) -> None:
+    await sign_in_context(context)
+    context.i18n.set_locale(locale)
+    screen = ProfileScreen(
+        ProfileViewModel(context),
+        no_update,
+        picking(),
+        show_dialog=lambda _: None,
+        hide_dialog=no_update,
+        set_theme_mode=lambda _: None,
+    )
+
+    await screen.on_show()
+
+    assert {"settings-language", "profile-sign-out", "profile-delete"} <= identifiers(screen.root)
+    assert screen.sign_out.content == sign_out
+    assert screen.language.value == locale
+
+
+async def test_failed_task_shows_error(context: AppContext) -> None:
+    failed = Task("t9", "failed", 30, error_message="No face was found in the photo.")
+    detail = TaskDetailScreen(
+        TaskDetailViewModel(context, failed),
+        no_update,
+        picking(),
+        close=no_update,
+        show_dialog=lambda _: None,
+        hide_dialog=no_update,
+    )
+
+    assert detail.error.value == "It failed: No face was found in the photo."
+    assert detail.error.visible is True
