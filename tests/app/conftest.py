@@ -48,7 +48,7 @@ def live_url(settings: Settings) -> Iterator[str]:
 
 
 async def sign_in(api: ApiClient, phone: str | None = None) -> str:
-    """Sign ``api`` in with an SMS code read from the development (log) SMS provider;
+    """Sign ``api`` in with an SMS code read from the development (log) SMS provider, and
     return the phone number in E.164."""
     phone = phone or new_phone()
     await api.request_sms_code(phone)

@@ -224,7 +224,7 @@ class ApiClient:
                 "POST", "/auth/logout", auth=False, json={"refresh_token": tokens.refresh_token}
             )
         except (ApiError, Offline) as exc:
-            # The tokens are gone from the device either way; the server expires them.
+            # The tokens are gone from the device either way, and the server expires them.
             log.info("api.logout_failed", error=exc.code)
 
     # --- profile -------------------------------------------------------------------------

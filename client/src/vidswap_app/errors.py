@@ -1,4 +1,4 @@
-"""Errors the API client raises; views show their ``message`` as it is."""
+"""Errors the API client raises. Views show their ``message`` as it is."""
 
 from __future__ import annotations
 

@@ -51,8 +51,8 @@ class KeyValueStorage(Protocol):
 
 
 class PreferencesTokenStore:
-    """Tokens kept in the device's key-value storage: ``flet.SharedPreferences``, which is
-    SharedPreferences on Android, NSUserDefaults on iOS and macOS, localStorage on the web."""
+    """Tokens kept in the device's key-value storage through ``flet.SharedPreferences``
+    (Flet 1.0), so a signed-in user stays signed in across app starts."""
 
     KEY = "vidswap.session"
 
@@ -70,7 +70,8 @@ class PreferencesTokenStore:
             values = json.loads(raw)
             self._cached = Tokens(**values)
         except (ValueError, TypeError):
-            # A value written by an older app version: start signed out.
+            # An unreadable value (from an older app version) is dropped, so the user
+            # starts signed out.
             await self._storage.remove(self.KEY)
             return None
         return self._cached

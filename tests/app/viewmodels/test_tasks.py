@@ -94,7 +94,7 @@ async def test_refresh_lists_created_task(context: AppContext) -> None:
     assert tasks.tasks[0].energy_cost == 2
 
 
-async def test_offline_state_then_retry(context: AppContext) -> None:
+async def test_offline_state_on_refresh(context: AppContext) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

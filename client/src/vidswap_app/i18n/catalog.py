@@ -19,7 +19,7 @@ DEFAULT_LOCALE = "zh-CN"
 def load_catalog(locale: str) -> dict[str, str]:
     """Read the catalogue of ``locale`` (one of ``SUPPORTED_LOCALES``) from the package."""
     if locale not in SUPPORTED_LOCALES:
-        raise ValueError(f"unsupported locale {locale!r}; use one of {SUPPORTED_LOCALES}")
+        raise ValueError(f"unsupported locale {locale!r}: use one of {SUPPORTED_LOCALES}")
     text = resources.files(__package__).joinpath(f"{locale}.json").read_text("utf-8")
     catalog: dict[str, str] = json.loads(text)
     return catalog
@@ -44,8 +44,8 @@ def normalize_locale(tag: str | None) -> str:
 def translate(locale: str, key: str, **params: object) -> str:
     """Return the message ``key`` in ``locale`` with ``params`` filled in.
 
-    A key missing from the catalogue raises ``KeyError``; the catalogue test keeps
-    both locales complete, so this only happens for a mistyped key.
+    A key missing from the catalogue raises ``KeyError``. The catalogue tests keep both
+    locales complete, so that only happens for a mistyped key.
     """
     template = load_catalog(normalize_locale(locale))[key]
     return template.format(**params) if params else template

@@ -1,4 +1,4 @@
-"""What every view model shares: change listeners, and turning client errors into state."""
+"""The view-model base: change listeners, and client errors kept as screen state."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ class ViewModel:
         """Run one API call, keeping its failure as screen state instead of raising.
 
         ``Offline`` sets ``offline`` (the view shows a retry button), ``SessionExpired``
-        also tells the app to show the sign-in screen, and ``ApiError`` shows the
+        also makes the app show the sign-in screen, and ``ApiError`` shows the
         server's message. Each returns ``None`` and keeps the error in ``failure``.
         """
         self.error = None

@@ -32,7 +32,7 @@ def energy_estimate(upload: Upload) -> int:
 
 @dataclass
 class PickedFile:
-    """One picked file and where its upload stands."""
+    """One picked file and the state of its upload."""
 
     source: UploadSource
     kind: str
@@ -63,7 +63,7 @@ class CreateViewModel(ViewModel):
     # --- picking and uploading ------------------------------------------------------
 
     async def pick(self, slot: Slot, source: UploadSource) -> Upload | None:
-        """Take a picked file for ``slot`` and upload it; return the finished upload."""
+        """Take a picked file for ``slot``, upload it, and return the finished upload."""
         kind = "image" if slot == "face" else kind_of(source.filename)
         picked = PickedFile(source, kind)
         setattr(self, slot, picked)
@@ -170,7 +170,9 @@ class CreateViewModel(ViewModel):
             self.error = self.t(missing)
             self.notify()
             return None
-        assert self.face and self.face.upload and self.target and self.target.upload
+        # missing is None, so both files have finished uploading.
+        assert self.face is not None and self.face.upload is not None
+        assert self.target is not None and self.target.upload is not None
         face_url = self.face.upload.file_url
         target_url = self.target.upload.file_url
         options = {"faces": self.faces}

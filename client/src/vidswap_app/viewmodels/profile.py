@@ -55,8 +55,8 @@ class ProfileViewModel(ViewModel):
         self.notify()
 
     async def set_language(self, locale: str) -> None:
-        """Switch the app's language at once and store it on the account for messages
-        the server sends (SMS, push)."""
+        """Switch the app's language at once, and store it on the account with
+        ``PATCH /users/me`` so the server knows it too."""
         self.context.i18n.set_locale(locale)
         if self.context.signed_in:
             await self.call(lambda: self.context.api.update_profile(locale=locale))
@@ -79,7 +79,7 @@ class ProfileViewModel(ViewModel):
         self.notify()
 
     async def confirm_delete(self) -> bool:
-        """Erase the account after the user confirmed; return whether it was erased."""
+        """Erase the account once the user has confirmed, and return whether it was erased."""
         if not self.confirming_delete or self.busy:
             return False
         self.busy = True

@@ -10,7 +10,7 @@ from vidswap_app.viewmodels.base import ViewModel
 from vidswap_app.viewmodels.context import AppContext
 
 Mode = Literal["sms", "password", "signup"]
-# Used until the server says otherwise: POST /auth/sms-codes returns its own resend_after.
+# The countdown when POST /auth/sms-codes returns resend_after 0 (the server default is 60 s).
 DEFAULT_RESEND_SECONDS = 60
 
 
@@ -57,7 +57,7 @@ class SignInViewModel(ViewModel):
         return self.t("signin.send_code")
 
     async def send_code(self) -> bool:
-        """Request an SMS code; return whether one was sent. Ignored during the countdown."""
+        """Request an SMS code and return whether one was sent. Does nothing during the countdown."""
         if not self.can_send_code:
             return False
         phone = self.phone.strip()
@@ -81,8 +81,8 @@ class SignInViewModel(ViewModel):
     # --- submit ---------------------------------------------------------------------
 
     async def submit(self) -> Profile | None:
-        """Sign in (or up) with the current mode's fields; a second tap while the first
-        is running does nothing. On success the app context is signed in."""
+        """Sign in (or up) with the current mode's fields, and on success sign the app
+        context in. A second tap while the first is running does nothing."""
         if self.submitting:
             return None
         problem = self._missing_field()

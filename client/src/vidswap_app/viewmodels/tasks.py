@@ -1,4 +1,4 @@
-"""Tasks screen: the list with live status, pull to refresh and time left; and one task."""
+"""Tasks screens: the list with live status, refresh and time left, and one task's page."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ class TasksViewModel(ViewModel):
         context.task_created.connect(self._add_created)
 
     async def refresh(self) -> None:
-        """Load the first page again (pull to refresh, retry after offline)."""
+        """Load the first page again (the refresh button, or retry after being offline)."""
         if self.loading:
             return
         self.loading = True
@@ -62,7 +62,7 @@ class TasksViewModel(ViewModel):
         self.notify()
 
     def apply(self, event: TaskEvent) -> None:
-        """Update the list from a task event; a task that just finished is announced."""
+        """Update the list from a task event, and announce a task that has just finished."""
         task = event.task
         index = next((i for i, item in enumerate(self.tasks) if item.task_id == task.task_id), None)
         if index is None:
@@ -171,7 +171,7 @@ class TaskDetailViewModel(ViewModel):
         self.notify()
 
     async def confirm_delete(self) -> bool:
-        """Delete the task after the user confirmed; return whether it was deleted."""
+        """Delete the task once the user has confirmed, and return whether it was deleted."""
         if not self.confirming_delete or self.busy:
             return False
         self.busy = True

@@ -1,1 +1,1 @@
-"""Flet views of each screen; they draw their view model's state and forward taps to it."""
+"""Flet views of each screen. Each draws its view model's state and forwards taps to it."""

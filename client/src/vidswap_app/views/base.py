@@ -52,4 +52,4 @@ class Screen:
         task.add_done_callback(self._tasks.discard)
 
     async def on_show(self) -> None:
-        """Load what the screen shows; called each time the user opens it."""
+        """Load what the screen shows. The shell calls it each time the user opens the screen."""

@@ -9,7 +9,7 @@ import flet as ft
 SEED_COLOR = "#5B4CF0"
 SPACING = 16
 RADIUS = 16
-# Screens narrower than this get a bottom navigation bar; wider ones a navigation rail.
+# Windows narrower than this get a bottom navigation bar, wider ones a navigation rail.
 DESKTOP_MIN_WIDTH = 720
 CONTENT_MAX_WIDTH = 880
 
@@ -48,7 +48,7 @@ def error_text(message: str | None) -> ft.Text:
 
 
 def empty_state(icon: ft.IconData, title: str, hint: str) -> ft.Container:
-    """A centred icon, title and hint for a list with nothing in it yet."""
+    """Build a centred icon, title and hint for a list with nothing in it yet."""
     column = ft.Column(
         [
             ft.Icon(icon, size=56, color=ft.Colors.PRIMARY),
@@ -65,7 +65,7 @@ def empty_state(icon: ft.IconData, title: str, hint: str) -> ft.Container:
 def offline_state(
     title: str, message: str, retry_label: str, on_retry: Callable[[], Awaitable[None]]
 ) -> ft.Container:
-    """A plain notice that the server cannot be reached, with a retry button."""
+    """Build a plain notice that the server cannot be reached, with a retry button."""
 
     async def retry(_: ft.Event[ft.Button]) -> None:
         await on_retry()
@@ -85,7 +85,7 @@ def offline_state(
 
 
 def skeleton_rows(count: int = 3) -> ft.Shimmer:
-    """Grey placeholder rows that shimmer while a list loads."""
+    """Build grey placeholder rows that shimmer while a list loads."""
     rows: list[ft.Control] = [
         ft.Container(height=72, border_radius=RADIUS, bgcolor=ft.Colors.SURFACE_CONTAINER_HIGH)
         for _ in range(count)

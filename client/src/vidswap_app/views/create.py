@@ -11,7 +11,7 @@ from vidswap_app.views.base import Screen
 from vidswap_app.views.common import RADIUS, card, error_text, heading, muted, screen, tagged
 from vidswap_app.views.files import FilePicking, PickKind
 
-# Photos up to this size are shown as a preview; the preview is sent over the page's
+# Photos up to this size are shown as a preview. The preview is sent over the page's
 # connection, so larger ones show an icon instead.
 PREVIEW_MAX_BYTES = 6 * 1024 * 1024
 
@@ -80,6 +80,7 @@ class CreateScreen(Screen):
         self.title = heading("")
         self.face = PickCard("create-pick-face", self._picker("face", "image"))
         self.target = PickCard("create-pick-target", self._picker("target", "media"))
+
         self.faces_label = ft.Text(weight=ft.FontWeight.W_600)
         self.faces = ft.SegmentedButton(
             segments=[ft.Segment("largest"), ft.Segment("all")],
@@ -90,11 +91,13 @@ class CreateScreen(Screen):
         self.consent = ft.Checkbox(value=False, on_change=self._set_consent)
         # The statement is long, so it wraps in its own Text beside an unlabelled checkbox.
         self.consent_text = ft.Text(expand=True)
+
         self.cost = ft.Text(weight=ft.FontWeight.W_600, color=ft.Colors.PRIMARY)
         self.error = error_text(None)
         self.notice = muted("")
         self.retry = ft.TextButton(on_click=self._retry, visible=False)
         self.submit = ft.FilledButton(icon=ft.Icons.AUTO_AWESOME, height=52, on_click=self._submit)
+
         self.root = screen(
             self.title,
             ft.ResponsiveRow([self.face.root, self.target.root], spacing=16, run_spacing=16),
@@ -145,6 +148,7 @@ class CreateScreen(Screen):
             ),
         )
         self.target.name.value = model.picked_text("target") or ""
+
         self.faces_label.value = t("create.faces_option")
         self.faces.segments[0].label = t("create.faces_largest")
         self.faces.segments[1].label = t("create.faces_all")
@@ -153,6 +157,7 @@ class CreateScreen(Screen):
         self.consent.semantics_label = t("create.consent")
         self.consent.value = model.consent
         self.cost.value = model.cost_text
+
         self.error.value, self.error.visible = model.error or "", bool(model.error)
         self.notice.value, self.notice.visible = model.notice or "", bool(model.notice)
         self.retry.visible = self._needs_retry("face") or self._needs_retry("target")

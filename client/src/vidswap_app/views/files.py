@@ -37,7 +37,7 @@ class FilePicking:
         self._waiting: dict[str, asyncio.Future[str | None]] = {}
 
     async def pick(self, kind: PickKind) -> UploadSource | None:
-        """Let the user pick one file; return it as an upload source, None if cancelled."""
+        """Let the user pick one file and return it as an upload source, or None if cancelled."""
         extensions = IMAGE_EXTENSIONS if kind == "image" else IMAGE_EXTENSIONS + VIDEO_EXTENSIONS
         upload_dir = os.environ.get(UPLOAD_DIR_VARIABLE)
         with_data = self.page.web and not upload_dir
@@ -86,7 +86,7 @@ class FilePicking:
 
 
 async def save_file(picking: FilePicking, file_name: str, data: bytes) -> str | None:
-    """Offer ``data`` for saving under ``file_name``; return the chosen path, if any.
+    """Offer ``data`` for saving under ``file_name`` and return the chosen path, if any.
 
     Flet 1.0's ``save_file`` writes ``src_bytes`` itself on desktop, and on the web and
     phones hands them to the browser's download or the system's save sheet.

@@ -36,6 +36,7 @@ class ProfileScreen(Screen):
         self.hide_dialog = hide_dialog
         self.set_theme_mode = set_theme_mode
         self.title = heading("")
+
         self.avatar = ft.CircleAvatar(radius=36)
         self.avatar_button = ft.TextButton(on_click=self._change_avatar)
         self.name = ft.Text(size=20, weight=ft.FontWeight.W_600)
@@ -43,10 +44,12 @@ class ProfileScreen(Screen):
         self.expiry = muted("")
         self.nickname = ft.TextField(border_radius=12, on_change=self._set_nickname)
         self.save = ft.OutlinedButton(on_click=self._save_nickname)
+
         self.energy_title = ft.Text(weight=ft.FontWeight.W_600)
         self.balance = ft.Text(size=28, weight=ft.FontWeight.W_700)
         self.history_title = muted("")
         self.history = ft.Column(spacing=0)
+
         self.language = ft.Dropdown(on_select=self._set_language, width=220)
         self.theme = ft.SegmentedButton(
             segments=[ft.Segment(value) for value in THEME_MODES],
@@ -56,12 +59,14 @@ class ProfileScreen(Screen):
         )
         self.theme_label = ft.Text(weight=ft.FontWeight.W_600)
         self.language_label = ft.Text(weight=ft.FontWeight.W_600)
+
         self.sign_out = ft.OutlinedButton(icon=ft.Icons.LOGOUT, on_click=self._sign_out)
         self.delete = ft.TextButton(
             icon=ft.Icons.DELETE_FOREVER, on_click=self._ask_delete, icon_color=ft.Colors.ERROR
         )
         self.error = error_text(None)
         self.notice = muted("")
+
         self.root = screen(
             self.title,
             card(

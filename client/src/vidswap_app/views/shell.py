@@ -106,11 +106,13 @@ class AppShell:
             page.controls.append(self.signin.root)
             page.update()
             return
+
         current = self.detail or self.screens[self.tab]
         current.refresh()
         self.content.content = current.root
         self.banner_tag.visible = self.banner_task is not None
         self._banner_labels()
+
         body = ft.Column([self.banner_tag, self.content], spacing=0, expand=True)
         if self._wide():
             rail = ft.NavigationRail(

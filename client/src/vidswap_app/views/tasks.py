@@ -154,6 +154,7 @@ class TaskDetailScreen(Screen):
         self.progress_text = ft.Text()
         self.eta = muted("")
         self.error = error_text(None)
+
         self.player = ft.Container(border_radius=RADIUS, clip_behavior=ft.ClipBehavior.HARD_EDGE)
         self.download = ft.FilledButton(icon=ft.Icons.DOWNLOAD, on_click=self._download)
         self.cancel = ft.OutlinedButton(icon=ft.Icons.STOP_CIRCLE, on_click=self._cancel)
@@ -161,6 +162,7 @@ class TaskDetailScreen(Screen):
         self.notice = muted("")
         self.download_tag = tagged("task-download", self.download)
         self.cancel_tag = tagged("task-cancel", self.cancel)
+
         self.root = screen(
             ft.Row([tagged("task-back", self.back), self.title]),
             card(self.status, self.progress_tag, self.progress_text, self.eta, self.error),
