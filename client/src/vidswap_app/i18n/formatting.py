@@ -36,7 +36,11 @@ def format_price(minor_units: int, currency: str, locale: str) -> str:
 
 
 def format_datetime(moment: datetime, locale: str, timezone: tzinfo | None = None) -> str:
-    """Format a moment as a short date and time in ``timezone`` (the device's by default)."""
+    """Format a moment as a short date and time in ``timezone``.
+
+    NOTE: the default is the timezone of the Python process, which in the web app
+    served by ``vidswap serve`` is the server's, not the browser's.
+    """
     local = moment.astimezone(timezone)
     return babel_format_datetime(local, "short", tzinfo=local.tzinfo, locale=babel_locale(locale))
 

@@ -187,6 +187,8 @@ class AppShell:
             self.tasks_model.remove(self.detail.model.task.task_id)
         self.detail = None
         self.render()
+        # The list may never have loaded when the task was opened from the banner.
+        self.page.run_task(self.screens[TASKS_TAB].on_show)
 
     def _hide_dialog(self) -> None:
         self.page.pop_dialog()

@@ -41,6 +41,8 @@ class SignInScreen(Screen):
         self.email = self._field(keyboard_type=ft.KeyboardType.EMAIL, on_change=self._set("email"))
         self.nickname = self._field(on_change=self._set("nickname"))
         self.submit = ft.FilledButton(on_click=self._submit, height=48)
+        # NOTE: there are no Apple, Google or WeChat buttons yet, because no API endpoint
+        # tells the app which third-party logins the server has configured.
         self.error = error_text(None)
         self.notice = muted("")
 

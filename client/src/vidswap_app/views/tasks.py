@@ -52,6 +52,8 @@ class TasksScreen(Screen):
         super().__init__(model, update)
         self.open_task = open_task
         self.title = heading("")
+        # NOTE: Flet 1.0.5 has no pull-to-refresh control, so the list refreshes from this
+        # button, on opening the tab, and from task events.
         self.refresh_button = ft.IconButton(ft.Icons.REFRESH, on_click=self._refresh)
         self.polling = muted("", size=12)
         self.body = ft.Column(spacing=12)
