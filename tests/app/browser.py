@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -34,6 +35,8 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshot
 # Loading and compiling the Flutter engine (about 10 MB of WebAssembly) on 2 cores.
 APP_READY_MS = 90_000
 CONTROL_MS = 30_000
+TAP_ATTEMPTS = 3
+TAP_WAIT_MS = 10_000
 # Playwright's failure text for a request the page's Content-Security-Policy blocked.
 CSP_BLOCKED = "csp"
 
@@ -107,7 +110,11 @@ class BrowserSession:
 
     def wait_for_control(self, identifier: str):  # type: ignore[no-untyped-def]
         node = self.control(identifier)
-        node.wait_for(state="attached", timeout=CONTROL_MS)
+        try:
+            node.wait_for(state="attached", timeout=CONTROL_MS)
+        except PlaywrightTimeoutError as exc:
+            dump = self.semantics_dump()
+            raise AssertionError(f"no control {identifier!r}; semantics:\n{dump}") from exc
         return node
 
     def fill(self, identifier: str, text: str) -> None:
@@ -116,8 +123,75 @@ class BrowserSession:
         field_input.click()
         field_input.fill(text)
 
-    def tap(self, identifier: str) -> None:
-        self.wait_for_control(identifier).click()
+    def tap(self, identifier: str, position: dict[str, float] | None = None) -> None:
+        """Click the control's semantics node, at its centre or at ``position`` inside it."""
+        self.wait_for_control(identifier).click(position=position)
+
+    def tap_until(self, tap: Callable[[], None], expected: str) -> None:
+        """Call ``tap`` until the control ``expected`` appears, up to TAP_ATTEMPTS times.
+
+        The app's Python code runs on the server, so a tap that lands while the page
+        is being re-rendered can be lost. A person would tap again, and so does this.
+        """
+        for attempt in range(1, TAP_ATTEMPTS + 1):
+            tap()
+            try:
+                self.control(expected).wait_for(state="attached", timeout=TAP_WAIT_MS)
+                return
+            except PlaywrightTimeoutError:
+                if attempt == TAP_ATTEMPTS:
+                    dump = self.semantics_dump()
+                    raise AssertionError(f"no control {expected!r}; semantics:\n{dump}") from None
+
+    def wait_until_enabled(self, identifier: str) -> None:
+        """Wait until the control's button is no longer ``aria-disabled``."""
+        self.wait_for_control(identifier)
+        self.page.wait_for_function(
+            """identifier => {
+                const node = document.querySelector(
+                    `flt-semantics[flt-semantics-identifier="${identifier}"]`);
+                const button = node && (node.getAttribute('role') === 'button'
+                    ? node : node.querySelector('[role="button"]'));
+                return button && button.getAttribute('aria-disabled') !== 'true';
+            }""",
+            arg=identifier,
+            timeout=CONTROL_MS,
+        )
+
+    def wait_for_text(self, text: str) -> None:
+        """Wait until some semantics node contains ``text``."""
+        node = self.page.locator("flt-semantics").filter(has_text=text).first
+        try:
+            node.wait_for(state="attached", timeout=CONTROL_MS)
+        except PlaywrightTimeoutError as exc:
+            raise AssertionError(
+                f"no {text!r} on screen; semantics:\n{self.semantics_dump()}"
+            ) from exc
+
+    def tap_text(self, text: str) -> None:
+        """Tap the tappable semantics node whose text starts with the line ``text``, for
+        controls without an identifier. A navigation destination reads "任务" followed by
+        "Tab 2 of 4" on the next line."""
+        first_line = re.compile(rf"^\s*{re.escape(text)}(\s|$)")
+        node = self.page.locator("flt-semantics[flt-tappable]").filter(has_text=first_line)
+        try:
+            node.first.wait_for(state="attached", timeout=CONTROL_MS)
+        except PlaywrightTimeoutError as exc:
+            raise AssertionError(
+                f"no {text!r} to tap; semantics:\n{self.semantics_dump()}"
+            ) from exc
+        node.first.click()
+
+    def semantics_dump(self) -> str:
+        """Return the identifier, role, label and text of every semantics node, one a line."""
+        return self.page.evaluate(
+            """() => Array.from(document.querySelectorAll('flt-semantics')).map(node => [
+                node.getAttribute('flt-semantics-identifier') || '',
+                node.getAttribute('role') || '',
+                node.getAttribute('aria-label') || '',
+                node.childElementCount ? '' : node.textContent,
+            ].join(' | ')).join('\\n')"""
+        )
 
     def screenshot(self, screen: str) -> Path:
         """Save a PNG of the page as ``<test>-<screen>.png`` in both screenshot folders."""
@@ -150,7 +224,10 @@ def browser(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BrowserS
             # Flutter's service worker is kept out to make the log complete.
             service_workers="block",
         )
+        session = BrowserSession(context.pages[0], screenshots, name)
         try:
-            yield BrowserSession(context.pages[0], screenshots, name)
+            yield session
         finally:
+            # The page as the test left it, to see where a failed test stopped.
+            session.screenshot("last")
             context.close()
