@@ -205,11 +205,12 @@ class BrowserSession:
 
 @pytest.fixture
 def browser(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BrowserSession]:
-    """A fresh headless Chromium profile with one page, closed after the test."""
+    """A fresh headless Chromium profile with one page, closed after the test. Its
+    language is ``zh-CN``, or the test's indirect parameter (``en-US``)."""
     require_chromium()
     from playwright.sync_api import sync_playwright
 
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
     screenshots = tmp_path / "screenshots"
     screenshots.mkdir()
     with sync_playwright() as playwright:
@@ -219,7 +220,7 @@ def browser(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BrowserS
             headless=True,
             args=CHROMIUM_ARGS,
             viewport=DESKTOP,
-            locale="zh-CN",
+            locale=getattr(request, "param", "zh-CN"),
             # Playwright does not report requests made by service workers, so
             # Flutter's service worker is kept out to make the log complete.
             service_workers="block",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import pytest
 from PIL import Image, ImageStat
 
 from tests.app.browser import BrowserSession, browser  # noqa: F401
@@ -23,6 +24,7 @@ def client_entry() -> str:
     return PLACEHOLDER_ENTRY
 
 
+@pytest.mark.parametrize("browser", ["zh-CN", "en-US"], indirect=True)
 def test_serve_app_signin_offline(browser: BrowserSession, tmp_path: Path) -> None:  # noqa: F811
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -34,7 +36,7 @@ def test_serve_app_signin_offline(browser: BrowserSession, tmp_path: Path) -> No
         browser.open_app(f"{base_url}/app")
         for identifier in SIGN_IN_CONTROLS:
             browser.wait_for_control(identifier)
-        screenshot = browser.screenshot("sign-in-zh-CN")
+        screenshot = browser.screenshot("sign-in")
 
     pixels = ImageStat.Stat(Image.open(screenshot).convert("L"))
     assert pixels.stddev[0] > 5, "the screenshot is blank"
