@@ -5,6 +5,7 @@ module of it, so the ``vidswap_app`` package needs this small launcher beside it
 """
 
 import flet as ft
+
 from vidswap_app.main import main
 
 ft.run(main)
