@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -23,6 +24,20 @@ from vidswap.kit.clock import utcnow
 from vidswap.kit.migrate import upgrade_database
 from vidswap.kit.settings import Settings
 from vidswap.runtime import Runtime
+
+
+@pytest.fixture(autouse=True)
+def _client_environment() -> Iterator[None]:
+    """Keep what ``create_app`` exports for the web client (the API URL, the upload
+    folder) inside the test that built the app."""
+    names = ("VIDSWAP_APP_API_URL", "FLET_UPLOAD_DIR")
+    saved = {name: os.environ.get(name) for name in names}
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+CLIENT_VARIABLES = ("VIDSWAP_APP_API_URL", "FLET_UPLOAD_DIR")
+
+
 @contextmanager
 def vidswap_process(
     args: list[str], env: dict[str, str], log_path: Path
@@ -32,6 +35,11 @@ def vidswap_process(
     """Run ``vidswap ARGS`` with ``env`` added, its output in ``log_path``; SIGINT it on exit."""
     # `vidswap serve` also listens for gRPC; a free port keeps parallel runs apart.
     full_env = {**os.environ, "VIDSWAP_GRPC_PORT": str(free_port()), **env}
+    # An app built in this test process exports where its web client finds the API;
+    # the child works that out for its own port unless the test says otherwise.
+    for name in CLIENT_VARIABLES:
+        if name not in env:
+            full_env.pop(name, None)
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "vidswap", *args],
