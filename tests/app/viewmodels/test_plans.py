@@ -42,3 +42,17 @@ async def test_prices_and_labels(context: AppContext) -> None:
     assert plans.provider_for(product) == "sandbox"
     assert english == f"Buy for {format_price(product.price, product.currency, 'en')}"
     assert chinese == f"{format_price(product.price, product.currency, 'zh-CN')} 购买"
+
+
+async def test_paid_notice_follows_language(context: AppContext) -> None:
+    await sign_in_context(context)
+    plans = PlansViewModel(context)
+    await plans.load()
+    product = next(item for item in plans.products if item.id == "energy_300")
+    await plans.buy(product)
+    assert plans.notice == "Payment complete: 300 Energy."
+
+    context.i18n.set_locale("zh-CN")
+    await plans.load()
+
+    assert plans.notice == "支付成功：300 能量包。"

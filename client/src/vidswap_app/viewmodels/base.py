@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import structlog
 
@@ -24,12 +24,31 @@ class ViewModel:
         self.changed: Signal[None] = Signal()
         self.error: str | None = None
         self.offline = False
-        self.notice: str | None = None
         self.failure: ClientError | None = None
+        # A catalogue key and its values, rendered when read, so a notice follows a
+        # language switch made while it is on screen.
+        self._notice: tuple[str, dict[str, Any]] | None = None
 
     @property
     def t(self) -> Callable[..., str]:
         return self.context.i18n.t
+
+    @property
+    def notice(self) -> str | None:
+        """The screen's notice in the current language; None when there is none."""
+        if self._notice is None:
+            return None
+        key, values = self._notice
+        return self.t(
+            key, **{name: value() if callable(value) else value for name, value in values.items()}
+        )
+
+    def say(self, key: str, **values: Any) -> None:
+        """Show the notice ``key``; a callable value is called each time it is rendered."""
+        self._notice = (key, values)
+
+    def clear_notice(self) -> None:
+        self._notice = None
 
     def notify(self) -> None:
         self.changed.emit(None)

@@ -195,5 +195,5 @@ class CreateViewModel(ViewModel):
         self.face = None
         self.target = None
         self.consent = False
-        self.notice = self.t("create.submitted")
+        self.say("create.submitted")
         self.context.task_created.emit(task)

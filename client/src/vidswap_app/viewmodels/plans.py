@@ -59,7 +59,7 @@ class PlansViewModel(ViewModel):
             return None
         key = self._keys.setdefault(product.id, uuid.uuid4().hex)
         self.paying = product.id
-        self.notice = None
+        self.clear_notice()
         self.checkout_url = None
         self.notify()
         try:
@@ -80,11 +80,11 @@ class PlansViewModel(ViewModel):
         if order.status == "pending":
             # Other providers are paid on their own page or app, from payment's checkout_url.
             self.checkout_url = order.payment.get("checkout_url")
-            self.notice = self.t("plans.pending", order_id=order.order_id)
+            self.say("plans.pending", order_id=order.order_id)
         else:
             self._keys.pop(product.id, None)
         if order.status == "paid":
-            self.notice = self.t("plans.paid", product=product.name)
+            self.say("plans.paid", product=lambda: self.product_name(product))
             profile = await self.call(api.get_profile)
             if profile is not None:
                 self.context.set_profile(profile)
@@ -94,6 +94,11 @@ class PlansViewModel(ViewModel):
         return order
 
     # --- texts ------------------------------------------------------------------------
+
+    def product_name(self, product: Product) -> str:
+        """The product's name as last loaded, in the language of the latest load."""
+        current = next((item for item in self.products if item.id == product.id), product)
+        return current.name
 
     def price_text(self, product: Product) -> str:
         return format_price(product.price, product.currency, self.context.i18n.locale)

@@ -44,7 +44,7 @@ class ProfileViewModel(ViewModel):
         profile = await self.call(lambda: self.context.api.update_profile(nickname=nickname))
         if profile is not None:
             self.context.set_profile(profile)
-            self.notice = self.t("profile.nickname_saved")
+            self.say("profile.nickname_saved")
         self.notify()
 
     async def set_avatar(self, filename: str, data: bytes, content_type: str) -> None:

@@ -33,7 +33,7 @@ class SignInViewModel(ViewModel):
     def set_mode(self, mode: Mode) -> None:
         self.mode = mode
         self.error = None
-        self.notice = None
+        self.clear_notice()
         self.notify()
 
     # --- SMS code -------------------------------------------------------------------
@@ -66,7 +66,7 @@ class SignInViewModel(ViewModel):
             self.notify()
             return False
         self.sending_code = True
-        self.notice = None
+        self.clear_notice()
         self.notify()
         try:
             resend_after = await self.call(lambda: self.context.api.request_sms_code(phone))
@@ -74,7 +74,7 @@ class SignInViewModel(ViewModel):
             self.sending_code = False
         if resend_after is not None:
             self._resend_at = self.context.clock() + (resend_after or DEFAULT_RESEND_SECONDS)
-            self.notice = self.t("signin.code_sent", phone=phone)
+            self.say("signin.code_sent", phone=phone)
         self.notify()
         return resend_after is not None
 
@@ -99,7 +99,7 @@ class SignInViewModel(ViewModel):
         if profile is not None:
             self.password = ""
             self.code = ""
-            self.notice = None
+            self.clear_notice()
             self.context.sign_in(profile)
         self.notify()
         return profile

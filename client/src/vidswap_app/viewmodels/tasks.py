@@ -183,7 +183,7 @@ class TaskDetailViewModel(ViewModel):
             self.confirming_delete = False
         self.deleted = self.failure is None
         if self.deleted:
-            self.notice = self.t("task.deleted")
+            self.say("task.deleted")
         self.notify()
         return self.deleted
 

@@ -238,7 +238,7 @@ class TaskDetailScreen(Screen):
             return
         path = await save_file(self.files, f"vidswap-{self.model.task.task_id}.mp4", data)
         if path:
-            self.model.notice = self.t("task.saved", path=path)
+            self.model.say("task.saved", path=path)
             self.redraw()
 
     async def _cancel(self, _: ft.Event[ft.OutlinedButton]) -> None:
