@@ -31,7 +31,11 @@ class SignInScreen(Screen):
         )
         self.phone = self._field(keyboard_type=ft.KeyboardType.PHONE, on_change=self._set("phone"))
         self.code = self._field(
-            keyboard_type=ft.KeyboardType.NUMBER, max_length=6, on_change=self._set("code")
+            keyboard_type=ft.KeyboardType.NUMBER,
+            max_length=6,
+            # An empty counter hides Flutter's "0/6", which pushed the send button out of line.
+            counter="",
+            on_change=self._set("code"),
         )
         self.send_code = ft.OutlinedButton(on_click=self._send_code)
         self.account = self._field(on_change=self._set("account"))
@@ -54,7 +58,7 @@ class SignInScreen(Screen):
                 tagged("signin-phone", self.phone),
                 ft.Row(
                     [self.code_box, self.send_code_tag],
-                    vertical_alignment=ft.CrossAxisAlignment.START,
+                    vertical_alignment=ft.CrossAxisAlignment.CENTER,
                 ),
             ],
             spacing=12,
