@@ -25,8 +25,8 @@ ClientFactory = Callable[[str], httpx.AsyncClient]
 async def client_from(settings: Settings, runtime: Runtime) -> AsyncIterator[ClientFactory]:
     """Return a factory of clients that reach the app from a given IP address."""
     runtime.settings.auth_rate_per_minute = 3
-    # The limits count per clock minute, so a test that crossed into the next minute
-    # would start counting again; it starts early in a minute instead.
+    # The limits count per clock minute, so a test crossing into the next minute would
+    # start counting again. Each test therefore starts early in a minute.
     second = time.time() % 60
     if second > 50:
         await asyncio.sleep(60.5 - second)

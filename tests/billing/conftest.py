@@ -1,6 +1,6 @@
 """A real vidswap API on 127.0.0.1 wired to one payment provider's stand-in.
 
-The API runs under uvicorn in a thread with its own runtime, as in production; the
+The API runs under uvicorn in a thread with its own runtime, as in production. The
 test reads the database through a second runtime on the same SQLite file.
 """
 

@@ -83,7 +83,8 @@ async def place_order(
     assert response.status_code == 201, response.text
     order = response.json()
     assert order["status"] == "pending"
-    assert order["amount"] == 2800 and order["currency"] == "CNY"
+    assert order["amount"] == 2800
+    assert order["currency"] == "CNY"
     world.open_payment(order)
     assert order["order_id"] in world.standin.created
     return order
@@ -123,7 +124,8 @@ async def test_payment_grants_once_despite_repeats(
     profile = (await api.get("/api/v1/users/me", headers=headers)).json()
     assert (profile["member_level"], profile["energy_balance"]) == (1, PLAN_ENERGY)
     shown = (await api.get(f"/api/v1/orders/{order['order_id']}", headers=headers)).json()
-    assert shown["status"] == "paid" and shown["paid_at"] is not None
+    assert shown["status"] == "paid"
+    assert shown["paid_at"] is not None
 
 
 async def test_forged_and_stale_callbacks_change_nothing(

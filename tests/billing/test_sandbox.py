@@ -50,7 +50,8 @@ async def test_confirm_pays_once(client: httpx.AsyncClient, runtime: Runtime) ->
     listed = (await client.get("/api/v1/orders", headers=headers)).json()["items"]
     assert [(item["order_id"], item["status"]) for item in listed] == [(order["order_id"], "paid")]
     energy = (await client.get("/api/v1/users/me/energy", headers=headers)).json()
-    assert energy["balance"] == 300 and energy["expiring"] == []
+    assert energy["balance"] == 300
+    assert energy["expiring"] == []
     assert energy["entries"][0]["reason"] == "grant"
 
 

@@ -35,8 +35,8 @@ def vidswap_process(
     """Run ``vidswap ARGS`` with ``env`` added, its output in ``log_path``; SIGINT it on exit."""
     # `vidswap serve` also listens for gRPC; a free port keeps parallel runs apart.
     full_env = {**os.environ, "VIDSWAP_GRPC_PORT": str(free_port()), **env}
-    # An app built in this test process exports where its web client finds the API;
-    # the child works that out for its own port unless the test says otherwise.
+    # An app built in this test process exports its web client's API URL. The child
+    # derives its own from its port unless the test sets the variable.
     for name in CLIENT_VARIABLES:
         if name not in env:
             full_env.pop(name, None)

@@ -44,10 +44,9 @@ async def current_user(
     token: Annotated[str, Depends(bearer_token)], runtime: RuntimeDep, session: SessionDep
 ) -> User:
     user = await load_token_user(session, runtime, token)
-    # End the read so the connection goes back to the pool while the endpoint works;
-    # commit keeps ``user`` loaded (the sessions do not expire on commit). Holding it
-    # would let a burst of requests take every pooled connection and then wait forever
-    # for a second one.
+    # End the read so the connection returns to the pool while the endpoint runs, because
+    # a burst of requests holding one each would exhaust the pool waiting for a second.
+    # The sessions do not expire on commit, so ``user`` stays loaded.
     await session.commit()
     return user
 

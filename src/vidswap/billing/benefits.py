@@ -23,7 +23,7 @@ from vidswap.kit.settings import Settings
 
 @dataclass(frozen=True)
 class TaskRequest:
-    """What a new task asks of the user's level."""
+    """The demands of a new task on the user's level."""
 
     duration_seconds: float | None
     width: int | None

@@ -13,7 +13,7 @@ from vidswap.kit.i18n import DEFAULT_LOCALE, normalize_locale
 
 
 def pick(texts: dict[str, Any], locale: str) -> Any:
-    """The text of ``locale`` from a ``{"en": ..., "zh-CN": ...}`` column, else English."""
+    """Return the text of ``locale`` from a ``{"en": ..., "zh-CN": ...}`` column, else English."""
     value = texts.get(normalize_locale(locale))
     return value if value not in (None, "", []) else texts.get(DEFAULT_LOCALE, "")
 
@@ -37,7 +37,7 @@ async def levels(session: AsyncSession) -> list[MemberLevel]:
 
 
 async def level_of(session: AsyncSession, rank: int) -> MemberLevel:
-    """The level ``rank``, or the highest defined level below it (rank 0 always exists)."""
+    """Return the level ``rank``, or the highest defined level below it (migration 0002 seeds rank 0)."""
     found = await session.scalar(
         select(MemberLevel)
         .where(MemberLevel.rank <= rank)

@@ -87,7 +87,7 @@ class AdminRequiredError(ForbiddenError):
 
 
 class PlanLimitError(ForbiddenError):
-    """A task asks for more than the user's level allows; names the limit and the plan that lifts it."""
+    """A task exceeds a limit of the user's level; the message names it and the plan that lifts it."""
 
     code = "plan_limit"
     messages = {

@@ -25,13 +25,7 @@ DUPLICATE = "duplicate"
 
 async def apply_event(session: AsyncSession, event: PaymentEvent) -> str:
     """Record ``event`` and act on it inside the caller's transaction; return the outcome."""
-    seen = await session.scalar(
-        select(PaymentEventRecord.id).where(
-            PaymentEventRecord.provider == event.provider,
-            PaymentEventRecord.event_id == event.event_id,
-        )
-    )
-    if seen is not None:
+    if await event_seen(session, event):
         return DUPLICATE
     record = PaymentEventRecord(
         provider=event.provider,
@@ -62,6 +56,17 @@ async def apply_event(session: AsyncSession, event: PaymentEvent) -> str:
         outcome=record.outcome,
     )
     return record.outcome
+
+
+async def event_seen(session: AsyncSession, event: PaymentEvent) -> bool:
+    """Return whether ``event`` was already stored."""
+    found = await session.scalar(
+        select(PaymentEventRecord.id).where(
+            PaymentEventRecord.provider == event.provider,
+            PaymentEventRecord.event_id == event.event_id,
+        )
+    )
+    return found is not None
 
 
 async def _apply(session: AsyncSession, order: Order, event: PaymentEvent, now: datetime) -> str:

@@ -2,9 +2,9 @@
 and lots for Energy that expires.
 
 ``users.energy_balance`` is the sum of the user's ledger entries and
-``users.energy_reserved`` the sum of their open holds; both are changed only here,
-by conditional UPDATEs in the caller's transaction, so concurrent requests cannot
-spend the same Energy twice. ``vidswap energy reconcile`` checks both sums.
+``users.energy_reserved`` the sum of their open holds. Only this module changes
+them, by conditional UPDATEs in the caller's transaction, so concurrent requests
+cannot spend the same Energy twice. ``vidswap energy reconcile`` checks both sums.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from vidswap.kit.clock import utcnow
 
 
 async def available(session: AsyncSession, user_id: str) -> int:
-    """Energy the user can still spend: the balance less what open holds reserve."""
+    """Return the Energy the user can still spend: the balance less the open holds."""
     row = (
         await session.execute(
             select(User.energy_balance, User.energy_reserved).where(User.id == user_id)
@@ -130,7 +130,8 @@ async def revoke(
 async def adjust(
     session: AsyncSession, user_id: str, delta: int, *, reference: str, note: str
 ) -> EnergyEntry | None:
-    """An administrator's correction; a debit larger than the available Energy is refused."""
+    """Apply an administrator's correction. A debit larger than the available Energy
+    raises ``InsufficientEnergyError``."""
     entry = await _append(session, user_id, delta, EnergyReason.ADJUST, reference, note)
     if entry is not None and delta < 0:
         await _trim_lots(session, user_id)
@@ -150,7 +151,7 @@ async def expire_lots(session: AsyncSession, now: datetime | None = None) -> int
     ).all()
     total = 0
     for lot in lots:
-        # Held Energy stays: the task that holds it completes or gives it back.
+        # Energy on hold stays, because its task either spends it or releases it.
         taken = min(lot.remaining, max(0, await available(session, lot.user_id)))
         lot.remaining = 0
         await _append(

@@ -14,7 +14,7 @@ from vidswap.billing.models import MembershipPeriod, Order
 
 
 def effective_level(user: User, now: datetime) -> int:
-    """The level a user has now: 0 once the membership has ended."""
+    """Return the level a user has now: 0 once the membership has ended."""
     if user.member_expire_at is None or user.member_expire_at <= now:
         return 0
     return user.member_level

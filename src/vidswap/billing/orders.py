@@ -21,7 +21,7 @@ from vidswap.billing.errors import (
     OrderNotFoundError,
     OrderStateError,
 )
-from vidswap.billing.models import Order, OrderStatus, PaymentEventRecord, Product
+from vidswap.billing.models import Order, OrderStatus, Product
 from vidswap.billing.providers.base import (
     EventKind,
     NotificationRejectedError,
@@ -207,7 +207,7 @@ async def list_orders(session: AsyncSession, user: User, limit: int) -> list[Ord
 async def handle_notification(
     runtime: Runtime, provider_name: str, headers: Mapping[str, str], body: bytes
 ) -> NotifyReply:
-    """Verify a provider callback and apply its events; answer as the provider expects."""
+    """Verify a provider callback, apply its events, and build the response the provider expects."""
     provider = runtime.payments.get(provider_name)
     try:
         events = await provider.parse_notification(headers, body)
@@ -228,19 +228,9 @@ async def apply(runtime: Runtime, event: PaymentEvent) -> str:
             return await fulfilment.apply_event(session, event)
     except IntegrityError:
         async with runtime.sessionmaker() as session:
-            if await _event_seen(session, event):
+            if await fulfilment.event_seen(session, event):
                 return fulfilment.DUPLICATE
         raise
-
-
-async def _event_seen(session: AsyncSession, event: PaymentEvent) -> bool:
-    found = await session.scalar(
-        select(PaymentEventRecord.id).where(
-            PaymentEventRecord.provider == event.provider,
-            PaymentEventRecord.event_id == event.event_id,
-        )
-    )
-    return found is not None
 
 
 async def confirm_sandbox(runtime: Runtime, user: User, order_id: str) -> Order:
@@ -286,6 +276,7 @@ async def refund_order(runtime: Runtime, order_id: str, locale: str = "en") -> t
         raise OrderStateError(
             order_id=order_id, status=order.status, action="refunded", action_zh="退款"
         )
+
     provider = runtime.payments.get(order.provider)
     request = payment_request(runtime, order, product, locale)
     result = await provider.refund(request, order.transaction_id or "", order.amount)
@@ -297,6 +288,7 @@ async def refund_order(runtime: Runtime, order_id: str, locale: str = "en") -> t
     )
     if not result.succeeded:
         return order, "processing"
+
     event = PaymentEvent(
         provider=order.provider,
         event_id=f"refund:{result.refund_id}",

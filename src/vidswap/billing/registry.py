@@ -19,7 +19,7 @@ class Providers:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Providers:
-        """Every provider whose credentials are set, and the sandbox where it is on.
+        """Build every provider whose credentials are set, and the sandbox where it is on.
         A provider configured only in part raises ``SettingsError`` naming the variable."""
         found: dict[str, PaymentProvider] = {}
         for name in CONFIGURABLE:
@@ -45,9 +45,7 @@ class Providers:
 
 
 def _load(name: str, settings: Settings) -> PaymentProvider | None:
-    try:
-        module = importlib.import_module(f"vidswap.billing.providers.{name}")
-    except ModuleNotFoundError:
-        return None
+    # Every module in CONFIGURABLE ships with vidswap, so an import error is a real fault.
+    module = importlib.import_module(f"vidswap.billing.providers.{name}")
     provider: PaymentProvider | None = module.from_settings(settings)
     return provider

@@ -19,8 +19,8 @@ BATCH = 100
 
 
 async def purge_expired_results(runtime: Runtime) -> int:
-    """Delete the result files of tasks whose ``result_expires_at`` has passed and clear
-    their keys, so the task reads as having no result; return how many were purged."""
+    """Delete the result files of tasks past ``result_expires_at`` and clear their keys,
+    so each task reads as having no result. Return how many were purged."""
     async with runtime.sessionmaker() as session:
         rows = (
             await session.execute(

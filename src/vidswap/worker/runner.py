@@ -186,8 +186,8 @@ def _swap_in_thread(
 
 
 async def _label_visible(runtime: Runtime, task: Task) -> bool:
-    """The task's label option, unless the operator or the owner's level no longer
-    allows removing the label (checked again here: either may change after creation)."""
+    """Return whether to draw the label: the task's option, unless the operator or the
+    owner's level no longer allows removing it (either may change after creation)."""
     if task.options.get("label", True):
         return True
     async with runtime.sessionmaker() as session:

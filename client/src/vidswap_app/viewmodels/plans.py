@@ -96,7 +96,7 @@ class PlansViewModel(ViewModel):
     # --- texts ------------------------------------------------------------------------
 
     def product_name(self, product: Product) -> str:
-        """The product's name as last loaded, in the language of the latest load."""
+        """Return the product's name from the latest load, in that load's language."""
         current = next((item for item in self.products if item.id == product.id), product)
         return current.name
 

@@ -47,7 +47,7 @@ class PaymentRequest:
 
 @dataclass(frozen=True)
 class Checkout:
-    """What the client needs to pay, returned to it as ``payment`` in the order response."""
+    """The data the client pays with, returned as ``payment`` in the order response."""
 
     data: dict[str, Any]
     # The provider's id of what was created (Checkout Session id, prepay_id, ...).
@@ -74,7 +74,7 @@ class PaymentEvent:
 
 @dataclass(frozen=True)
 class NotifyReply:
-    """The HTTP answer a provider expects to a callback."""
+    """The HTTP response a provider expects to a callback."""
 
     status_code: int
     body: bytes
@@ -107,7 +107,7 @@ class PaymentProvider(Protocol):
         ...
 
     def notify_reply(self, error: NotificationRejectedError | None) -> NotifyReply:
-        """The answer to a callback: success, or the provider's failure form."""
+        """Build the response to a callback: success, or the provider's failure form."""
         ...
 
     async def refund(
@@ -119,7 +119,7 @@ class PaymentProvider(Protocol):
 
 @dataclass(frozen=True)
 class Action:
-    """What a call to a provider was doing, in English and Chinese, for ``ProviderRequestError``."""
+    """The action of a failed provider call, in English and Chinese, for ``ProviderRequestError``."""
 
     en: str
     zh: str
@@ -136,7 +136,7 @@ class NotificationRejectedError(BadInputError):
 
 
 class ProviderRequestError(ServiceUnavailableError):
-    """A call to the provider failed or returned an unverifiable answer; the cause is kept."""
+    """A call to the provider failed or returned an unverifiable response; the cause is kept."""
 
     code = "payment_provider_error"
     messages = {
