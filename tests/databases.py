@@ -29,6 +29,7 @@ TABLES_TO_CLEAR = (
     "rate_limit_windows",
     "payment_events",
     "orders",
+    "oauth_handoffs",
     "users",
     "products",
     "member_levels",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from vidswap.accounts.social.registry import SocialProviders
 from vidswap.billing.registry import Providers
 from vidswap.kit.db import create_engine, create_sessionmaker
 from vidswap.kit.errors import ServiceUnavailableError
@@ -33,10 +34,12 @@ class Runtime:
     queue: TaskQueue
     events: DatabaseEventBus | RedisEventBus
     payments: Providers
+    social: SocialProviders
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         payments = Providers.from_settings(settings)  # a half-configured provider stops here
+        social = SocialProviders.from_settings(settings)
         settings.ensure_data_dir()
         engine = create_engine(settings.resolved_database_url)
         sessionmaker = create_sessionmaker(engine)
@@ -48,6 +51,7 @@ class Runtime:
             queue=TaskQueue(settings),
             events=build_event_bus(settings, sessionmaker),
             payments=payments,
+            social=social,
         )
 
     async def start(self) -> None:

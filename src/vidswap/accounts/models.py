@@ -1,10 +1,10 @@
-"""Account tables: users, SMS login codes and refresh tokens."""
+"""Account tables: users, SMS login codes, refresh tokens and third-party sign-ins."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vidswap.kit.db import Base, IdMixin, TimestampMixin
@@ -57,3 +57,37 @@ class RefreshToken(IdMixin, Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class UserIdentity(IdMixin, Base):
+    """A sign-in at Apple, Google or WeChat, bound to one user by the provider's subject."""
+
+    __tablename__ = "user_identities"
+    __table_args__ = (UniqueConstraint("provider", "subject"),)
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    # Apple's and Google's ``sub``; WeChat's unionid, or "openid:APPID:OPENID" without one.
+    subject: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime]
+    last_login_at: Mapped[datetime]
+
+
+class OAuthHandoff(IdMixin, Base):
+    """A sign-in in the browser: started by the app, finished at the provider's callback,
+    and collected by the app with the secret only it holds. The id is the OAuth ``state``."""
+
+    __tablename__ = "oauth_handoffs"
+
+    provider: Mapped[str] = mapped_column(String(16))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    nonce: Mapped[str] = mapped_column(String(64))
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    created: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from vidswap import __version__
 from vidswap.accounts.endpoints import router as accounts_router
+from vidswap.accounts.social.endpoints import router as social_router
 from vidswap.api.docs import install_docs
 from vidswap.api.errors import install_error_handlers
 from vidswap.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -122,6 +123,7 @@ def create_app(
     app.include_router(ops_router)
     for router in (
         accounts_router,
+        social_router,
         media_router,
         jobs_router,
         billing_router,

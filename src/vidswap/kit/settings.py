@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vidswap.kit.errors import BadInputError
 from vidswap.kit.payment_settings import PaymentSettings
+from vidswap.kit.social_settings import SocialSettings
 
 MiB = 1024 * 1024
 
@@ -39,9 +40,9 @@ class SettingsError(BadInputError):
     }
 
 
-class Settings(BaseSettings, PaymentSettings):
+class Settings(BaseSettings, PaymentSettings, SocialSettings):
     """Every setting of the API, the worker and ``vidswap serve``; the billing ones
-    are in ``PaymentSettings``."""
+    are in ``PaymentSettings``, the third-party sign-in ones in ``SocialSettings``."""
 
     model_config = SettingsConfigDict(
         env_prefix="VIDSWAP_", env_file=".env", env_file_encoding="utf-8", extra="ignore"

@@ -1,0 +1,97 @@
+"""Errors of third-party sign-in with their user messages."""
+
+from __future__ import annotations
+
+from vidswap.kit.errors import (
+    NotFoundError,
+    ServiceUnavailableError,
+    UnauthorizedError,
+    VidswapError,
+)
+from vidswap.kit.i18n import localize
+
+PROVIDER_NAMES = {
+    "apple": {"en": "Apple", "zh-CN": "Apple"},
+    "google": {"en": "Google", "zh-CN": "Google"},
+    "wechat": {"en": "WeChat", "zh-CN": "微信"},
+}
+
+PROBLEMS = {
+    "expired": {"en": "it has expired", "zh-CN": "已过期"},
+    "signature": {"en": "its signature does not match", "zh-CN": "签名不匹配"},
+    "audience": {"en": "it was issued for another app", "zh-CN": "它属于其他应用"},
+    "issuer": {"en": "it was not issued by the provider", "zh-CN": "它不是该服务签发的"},
+    "nonce": {"en": "its nonce does not match", "zh-CN": "随机数（nonce）不匹配"},
+    "malformed": {"en": "it is malformed", "zh-CN": "格式不正确"},
+    "unknown_key": {"en": "it is signed with an unknown key", "zh-CN": "签名密钥未知"},
+    "code": {
+        "en": "the code is invalid, expired or already used",
+        "zh-CN": "授权码无效、已过期或已使用",
+    },
+    "denied": {"en": "the sign-in was cancelled", "zh-CN": "登录已被取消"},
+    "state": {
+        "en": "the sign-in request is unknown or has expired",
+        "zh-CN": "登录请求不存在或已过期",
+    },
+}
+
+
+def provider_name(provider: str, locale: str | None) -> str:
+    return localize(PROVIDER_NAMES.get(provider, {"en": provider}), locale, {})
+
+
+class _ProviderError(VidswapError):
+    """Renders ``{provider}`` as the provider's name in the caller's language."""
+
+    def message(self, locale: str | None = None) -> str:
+        params = dict(self.params)
+        params["provider"] = provider_name(params["provider"], locale)
+        if "problem" in params:
+            params["problem"] = localize(PROBLEMS[params["problem"]], locale, {})
+        return localize(self.messages, locale, params)
+
+
+class SocialProviderOffError(_ProviderError, NotFoundError):
+    code = "sign_in_provider_off"
+    messages = {
+        "en": "Sign-in with {provider} is not offered here. Use an SMS code or a password.",
+        "zh-CN": "此处未开通{provider}登录，请使用短信验证码或密码登录。",
+    }
+
+    def __init__(self, *, provider: str) -> None:
+        super().__init__(provider=provider)
+
+
+class SocialTokenInvalidError(_ProviderError, UnauthorizedError):
+    """A token or code from the provider that does not prove who the user is."""
+
+    code = "sign_in_rejected"
+    messages = {
+        "en": "The {provider} sign-in was not accepted: {problem}. Sign in with {provider} again.",
+        "zh-CN": "{provider}登录未通过：{problem}。请重新使用{provider}登录。",
+    }
+
+    def __init__(self, *, provider: str, problem: str) -> None:
+        super().__init__(provider=provider, problem=problem)
+
+
+class SocialProviderUnavailableError(_ProviderError, ServiceUnavailableError):
+    code = "sign_in_provider_unavailable"
+    messages = {
+        "en": "{provider} did not answer the sign-in check. Try again in a minute.",
+        "zh-CN": "{provider}未响应登录校验，请稍后重试。",
+    }
+
+    def __init__(self, *, provider: str, detail: str) -> None:
+        super().__init__(provider=provider, detail=detail)
+
+
+class HandoffNotFoundError(NotFoundError):
+    code = "sign_in_request_not_found"
+    messages = {
+        "en": "The sign-in request {handoff_id} is unknown, expired or already used. Start the sign-in again.",
+        "zh-CN": "登录请求 {handoff_id} 不存在、已过期或已使用，请重新开始登录。",
+    }
+
+    def __init__(self, *, handoff_id: str) -> None:
+        super().__init__(handoff_id=handoff_id)
