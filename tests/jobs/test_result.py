@@ -86,7 +86,7 @@ async def test_public_urls_after_completion(
     body = (await client.get(f"/api/v1/tasks/{task_id}", headers=headers)).json()
     thumbnail = await client.get(body["thumbnail_url"], headers=headers)
 
-    assert body["result_url"] == f"/api/v1/tasks/{task_id}/result"
+    assert body["result_url"].startswith(f"/api/v1/tasks/{task_id}/result?user={user.id}&")
     assert thumbnail.status_code == 200
     assert thumbnail.headers["content-type"] == "image/jpeg"
 

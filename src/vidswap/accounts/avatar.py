@@ -1,4 +1,5 @@
-"""Profile pictures: checked by content, re-encoded to a small JPEG and stored per user."""
+"""Profile pictures: checked by content, re-encoded to a small JPEG, stored per user,
+served by a Bearer token or a signed link, and deleted."""
 
 from __future__ import annotations
 
@@ -7,18 +8,21 @@ import tempfile
 from pathlib import Path
 
 import structlog
-from fastapi import UploadFile
+from fastapi import Request, Response, UploadFile, status
+from fastapi.responses import StreamingResponse
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from vidswap.accounts.errors import AvatarNotImageError, AvatarTooLargeError
+from vidswap.accounts.errors import AvatarNotFoundError, AvatarNotImageError, AvatarTooLargeError
 from vidswap.accounts.models import User
 from vidswap.kit.db import new_id, transaction
 from vidswap.media.keys import avatar_key
+from vidswap.media.links import LinkSigner, MediaAccess
 from vidswap.runtime import Runtime
 from vidswap.swap.media.sniff import MediaKind, guess_kind_from_magic
 
 log = structlog.get_logger(__name__)
 
+AVATAR_PATH = "/api/v1/users/me/avatar"
 CHUNK_SIZE = 256 * 1024
 JPEG_QUALITY = 88
 MiB = 1024 * 1024
@@ -95,3 +99,60 @@ async def replace_avatar(runtime: Runtime, user: User, upload: UploadFile) -> Us
         await asyncio.to_thread(runtime.storage.delete, previous)
     log.info("account.avatar_replaced", user_id=user.id, key=key)
     return user
+
+
+def avatar_url(user: User, links: LinkSigner | None) -> str | None:
+    """Return the avatar's link: signed with ``links``, else the plain path.
+
+    Each upload stores a new key, and the key's file name goes into the signed link
+    as its version, so a new picture gets a new URL.
+    """
+    if not user.avatar_key:
+        return None
+    if links is None:
+        return AVATAR_PATH
+    return links.sign(AVATAR_PATH, user.id, version=_avatar_version(user.avatar_key))
+
+
+async def avatar_response(runtime: Runtime, request: Request, access: MediaAccess) -> Response:
+    """Return the avatar JPEG of the user that ``access`` authorizes, or a 304.
+
+    Raises ``AvatarNotFoundError`` when the user has no avatar (or no longer exists)
+    and ``InvalidLinkError`` or ``LinkExpiredError`` for a rejected signed link.
+    """
+    async with runtime.sessionmaker() as session:
+        user_id = await access.user_id(runtime, session, AVATAR_PATH)
+        user = await session.get(User, user_id)
+    key = user.avatar_key if user else None
+    if not key or not await asyncio.to_thread(runtime.storage.exists, key):
+        raise AvatarNotFoundError(user_id=user_id)
+    # The plain path stays the same across uploads, so clients must revalidate
+    # ("no-cache") with the ETag, which names this version of the picture.
+    etag = f'"{_avatar_version(key)}"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    size = await asyncio.to_thread(runtime.storage.size, key)
+    return StreamingResponse(
+        runtime.storage.open_range(key, 0, None),
+        media_type="image/jpeg",
+        headers={**headers, "Content-Length": str(size)},
+    )
+
+
+async def delete_avatar(runtime: Runtime, user: User) -> User:
+    """Remove the user's avatar and its file; raise ``AvatarNotFoundError`` when there is none."""
+    async with transaction(runtime.sessionmaker) as session:
+        stored = await session.get(User, user.id, with_for_update=True)
+        key = stored.avatar_key if stored else None
+        if stored is None or key is None:
+            raise AvatarNotFoundError(user_id=user.id)
+        stored.avatar_key = None
+    user.avatar_key = None
+    await asyncio.to_thread(runtime.storage.delete, key)
+    log.info("account.avatar_deleted", user_id=user.id, key=key)
+    return user
+
+
+def _avatar_version(key: str) -> str:
+    return key.rsplit("/", 1)[-1].removesuffix(".jpg")

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Request, Response, UploadFile, status
-from fastapi.responses import StreamingResponse
 
-from vidswap.accounts.avatar import replace_avatar
+from vidswap.accounts.avatar import avatar_response, delete_avatar, replace_avatar
 from vidswap.accounts.deps import CurrentUser
-from vidswap.accounts.errors import AvatarNotFoundError
 from vidswap.accounts.profile import delete_account, update_profile
 from vidswap.accounts.schemas import (
     PasswordLoginRequest,
@@ -27,6 +24,7 @@ from vidswap.accounts.service import AuthService, NewAccount, SignIn
 from vidswap.accounts.sms import SmsSender, build_sms_sender
 from vidswap.api.deps import LocaleDep, RuntimeDep, SessionDep, client_ip
 from vidswap.api.responses import error_responses
+from vidswap.media.links import LinkSignerDep, MediaAccessDep
 
 router = APIRouter()
 
@@ -170,8 +168,8 @@ async def logout(body: RefreshRequest, user: CurrentUser, auth: AuthDep) -> Resp
 
 
 @router.get("/users/me", tags=["users"], summary="The signed-in user's profile")
-async def read_me(user: CurrentUser) -> Profile:
-    return Profile.of(user)
+async def read_me(user: CurrentUser, links: LinkSignerDep) -> Profile:
+    return Profile.of(user, links)
 
 
 @router.patch(
@@ -180,9 +178,11 @@ async def read_me(user: CurrentUser) -> Profile:
     summary="Change the nickname or locale",
     responses=error_responses(400, s400="Invalid nickname or unsupported locale."),
 )
-async def patch_me(body: ProfileUpdate, user: CurrentUser, session: SessionDep) -> Profile:
+async def patch_me(
+    body: ProfileUpdate, user: CurrentUser, session: SessionDep, links: LinkSignerDep
+) -> Profile:
     updated = await update_profile(session, user, nickname=body.nickname, locale=body.locale)
-    return Profile.of(updated)
+    return Profile.of(updated, links)
 
 
 @router.delete(
@@ -206,35 +206,42 @@ async def delete_me(user: CurrentUser, runtime: RuntimeDep) -> Response:
     responses=error_responses(400, 413, 503, s400="The file is not a picture."),
 )
 async def put_avatar(
-    user: CurrentUser, runtime: RuntimeDep, file: Annotated[UploadFile, File()]
+    user: CurrentUser,
+    runtime: RuntimeDep,
+    links: LinkSignerDep,
+    file: Annotated[UploadFile, File()],
 ) -> Profile:
-    return Profile.of(await replace_avatar(runtime, user, file))
+    return Profile.of(await replace_avatar(runtime, user, file), links)
+
+
+@router.delete(
+    "/users/me/avatar",
+    tags=["users"],
+    summary="Remove the profile picture",
+    responses=error_responses(404, 503, s404="The user has no avatar."),
+)
+async def remove_avatar(user: CurrentUser, runtime: RuntimeDep, links: LinkSignerDep) -> Profile:
+    return Profile.of(await delete_avatar(runtime, user), links)
 
 
 @router.get(
     "/users/me/avatar",
     tags=["users"],
     summary="The signed-in user's profile picture (JPEG)",
+    description="Send the Bearer header, or use the signed `avatar_url` of the profile as "
+    "it is: its `user`, `expires` and `signature` parameters authorize the request.",
     response_class=Response,
     responses={
         200: {"content": {"image/jpeg": {}}},
         304: {"description": "Not modified"},
-        **error_responses(404, s404="The user has no avatar."),
+        **error_responses(
+            401,
+            403,
+            404,
+            s403="The signed link is invalid (`link_invalid`) or expired (`link_expired`).",
+            s404="The user has no avatar.",
+        ),
     },
 )
-async def get_avatar(user: CurrentUser, runtime: RuntimeDep, request: Request) -> Response:
-    key = user.avatar_key
-    if not key or not await asyncio.to_thread(runtime.storage.exists, key):
-        raise AvatarNotFoundError(user_id=user.id)
-    # Each upload gets a new key, so the key names this version of the picture. The
-    # URL stays the same, so clients must revalidate ("no-cache") with the ETag.
-    etag = f'"{key.rsplit("/", 1)[-1].removesuffix(".jpg")}"'
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
-    size = await asyncio.to_thread(runtime.storage.size, key)
-    return StreamingResponse(
-        runtime.storage.open_range(key, 0, None),
-        media_type="image/jpeg",
-        headers={**headers, "Content-Length": str(size)},
-    )
+async def get_avatar(access: MediaAccessDep, runtime: RuntimeDep, request: Request) -> Response:
+    return await avatar_response(runtime, request, access)

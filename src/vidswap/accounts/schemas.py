@@ -6,11 +6,11 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from vidswap.accounts.avatar import AVATAR_PATH, avatar_url
 from vidswap.accounts.models import User
 from vidswap.billing.membership import effective_level
 from vidswap.kit.clock import utcnow
-
-AVATAR_PATH = "/api/v1/users/me/avatar"
+from vidswap.media.links import LinkSigner
 
 
 class SmsCodeRequest(BaseModel):
@@ -92,7 +92,9 @@ class Profile(BaseModel):
                     "phone": "+8613812345678",
                     "email": None,
                     "nickname": "Ada",
-                    "avatar_url": AVATAR_PATH,
+                    "avatar_url": AVATAR_PATH
+                    + "?user=5f0c1e2d3b4a49c8a7e6d5c4b3a29180&expires=1796371200"
+                    + "&signature=2e6c3yQbVf0wQqN0m1Yc8Wb2JrHc2yX5kR7Qd9tZ0aE&v=8c1f2e3d",
                     "member_level": 0,
                     "member_expire_at": None,
                     "energy_balance": 100,
@@ -107,7 +109,10 @@ class Profile(BaseModel):
     phone: str | None
     email: str | None
     nickname: str
-    avatar_url: str | None = Field(description="API path of the avatar (GET, signed in).")
+    avatar_url: str | None = Field(
+        description="Signed link to the avatar JPEG: it works without the Bearer header "
+        "until its `expires` time. The plain path needs the header."
+    )
     member_level: int = Field(description="0 (free) once the membership has ended.")
     member_expire_at: datetime | None
     energy_balance: int = Field(description="Energy available to spend.")
@@ -115,13 +120,14 @@ class Profile(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, user: User) -> Profile:
+    def of(cls, user: User, links: LinkSigner | None = None) -> Profile:
+        """Return the profile of ``user``, with a signed ``avatar_url`` when ``links`` is given."""
         return cls(
             id=user.id,
             phone=user.phone,
             email=user.email,
             nickname=user.nickname,
-            avatar_url=AVATAR_PATH if user.avatar_key else None,
+            avatar_url=avatar_url(user, links),
             member_level=effective_level(user, utcnow()),
             member_expire_at=user.member_expire_at,
             energy_balance=user.energy_balance - user.energy_reserved,

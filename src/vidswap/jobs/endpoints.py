@@ -6,16 +6,24 @@ from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Path, Query, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidswap.accounts.deps import CurrentUser
 from vidswap.api.deps import LocaleDep, RuntimeDep, SessionDep
 from vidswap.api.responses import error_responses
-from vidswap.jobs import service
-from vidswap.jobs.errors import ResultFileMissingError, ResultNotReadyError
+from vidswap.jobs import repository, service
+from vidswap.jobs.errors import (
+    ResultFileMissingError,
+    ResultNotReadyError,
+    TargetNotFoundError,
+    TaskNotFoundError,
+)
 from vidswap.jobs.models import Task, TaskStatus
-from vidswap.jobs.presenter import task_public
+from vidswap.jobs.presenter import result_url, target_url, task_public, thumbnail_url
 from vidswap.jobs.schemas import TaskCreate, TaskCreated, TaskOut, TaskPage
 from vidswap.media.download import stored_object_response
+from vidswap.media.links import LinkSignerDep, MediaAccess, MediaAccessDep
+from vidswap.media.models import Upload
 from vidswap.runtime import Runtime
 
 log = structlog.get_logger(__name__)
@@ -38,6 +46,7 @@ NOT_READY = "The task is not completed, so it has no result yet (`result_not_rea
 FILE_MISSING = "No task with this id belongs to the caller (`task_not_found`), or its "
 FILE_MISSING += "result file is missing from storage (`result_file_missing`)."
 STORAGE_DOWN = "The storage is unavailable."
+LINK_REJECTED = "The signed link is invalid (`link_invalid`) or expired (`link_expired`)."
 # Paging bounds for the OpenAPI. The service enforces them, with 400 invalid_page.
 PAGE_SIZE_BOUNDS = {"minimum": 1, "maximum": service.MAX_PAGE_SIZE}
 PAGE_BOUNDS = {"minimum": 1, "maximum": service.MAX_PAGE}
@@ -45,9 +54,23 @@ DOWNLOAD_RESPONSES: dict[int | str, dict[str, object]] = {
     206: {"description": "The requested byte range."},
     302: {"description": "A signed URL of the object store (S3 storage)."},
     **error_responses(
-        404, 409, 416, 422, 503, s404=FILE_MISSING, s409=NOT_READY, s503=STORAGE_DOWN
+        401,
+        403,
+        404,
+        409,
+        416,
+        422,
+        503,
+        s403=LINK_REJECTED,
+        s404=FILE_MISSING,
+        s409=NOT_READY,
+        s503=STORAGE_DOWN,
     ),
 }
+MEDIA_DESCRIPTION = (
+    "Send the Bearer header, or use the signed link from the task JSON as it is: its "
+    "`user`, `expires` and `signature` parameters authorize the request until it expires."
+)
 
 
 @router.post(
@@ -95,6 +118,7 @@ async def list_tasks(
     user: CurrentUser,
     session: SessionDep,
     locale: LocaleDep,
+    links: LinkSignerDep,
     limit: Annotated[
         int | None,
         Query(
@@ -128,7 +152,7 @@ async def list_tasks(
     tasks, next_cursor, page_number, size = await service.list_tasks(
         session, user, limit=limit, cursor=cursor, page=page, page_size=page_size
     )
-    return service.public_page(tasks, locale, next_cursor, page_number, size)
+    return service.public_page(tasks, locale, next_cursor, page_number, size, links)
 
 
 @router.get(
@@ -138,9 +162,9 @@ async def list_tasks(
     responses=error_responses(404, 422, s404=NOT_FOUND),
 )
 async def get_task(
-    task_id: TaskId, user: CurrentUser, session: SessionDep, locale: LocaleDep
+    task_id: TaskId, user: CurrentUser, session: SessionDep, locale: LocaleDep, links: LinkSignerDep
 ) -> dict[str, object]:
-    return task_public(await service.get_task(session, user, task_id), locale)
+    return task_public(await service.get_task(session, user, task_id), locale, links)
 
 
 @router.post(
@@ -156,14 +180,14 @@ async def get_task(
     ),
 )
 async def cancel_task(
-    task_id: TaskId, user: CurrentUser, runtime: RuntimeDep, locale: LocaleDep
+    task_id: TaskId, user: CurrentUser, runtime: RuntimeDep, locale: LocaleDep, links: LinkSignerDep
 ) -> dict[str, object]:
     """Cancel a pending task at once, or ask the worker to stop a processing one.
 
     A processing task keeps the status ``processing`` until its worker has stopped,
     which takes a few seconds; then it becomes ``cancelled``.
     """
-    return task_public(await service.cancel_task(runtime, user, task_id), locale)
+    return task_public(await service.cancel_task(runtime, user, task_id), locale, links)
 
 
 @router.delete(
@@ -180,6 +204,7 @@ async def delete_task(task_id: TaskId, user: CurrentUser, runtime: RuntimeDep) -
 @router.get(
     "/{task_id}/result",
     summary="Download the result video (Range requests) or follow a redirect to it",
+    description=MEDIA_DESCRIPTION,
     response_class=Response,
     responses={
         200: {
@@ -190,9 +215,13 @@ async def delete_task(task_id: TaskId, user: CurrentUser, runtime: RuntimeDep) -
     },
 )
 async def get_result(
-    task_id: TaskId, request: Request, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
+    task_id: TaskId,
+    request: Request,
+    access: MediaAccessDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
 ) -> Response:
-    task = await service.get_task(session, user, task_id)
+    task = await _media_task(access, runtime, session, task_id, result_url(task_id))
     if task.status != TaskStatus.COMPLETED or task.result_key is None:
         raise ResultNotReadyError(task_id=task_id, status=task.status)
     extension = task.result_key.rsplit(".", 1)[-1]
@@ -213,6 +242,7 @@ async def get_result(
 @router.get(
     "/{task_id}/thumbnail",
     summary="Download the result's JPEG thumbnail",
+    description=MEDIA_DESCRIPTION,
     response_class=Response,
     responses={
         200: {"description": "The JPEG thumbnail.", "content": {"image/jpeg": {}}},
@@ -220,9 +250,13 @@ async def get_result(
     },
 )
 async def get_thumbnail(
-    task_id: TaskId, request: Request, user: CurrentUser, session: SessionDep, runtime: RuntimeDep
+    task_id: TaskId,
+    request: Request,
+    access: MediaAccessDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
 ) -> Response:
-    task = await service.get_task(session, user, task_id)
+    task = await _media_task(access, runtime, session, task_id, thumbnail_url(task_id))
     if task.status != TaskStatus.COMPLETED or task.thumbnail_key is None:
         raise ResultNotReadyError(task_id=task_id, status=task.status)
     return await _stored_file_response(
@@ -234,6 +268,70 @@ async def get_thumbnail(
         "image/jpeg",
         disposition="inline",
     )
+
+
+@router.get(
+    "/{task_id}/target",
+    summary="Download the task's original target video or photo (Range requests)",
+    description=MEDIA_DESCRIPTION + " Clients show it next to the result (before and after).",
+    response_class=Response,
+    responses={
+        200: {"description": "The target file as it was uploaded."},
+        **error_responses(
+            401,
+            403,
+            404,
+            416,
+            422,
+            503,
+            s403=LINK_REJECTED,
+            s404="No task with this id belongs to the caller (`task_not_found`), or its "
+            "target upload is no longer stored (`target_not_found`).",
+            s503=STORAGE_DOWN,
+        ),
+        302: DOWNLOAD_RESPONSES[302],
+        206: DOWNLOAD_RESPONSES[206],
+    },
+)
+async def get_target(
+    task_id: TaskId,
+    request: Request,
+    access: MediaAccessDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> Response:
+    task = await _media_task(access, runtime, session, task_id, target_url(task_id))
+    upload = await session.get(Upload, task.video_upload_id) if task.video_upload_id else None
+    # End the read so the connection returns to the pool while the file streams.
+    await session.commit()
+    if upload is None or upload.storage_key is None:
+        raise TargetNotFoundError(task_id=task_id)
+    extension = upload.storage_key.rsplit(".", 1)[-1]
+    try:
+        return await stored_object_response(
+            request,
+            runtime.storage,
+            upload.storage_key,
+            upload.filename or f"vidswap-{task_id}-original.{extension}",
+            upload.content_type or "application/octet-stream",
+            disposition="inline",
+            etag=f"{upload.id}-{upload.size}",
+            signed_url_seconds=runtime.settings.signed_url_seconds,
+        )
+    except FileNotFoundError as exc:
+        log.warning("task.target_file_missing", task_id=task_id, key=upload.storage_key)
+        raise TargetNotFoundError(task_id=task_id) from exc
+
+
+async def _media_task(
+    access: MediaAccess, runtime: Runtime, session: AsyncSession, task_id: str, path: str
+) -> Task:
+    """Return the caller's task ``task_id``, authorized by a link to ``path`` or a token."""
+    user_id = await access.user_id(runtime, session, path)
+    task = await repository.get_user_task(session, user_id, task_id)
+    if task is None:
+        raise TaskNotFoundError(task_id=task_id)
+    return task
 
 
 async def _stored_file_response(

@@ -110,3 +110,13 @@ class TaskAttemptsExhaustedError(VidswapError):
         "create the task again later.",
         "zh-CN": "处理失败 {attempts} 次（{detail}）。能量已退回，请稍后重新创建任务。",
     }
+
+
+class TargetNotFoundError(NotFoundError):
+    """The task's target upload, or its stored file, no longer exists."""
+
+    code = "target_not_found"
+    messages = {
+        "en": "The original video or photo of task {task_id} is no longer stored.",
+        "zh-CN": "任务 {task_id} 的原始视频或照片已不再保存。",
+    }

@@ -10,8 +10,13 @@ import structlog
 
 from vidswap.jobs.models import Task, TaskStatus
 from vidswap.kit.errors import InternalError, VidswapError
+from vidswap.media.links import LinkSigner
 
 log = structlog.get_logger(__name__)
+
+
+# Video targets give an MP4; photo targets keep PNG or become JPEG.
+RESULT_KINDS = {"mp4": "video", "png": "image", "jpg": "image"}
 
 
 def result_url(task_id: str) -> str:
@@ -22,16 +27,33 @@ def thumbnail_url(task_id: str) -> str:
     return f"/api/v1/tasks/{task_id}/thumbnail"
 
 
-def task_public(task: Task, locale: str | None) -> dict[str, Any]:
-    """Return the task as its owner sees it, with ``error_message`` in ``locale``."""
+def target_url(task_id: str) -> str:
+    return f"/api/v1/tasks/{task_id}/target"
+
+
+def task_public(task: Task, locale: str | None, links: LinkSigner | None = None) -> dict[str, Any]:
+    """Return the task as its owner sees it, with ``error_message`` in ``locale``.
+
+    With ``links``, the media URLs are signed links that work without the Bearer
+    header for a limited time. Without it they are plain API paths that need the
+    header (task events and gRPC).
+    """
     completed = task.status == TaskStatus.COMPLETED
+    has_result = completed and task.result_key is not None
+    has_thumbnail = completed and task.thumbnail_key is not None
+
+    def media_url(path: str) -> str:
+        return links.sign(path, task.user_id) if links else path
+
     return {
         "task_id": task.id,
         "status": task.status,
         "progress": task.progress,
         "eta_seconds": task.eta_seconds,
-        "result_url": result_url(task.id) if completed and task.result_key else None,
-        "thumbnail_url": thumbnail_url(task.id) if completed and task.thumbnail_key else None,
+        "result_url": media_url(result_url(task.id)) if has_result else None,
+        "result_kind": result_kind(task.result_key) if has_result else None,
+        "thumbnail_url": media_url(thumbnail_url(task.id)) if has_thumbnail else None,
+        "target_url": media_url(target_url(task.id)) if task.video_upload_id else None,
         "error_code": task.error_code,
         "error_message": render_error(task.error_code, task.error_params, locale),
         "duration_seconds": task.duration_seconds,
@@ -41,6 +63,13 @@ def task_public(task: Task, locale: str | None) -> dict[str, Any]:
         "created_at": _utc_text(task.created_at),
         "updated_at": _utc_text(task.updated_at),
     }
+
+
+def result_kind(key: str | None) -> str | None:
+    """Return ``video`` or ``image`` for a result's storage key, by its extension."""
+    if key is None:
+        return None
+    return RESULT_KINDS.get(key.rsplit(".", 1)[-1])
 
 
 def _utc_text(moment: datetime) -> str:

@@ -76,13 +76,19 @@ class TaskCreated(BaseModel):
     progress: int
 
 
+_LINK_QUERY = (
+    "?user=5f0c1e2d3b4a49c8a7e6d5c4b3a29180&expires=1767600900"
+    "&signature=Q2mX0v7zKcN1bYp4rT8wLdE6hJ3sUa9fGk5oVi2nMqA"
+)
 _TASK_EXAMPLE: dict[str, JsonValue] = {
     "task_id": "5d0c8e2a9f7b4c1d8e3f6a7b9c0d1e2f",
     "status": "completed",
     "progress": 100,
     "eta_seconds": 0,
-    "result_url": "/api/v1/tasks/5d0c8e2a9f7b4c1d8e3f6a7b9c0d1e2f/result",
-    "thumbnail_url": "/api/v1/tasks/5d0c8e2a9f7b4c1d8e3f6a7b9c0d1e2f/thumbnail",
+    "result_url": "/api/v1/tasks/5d0c8e2a9f7b4c1d8e3f6a7b9c0d1e2f/result" + _LINK_QUERY,
+    "result_kind": "video",
+    "thumbnail_url": "/api/v1/tasks/5d0c8e2a9f7b4c1d8e3f6a7b9c0d1e2f/thumbnail" + _LINK_QUERY,
+    "target_url": "/api/v1/tasks/5d0c8e2a9f7b4c1d8e3f6a7b9c0d1e2f/target" + _LINK_QUERY,
     "error_code": None,
     "error_message": None,
     "duration_seconds": 3.9,
@@ -103,8 +109,22 @@ class TaskOut(BaseModel):
     status: TaskStatusName
     progress: int
     eta_seconds: float | None
-    result_url: str | None
-    thumbnail_url: str | None
+    result_url: str | None = Field(
+        description="Signed link to the result: it works without the Bearer header until "
+        "its `expires` time (Unix seconds), and the path alone works with the header. "
+        "Range requests are supported. Null until the task completes."
+    )
+    result_kind: Literal["video", "image"] | None = Field(
+        default=None, description="Whether the result is a video or a photo; null without one."
+    )
+    thumbnail_url: str | None = Field(
+        description="Signed link to the result's JPEG thumbnail, like result_url."
+    )
+    target_url: str | None = Field(
+        default=None,
+        description="Signed link to the original target video or photo, for a before and "
+        "after view. It answers 404 target_not_found once that upload is gone.",
+    )
     error_code: str | None
     error_message: str | None
     duration_seconds: float | None = Field(description="Length of the target video in seconds.")

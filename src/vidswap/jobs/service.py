@@ -34,6 +34,7 @@ from vidswap.kit.clock import utcnow
 from vidswap.kit.db import new_id
 from vidswap.kit.errors import VidswapError
 from vidswap.media import keys
+from vidswap.media.links import LinkSigner
 from vidswap.notifications.bus import Event
 from vidswap.runtime import Runtime
 
@@ -295,10 +296,15 @@ async def publish(runtime: Runtime, event_type: str, task: Task) -> None:
 
 
 def public_page(
-    tasks: list[Task], locale: str, next_cursor: str | None, page: int | None, size: int
+    tasks: list[Task],
+    locale: str,
+    next_cursor: str | None,
+    page: int | None,
+    size: int,
+    links: LinkSigner | None = None,
 ) -> dict[str, Any]:
     return {
-        "items": [task_public(task, locale) for task in tasks],
+        "items": [task_public(task, locale, links) for task in tasks],
         "next_cursor": next_cursor,
         "page": page,
         "page_size": size,

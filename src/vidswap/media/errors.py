@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from vidswap.kit.errors import BadInputError, ConflictError, NotFoundError, PayloadTooLargeError
+from vidswap.kit.errors import (
+    BadInputError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    PayloadTooLargeError,
+)
 
 
 class UploadNotFoundError(NotFoundError):
@@ -184,4 +190,24 @@ class UploadNotTusError(ConflictError):
     messages = {
         "en": "Upload {upload_id} was started over gRPC and is not finished. Send its missing chunks with the gRPC UploadVideo call, or start a new tus upload.",
         "zh-CN": "上传 {upload_id} 是通过 gRPC 开始的，尚未完成。请用 gRPC 的 UploadVideo 调用发送缺少的数据块，或开始新的 tus 上传。",
+    }
+
+
+class InvalidLinkError(ForbiddenError):
+    """A signed media link whose signature or parameters do not match the path."""
+
+    code = "link_invalid"
+    messages = {
+        "en": "The link to {path} is invalid ({detail}). Reload the page to get a new link.",
+        "zh-CN": "{path} 的链接无效（{detail_zh}）。请刷新页面以获取新链接。",
+    }
+
+
+class LinkExpiredError(ForbiddenError):
+    """A signed media link past its expiry time."""
+
+    code = "link_expired"
+    messages = {
+        "en": "The link to {path} expired at {expired_at}. Reload the page to get a new link.",
+        "zh-CN": "{path} 的链接已于 {expired_at} 过期。请刷新页面以获取新链接。",
     }
