@@ -20,6 +20,7 @@ import structlog
 from vidswap_app.errors import ApiError, Offline, SessionExpired
 from vidswap_app.i18n import translate
 from vidswap_app.models import Energy, Order, Product, Profile, Task, Upload
+from vidswap_app.social import BrowserSignIn, SignInOption
 from vidswap_app.tokens import MemoryTokenStore, Tokens, TokenStore
 from vidswap_app.uploads import (
     MULTIPART_MAX_BYTES,
@@ -205,6 +206,24 @@ class ApiClient:
     ) -> Profile:
         body = {"email": email, "phone": phone, "password": password, "nickname": nickname}
         response = await self.send("POST", "/auth/register", auth=False, json=body)
+        return await self._signed_in(response)
+
+    async def sign_in_options(self) -> list[SignInOption]:
+        """The third-party sign-ins the server offers."""
+        response = await self.send("GET", "/auth/providers", auth=False)
+        return [SignInOption.from_json(item) for item in response.json()["providers"]]
+
+    async def start_browser_sign_in(self, provider: str) -> BrowserSignIn:
+        """Open a sign-in at ``provider``; show its ``authorize_url`` in a browser."""
+        response = await self.send("POST", f"/auth/oauth/{provider}/start", auth=False)
+        return BrowserSignIn.from_json(response.json())
+
+    async def collect_browser_sign_in(self, started: BrowserSignIn) -> Profile | None:
+        """Sign in once the user finished at the provider; None while they have not."""
+        path = f"/auth/oauth/handoffs/{started.handoff_id}"
+        response = await self.send("POST", path, auth=False, json={"secret": started.secret})
+        if response.status_code == 202:
+            return None
         return await self._signed_in(response)
 
     async def _signed_in(self, response: httpx.Response) -> Profile:

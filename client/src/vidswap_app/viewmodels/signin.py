@@ -1,17 +1,26 @@
-"""Sign-in screen: phone and SMS code with a resend countdown, password, and sign-up."""
+"""Sign-in screen: phone and SMS code with a resend countdown, password, sign-up, and
+Apple, Google or WeChat in a browser where the server offers them."""
 
 from __future__ import annotations
 
 import math
 from typing import Literal
 
+import structlog
+
+from vidswap_app.errors import ClientError
 from vidswap_app.models import Profile
+from vidswap_app.social import BrowserSignIn, browser_providers
 from vidswap_app.viewmodels.base import ViewModel
 from vidswap_app.viewmodels.context import AppContext
+
+log = structlog.get_logger(__name__)
 
 Mode = Literal["sms", "password", "signup"]
 # The countdown when POST /auth/sms-codes returns resend_after 0 (the server default is 60 s).
 DEFAULT_RESEND_SECONDS = 60
+# How often the app asks whether the user finished signing in at the provider.
+POLL_SECONDS = 2.0
 
 
 class SignInViewModel(ViewModel):
@@ -29,6 +38,10 @@ class SignInViewModel(ViewModel):
         self.sending_code = False
         self.submitting = False
         self._resend_at: float | None = None
+        self.providers: list[str] = []
+        self.waiting_for: str | None = None
+        self._handoff: BrowserSignIn | None = None
+        self._handoff_deadline = 0.0
 
     def set_mode(self, mode: Mode) -> None:
         self.mode = mode
@@ -135,3 +148,64 @@ class SignInViewModel(ViewModel):
             phone=self.phone.strip() or None,
             nickname=self.nickname.strip() or None,
         )
+
+    # --- Apple, Google, WeChat ---------------------------------------------------------
+
+    async def load_providers(self) -> None:
+        """Ask the server which third-party sign-ins it offers. A failure hides the
+        buttons and leaves the screen's error alone: the other sign-ins still work."""
+        try:
+            options = await self.context.api.sign_in_options()
+        except ClientError as exc:
+            log.info("signin.providers_unavailable", error=exc.code)
+            return
+        self.providers = browser_providers(options)
+        self.notify()
+
+    async def start_social(self, provider: str) -> str | None:
+        """Start a browser sign-in and return the page to open; None when one is already
+        running (a double tap) or the server refused."""
+        if self.waiting_for is not None:
+            return None
+        self.waiting_for = provider
+        self.clear_notice()
+        self.notify()
+        started = await self.call(lambda: self.context.api.start_browser_sign_in(provider))
+        if started is None:
+            self.waiting_for = None
+            self.notify()
+            return None
+        self._handoff = started
+        self._handoff_deadline = self.context.clock() + started.expires_in
+        self.say("signin.social_waiting", provider=lambda: self.t(f"signin.{provider}"))
+        self.notify()
+        return started.authorize_url
+
+    async def poll_social(self) -> Profile | None:
+        """Ask once whether the user finished at the provider; sign in when they did."""
+        started, provider = self._handoff, self.waiting_for
+        if started is None or provider is None:
+            return None
+        if self.context.clock() > self._handoff_deadline:
+            self._end_social()
+            self.error = self.t("signin.social_expired", provider=self.t(f"signin.{provider}"))
+            self.notify()
+            return None
+        profile = await self.call(lambda: self.context.api.collect_browser_sign_in(started))
+        if profile is None and self.failure is None:
+            return None  # still at the provider
+        self._end_social()
+        if profile is not None:
+            self.context.sign_in(profile)
+        self.notify()
+        return profile
+
+    def cancel_social(self) -> None:
+        """Stop waiting; the sign-in at the provider, if finished later, is never collected."""
+        self._end_social()
+        self.notify()
+
+    def _end_social(self) -> None:
+        self.waiting_for = None
+        self._handoff = None
+        self.clear_notice()

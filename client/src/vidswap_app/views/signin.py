@@ -1,13 +1,14 @@
-"""Sign-in screen: SMS code, password, sign-up."""
+"""Sign-in screen: SMS code, password, sign-up, and Apple, Google or WeChat."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 import flet as ft
 
-from vidswap_app.viewmodels.signin import Mode, SignInViewModel
+from vidswap_app.viewmodels.signin import POLL_SECONDS, Mode, SignInViewModel
 from vidswap_app.views.base import Screen
 from vidswap_app.views.common import SPACING, card, error_text, muted, tagged
 
@@ -45,8 +46,6 @@ class SignInScreen(Screen):
         self.email = self._field(keyboard_type=ft.KeyboardType.EMAIL, on_change=self._set("email"))
         self.nickname = self._field(on_change=self._set("nickname"))
         self.submit = ft.FilledButton(on_click=self._submit, height=48)
-        # NOTE: there are no Apple, Google or WeChat buttons yet, because no API endpoint
-        # tells the app which third-party logins the server has configured.
         self.error = error_text(None)
         self.notice = muted("")
 
@@ -73,6 +72,7 @@ class SignInScreen(Screen):
             horizontal_alignment=STRETCH,
         )
         self.password_row = tagged("signin-password", self.password)
+        self.social = self._social_section()
         form = card(
             self.mode,
             self.sms_fields,
@@ -82,6 +82,7 @@ class SignInScreen(Screen):
             self.error,
             self.notice,
             tagged("signin-submit", self.submit),
+            self.social,
             spacing=SPACING,
         )
         header = ft.Column(
@@ -106,6 +107,34 @@ class SignInScreen(Screen):
             expand=True,
         )
         self.refresh()
+        self.spawn(model.load_providers())
+
+    def _social_section(self) -> ft.Column:
+        """The "or continue with" buttons, and the wait while the provider's page is open."""
+        icons = {"apple": ft.Icons.APPLE, "wechat": ft.Icons.WECHAT, "google": ft.Icons.LOGIN}
+        self.social_heading = muted("", size=13)
+        self.social_buttons = {
+            name: ft.OutlinedButton(icon=icon, on_click=self._start_social(name), expand=True)
+            for name, icon in icons.items()
+        }
+        self.social_tags = {
+            name: ft.Container(tagged(f"signin-{name}", button), expand=True)
+            for name, button in self.social_buttons.items()
+        }
+        self.social_cancel = ft.TextButton(on_click=self._cancel_social)
+        self.social_wait = ft.Row(
+            [
+                ft.ProgressRing(width=18, height=18, stroke_width=2),
+                tagged("signin-social-cancel", self.social_cancel),
+            ],
+            alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
+        )
+        self.social_row = ft.Row(list(self.social_tags.values()), spacing=8)
+        return ft.Column(
+            [ft.Divider(height=8), self.social_heading, self.social_row, self.social_wait],
+            spacing=8,
+            horizontal_alignment=STRETCH,
+        )
 
     @staticmethod
     def _field(**options: object) -> ft.TextField:
@@ -168,6 +197,21 @@ class SignInScreen(Screen):
         self.submit.disabled = model.submitting
         self.error.value, self.error.visible = model.error or "", bool(model.error)
         self.notice.value, self.notice.visible = model.notice or "", bool(model.notice)
+        self._refresh_social()
+
+    def _refresh_social(self) -> None:
+        model, t = self.model, self.t
+        self.social.visible = bool(model.providers)
+        self.social_heading.value = t("signin.third_party")
+        shown: list[ft.Control] = [
+            self.social_tags[name] for name in model.providers if name in self.social_tags
+        ]
+        self.social_row.controls = shown
+        for name, button in self.social_buttons.items():
+            button.content = t(f"signin.{name}")
+            button.disabled = model.waiting_for is not None
+        self.social_wait.visible = model.waiting_for is not None
+        self.social_cancel.content = t("signin.social_cancel")
 
     async def _change_mode(self, event: ft.Event[ft.SegmentedButton]) -> None:
         selected = event.control.selected
@@ -191,3 +235,22 @@ class SignInScreen(Screen):
 
     async def _submit(self, _: ft.Event[ft.Button]) -> None:
         await self.model.submit()
+
+    def _start_social(self, provider: str) -> Callable[[ft.Event[ft.OutlinedButton]], Any]:
+        async def handler(_: ft.Event[ft.OutlinedButton]) -> None:
+            url = await self.model.start_social(provider)
+            if url is None:
+                return
+            await ft.UrlLauncher().launch_url(url)
+            self.spawn(self._wait_for_provider())
+
+        return handler
+
+    async def _wait_for_provider(self) -> None:
+        """Ask the server every few seconds until the user finished at the provider."""
+        while self.model.waiting_for is not None:
+            await asyncio.sleep(POLL_SECONDS)
+            await self.model.poll_social()
+
+    async def _cancel_social(self, _: ft.Event[ft.TextButton]) -> None:
+        self.model.cancel_social()
