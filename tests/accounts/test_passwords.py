@@ -43,7 +43,7 @@ async def test_register_with_phone_then_login(client: httpx.AsyncClient) -> None
     registered = await client.post(REGISTER, json={"phone": phone, "password": PASSWORD})
     assert registered.status_code == 201
     assert registered.json()["user"]["phone"] == phone
-    assert registered.json()["user"]["nickname"] == f"User {phone[-4:]}"
+    assert registered.json()["user"]["nickname"] == f"138****{phone[-4:]}"
 
     national = phone.removeprefix("+86")
     login = await client.post(LOGIN, json={"account": national, "password": PASSWORD})

@@ -90,7 +90,7 @@ async def test_login_creates_account_with_signup_energy(
     assert body["expires_in"] == 15 * 60
     assert body["user"]["phone"] == phone
     assert body["user"]["energy_balance"] == runtime.settings.signup_energy
-    assert body["user"]["nickname"] == f"User {phone[-4:]}"
+    assert body["user"]["nickname"] == f"138****{phone[-4:]}"
 
     async with runtime.sessionmaker() as session:
         user = await session.scalar(select(User).where(User.phone == phone))
@@ -278,3 +278,18 @@ async def test_signup_race_signs_into_existing_account(
     assert len(lookups) == 2
     [row] = await codes_of(runtime, user.phone)
     assert row.consumed_at is not None
+
+
+async def test_default_nickname_is_the_same_in_every_language(client: httpx.AsyncClient) -> None:
+    nicknames = []
+    for locale in ("zh-CN", "en"):
+        phone = new_phone()
+        code = await request_code(client, phone)
+        response = await client.post(
+            LOGIN, json={"phone": phone, "code": code}, headers={"Accept-Language": locale}
+        )
+        nicknames.append((response.json()["user"]["nickname"], phone))
+
+    assert [nickname for nickname, _ in nicknames] == [
+        f"138****{phone[-4:]}" for _, phone in nicknames
+    ]

@@ -55,3 +55,12 @@ def classify_account(raw: str) -> tuple[str, str]:
 def phone_tail(phone: str) -> str:
     """Return the last four digits of a number, the part that logs may show."""
     return phone[-4:]
+
+
+def masked_phone(phone: str) -> str:
+    """Return the national number with its middle hidden (``138****5678``), readable in
+    any language, for a default nickname."""
+    national = str(phonenumbers.parse(phone, None).national_number)
+    if len(national) < 8:
+        return f"****{national[-4:]}"
+    return f"{national[:3]}****{national[-4:]}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,6 +23,7 @@ from vidswap.accounts.errors import (
 )
 from vidswap.accounts.identifiers import (
     classify_account,
+    masked_phone,
     normalize_email,
     normalize_phone,
     phone_tail,
@@ -241,7 +243,7 @@ class AuthService:
         """Add a user and credit the sign-up Energy inside the caller's transaction."""
         now = utcnow()
         if not fields.get("nickname"):
-            fields["nickname"] = default_nickname(fields, str(fields.get("locale", "en")))
+            fields["nickname"] = default_nickname(fields)
         user = User(energy_balance=0, created_at=now, updated_at=now, **fields)
         session.add(user)
         await session.flush()
@@ -274,10 +276,13 @@ def taken_error(field: str, value: str) -> AccountExistsError:
     return AccountExistsError(field=field, value=value, field_zh=field_zh)
 
 
-def default_nickname(fields: dict[str, object], locale: str) -> str:
-    """Return a nickname for a new account: the email's local part or the phone's last digits."""
+def default_nickname(fields: dict[str, object]) -> str:
+    """Return a nickname for a new account that reads the same in every language: the
+    email's local part, the masked phone number, or "vidswap" and six random digits."""
     email = fields.get("email")
     if isinstance(email, str) and email:
         return email.split("@", 1)[0][:64]
-    tail = phone_tail(str(fields.get("phone") or ""))
-    return f"用户{tail}" if locale == "zh-CN" else f"User {tail}"
+    phone = fields.get("phone")
+    if isinstance(phone, str) and phone:
+        return masked_phone(phone)
+    return f"vidswap-{secrets.randbelow(10**6):06d}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 
 import httpx
 import pytest
@@ -222,3 +223,14 @@ async def test_deleting_the_account_frees_the_identity(
     assert deleted.status_code == 204
     assert again["user"]["id"] != first["user"]["id"]
     assert len(await identities(db_runtime, "google")) == 1
+
+
+async def test_sign_in_without_name_or_email_gets_a_neutral_nickname(
+    db_client: httpx.AsyncClient, standin: s.SocialStandIn
+) -> None:
+    nameless = s.Person(name=None, email=None)
+    token = s.mint("apple", nameless, audience=s.APPLE_BUNDLE)
+
+    response = await db_client.post(APPLE, json={"id_token": token})
+
+    assert re.fullmatch(r"vidswap-\d{6}", response.json()["user"]["nickname"])
