@@ -45,7 +45,9 @@ class VideoSpec:
     pts: Sequence[int] | None = None
     audio_codec: str | None = None
     audio_rate: int = 48000
+    # Counter-clockwise degrees for the display matrix; hflip mirrors after rotating.
     rotation: int | None = None
+    hflip: bool = False
     source: FrameSource | None = None
     color_tags: dict[str, int] = field(default_factory=dict)
 
@@ -69,7 +71,7 @@ def make_video(path: Path, spec: VideoSpec) -> list[Fraction]:
         for name, value in spec.color_tags.items():
             setattr(video.codec_context, name, value)
         if spec.rotation is not None:
-            video.set_display_rotation(spec.rotation)
+            video.set_display_rotation(spec.rotation, hflip=spec.hflip)
         audio = add_audio(container, spec) if spec.audio_codec else None
 
         for index, pts in enumerate(pts_list):

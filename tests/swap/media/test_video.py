@@ -212,6 +212,7 @@ def test_rotated_input_upright(tmp_path: Path, rotation: int) -> None:
         image = next(iter(reader)).image
 
     assert info.rotation == rotation
+    assert not info.mirrored
     assert (info.width, info.height) == (96, 64)
     assert image.shape == (64, 96, 3)
     assert image.flags.c_contiguous and image.flags.writeable
@@ -223,6 +224,87 @@ def test_rotated_input_upright(tmp_path: Path, rotation: int) -> None:
     transcode(source, output)
     out_info = probe_video(output)
     assert (out_info.width, out_info.height, out_info.rotation) == (96, 64, 0)
+
+
+def corner_test_image(width: int, height: int) -> np.ndarray:
+    """A gray image with a different colour in each corner, so all 8 orientations differ."""
+    image = np.full((height, width, 3), 128, np.uint8)
+    block_h, block_w = height // 4, width // 4
+    image[:block_h, :block_w] = (0, 0, 255)
+    image[:block_h, -block_w:] = (255, 0, 0)
+    image[-block_h:, :block_w] = (0, 255, 0)
+    image[-block_h:, -block_w:] = (0, 255, 255)
+    return image
+
+
+# The filters that ffplay and the ffmpeg command insert for a display matrix
+# (fftools: transpose for 90 and 270 degrees, hflip/vflip for 0 and 180), as numpy.
+FFMPEG_FILTERS = {
+    "hflip": lambda image: image[:, ::-1],
+    "vflip": lambda image: image[::-1],
+    "clock": lambda image: np.rot90(image, -1),
+    "cclock": lambda image: np.rot90(image, 1),
+    "cclock_flip": lambda image: image.transpose(1, 0, 2),
+    "clock_flip": lambda image: np.rot90(image, -1)[::-1],
+}
+
+# (counter-clockwise degrees, hflip) given to set_display_rotation -> the filters
+# FFmpeg applies to show the stored picture, and (rotation, mirrored) in VideoInfo.
+ORIENTATION_CASES = {
+    (0, True): (["hflip"], (0, True)),
+    (90, False): (["cclock"], (270, False)),
+    (90, True): (["clock_flip"], (270, True)),
+    (180, False): (["hflip", "vflip"], (180, False)),
+    (180, True): (["vflip"], (180, True)),
+    (270, False): (["clock"], (90, False)),
+    (270, True): (["cclock_flip"], (90, True)),
+}
+
+
+@pytest.mark.parametrize(("degrees", "hflip"), sorted(ORIENTATION_CASES))
+def test_display_matrix_applied(tmp_path: Path, degrees: int, hflip: bool) -> None:
+    filters, (rotation, mirrored) = ORIENTATION_CASES[(degrees, hflip)]
+    stored = corner_test_image(96, 64)
+    expected = stored
+    for name in filters:
+        expected = FFMPEG_FILTERS[name](expected)
+    source = tmp_path / f"matrix{degrees}{'-hflip' if hflip else ''}.mp4"
+    make_video(
+        source,
+        VideoSpec(width=96, height=64, frames=2, rotation=degrees, hflip=hflip,
+                  source=lambda _index: stored),
+    )  # fmt: skip
+
+    with VideoReader(source) as reader:
+        info = reader.info
+        image = next(iter(reader)).image
+
+    assert (info.rotation, info.mirrored) == (rotation, mirrored)
+    assert (info.height, info.width, 3) == expected.shape
+    assert image.shape == expected.shape
+    assert image.flags.c_contiguous and image.flags.writeable
+    difference = np.abs(image.astype(int) - expected.astype(int)).mean()
+    assert difference < 3, f"mean difference {difference:.1f} from FFmpeg's orientation"
+
+
+def test_mirrored_output_not_mirrored_again(tmp_path: Path) -> None:
+    stored = corner_test_image(96, 64)
+    source = tmp_path / "front-camera.mp4"
+    make_video(
+        source,
+        VideoSpec(width=96, height=64, frames=3, rotation=0, hflip=True,
+                  source=lambda _index: stored),
+    )  # fmt: skip
+    output = tmp_path / "out.mp4"
+
+    transcode(source, output)
+
+    out_info = probe_video(output)
+    assert (out_info.rotation, out_info.mirrored) == (0, False)
+    with VideoReader(output) as reader:
+        image = next(iter(reader)).image
+    assert np.abs(image[4, 4].astype(int) - (255, 0, 0)).max() < 40
+    assert np.abs(image[4, 91].astype(int) - (0, 0, 255)).max() < 40
 
 
 def test_real_rotated_video_upright() -> None:

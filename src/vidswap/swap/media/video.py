@@ -8,9 +8,7 @@ frame's timestamp, so variable frame rate survives.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -19,7 +17,6 @@ import av
 import av.container
 import av.error
 import av.video.stream
-import cv2
 import numpy as np
 import structlog
 from av.video.reformatter import ColorRange, Colorspace
@@ -32,61 +29,14 @@ from vidswap.swap.media.container import (
     find_video_stream,
     open_input,
 )
+from vidswap.swap.media.frames import VideoFrame, VideoInfo
+from vidswap.swap.media.orientation import display_transform
 from vidswap.swap.media.tonemap import hdr_frame_to_sdr_bgr, is_hdr_transfer
 from vidswap.swap.media.writer import VideoWriter
 
 __all__ = ["VideoFrame", "VideoInfo", "VideoReader", "VideoWriter", "probe_video"]
 
 log = structlog.get_logger(__name__)
-
-# Clockwise display rotation -> the OpenCV rotation that applies it.
-CV2_ROTATION = {
-    90: cv2.ROTATE_90_CLOCKWISE,
-    180: cv2.ROTATE_180,
-    270: cv2.ROTATE_90_COUNTERCLOCKWISE,
-}
-
-
-@dataclass(frozen=True)
-class VideoInfo:
-    """Stream facts for a video, with the size as displayed (after rotation)."""
-
-    width: int
-    height: int
-    # Clockwise degrees (0, 90, 180 or 270) a player rotates the stored picture by.
-    rotation: int
-    # Frame count from the container header; an estimate from duration x fps when
-    # the header has none (Matroska, WebM); None when neither is known.
-    frame_count: int | None
-    duration: float
-    average_fps: float
-    codec: str
-    pixel_format: str
-    bit_depth: int
-    is_hdr: bool
-    has_audio: bool
-    audio_codec: str | None
-    # FFmpeg demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2" or "matroska,webm".
-    container: str
-
-
-@dataclass
-class VideoFrame:
-    """One decoded frame: upright 8-bit BGR pixels and its timestamp in ``time_base`` units."""
-
-    image: np.ndarray
-    pts: int | None
-    time_base: Fraction
-    index: int
-    # Display duration in time_base units, when the decoder provides it.
-    duration: int | None = None
-
-    @property
-    def seconds(self) -> float:
-        """Presentation time in seconds; NaN when the frame has no timestamp."""
-        if self.pts is None:
-            return math.nan
-        return float(self.pts * self.time_base)
 
 
 def probe_video(path: Path) -> VideoInfo:
@@ -114,6 +64,7 @@ class VideoReader:
             self._first = next(self._av_frames, None)
             if self._first is None:
                 raise CorruptMediaError(path=str(self.path), detail="the video has no frames")
+            self._transform = display_transform(self._first)
             self.info = self._build_info(self._first)
         except BaseException:
             self._container.close()
@@ -153,15 +104,13 @@ class VideoReader:
             raise RuntimeError(f"VideoReader for {self.path} can only be iterated once")
         first, self._first = self._first, None
 
-        rotate = CV2_ROTATION.get(self.info.rotation)
+        transform = self._transform
         time_base = self.time_base
         step = self._pts_step()
         last_pts: int | None = None
 
         for index, av_frame in enumerate(self._chain(first)):
-            image = to_bgr(av_frame)
-            if rotate is not None:
-                image = cv2.rotate(image, rotate)
+            image = transform.apply(to_bgr(av_frame))
             pts = av_frame.pts
             if pts is None:
                 pts = 0 if last_pts is None else last_pts + step
@@ -201,11 +150,8 @@ class VideoReader:
 
     def _build_info(self, first: av.VideoFrame) -> VideoInfo:
         stream = self._stream
-        # NOTE: only the rotation of the display matrix is applied; a mirrored
-        # (flipped) matrix from a front camera comes out unmirrored.
-        rotation = (-round(first.rotation / 90) * 90) % 360
         width, height = first.width, first.height
-        if rotation in (90, 270):
+        if self._transform.swaps_axes:
             width, height = height, width
 
         duration = stream_duration(self._container, stream)
@@ -220,7 +166,8 @@ class VideoReader:
         return VideoInfo(
             width=width,
             height=height,
-            rotation=rotation,
+            rotation=self._transform.rotation,
+            mirrored=self._transform.mirrored,
             frame_count=frame_count,
             duration=duration,
             average_fps=average_fps,
