@@ -21,12 +21,13 @@ from PIL import Image
 
 from tests.shared_media import shared_face, shared_video
 from vidswap.swap.analyser import FaceAnalyser
-from vidswap.swap.errors import SwapCancelledError
+from vidswap.swap.errors import LabelFontMissingGlyphsError, SwapCancelledError
 from vidswap.swap.face import Box, Face
 from vidswap.swap.identity import IdentityEncoder, identity_distance
+from vidswap.swap.media import label
 from vidswap.swap.media.images import read_picture
 from vidswap.swap.media.video import VideoReader
-from vidswap.swap.options import FaceSelection, Progress, SwapOptions
+from vidswap.swap.options import FaceSelection, LabelOptions, Progress, SwapOptions
 from vidswap.swap.pipeline import SwapEngine, SwapReport
 
 EXIF_ORIENTATION = 0x0112
@@ -346,6 +347,21 @@ def test_cancel_removes_output(engine: SwapEngine, tmp_path: Path) -> None:
     assert sorted(tmp_path.iterdir()) == []
     stage_threads = [t.name for t in threading.enumerate() if t.name.startswith("vidswap-")]
     assert stage_threads == []
+
+
+def test_label_font_checked_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    font = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    if not font.is_file():
+        pytest.skip(f"{font} is not installed (Debian package fonts-dejavu-core)")
+    monkeypatch.setattr(label, "SYSTEM_FALLBACK_FONTS", ())
+    label.choose_font.cache_clear()
+    options = SwapOptions(label=LabelOptions(text="AI生成", font_path=font))
+
+    with pytest.raises(LabelFontMissingGlyphsError) as error:
+        SwapEngine(options)
+
+    assert str(font) in str(error.value)
+    label.choose_font.cache_clear()
 
 
 # Photo targets. Outputs are PNG so that unchanged pixels stay byte-identical.

@@ -162,6 +162,28 @@ class InvalidOptionError(BadInputError):
     }
 
 
+class LabelFontMissingGlyphsError(BadInputError):
+    code = "label_font_missing_glyphs"
+    messages = {
+        "en": (
+            "The label font {font} has no glyphs for {characters}, and no installed font has "
+            "all of them, so choose a font that contains these characters."
+        ),
+        "zh-CN": "标注字体 {font} 缺少以下字符的字形：{characters}，系统中也没有同时包含这些字符的字体，请换用包含这些字符的字体。",
+    }
+
+
+class LabelTextUnsupportedError(BadInputError):
+    code = "label_text_unsupported"
+    messages = {
+        "en": (
+            "The built-in label font has no glyphs for {characters}, and no installed font has "
+            "all of them, so give a label font file that contains these characters."
+        ),
+        "zh-CN": "内置标注字体缺少以下字符的字形：{characters}，系统中也没有同时包含这些字符的字体，请提供包含这些字符的标注字体文件。",
+    }
+
+
 class SwapCancelledError(VidswapError):
     code = "swap_cancelled"
     status_code = 409

@@ -36,7 +36,7 @@ from vidswap.swap.errors import (
 from vidswap.swap.identity import IdentityEncoder
 from vidswap.swap.media.atomic import check_output_path
 from vidswap.swap.media.images import Picture, read_picture, write_picture
-from vidswap.swap.media.label import draw_visible_label
+from vidswap.swap.media.label import check_label_options, draw_visible_label
 from vidswap.swap.media.sniff import MediaKind, detect_media_kind
 from vidswap.swap.media.video import VideoReader, VideoWriter
 from vidswap.swap.notices import NoFaceInTarget
@@ -260,6 +260,7 @@ def _validate_options(options: SwapOptions) -> None:
             value=str(options.faces),
             hint="reference selection needs a reference photo",
         )
+    check_label_options(options.label)
 
 
 def _read_photo(path: Path) -> Picture:

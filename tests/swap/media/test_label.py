@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from vidswap.swap.errors import InvalidOptionError
-from vidswap.swap.media.label import SYSTEM_CJK_FONTS, draw_visible_label
+from vidswap.swap.errors import (
+    InvalidOptionError,
+    LabelFontMissingGlyphsError,
+    LabelTextUnsupportedError,
+)
+from vidswap.swap.media import label
+from vidswap.swap.media.label import (
+    SYSTEM_CJK_FONTS,
+    SYSTEM_FALLBACK_FONTS,
+    check_label_options,
+    choose_font,
+    draw_visible_label,
+    render_label,
+)
 from vidswap.swap.options import LabelOptions
 
 
@@ -73,9 +86,10 @@ def test_label_bad_corner_rejected() -> None:
     any(path.is_file() for path in SYSTEM_CJK_FONTS), reason="a system CJK font is installed"
 )
 def test_label_cjk_without_font_rejected() -> None:
-    with pytest.raises(InvalidOptionError) as error:
+    with pytest.raises(LabelTextUnsupportedError) as error:
         draw_visible_label(np.zeros((100, 100, 3), np.uint8), LabelOptions(text="人工智能生成"))
-    assert "人工智能生成" in str(error.value)
+    assert "人 (U+4EBA)" in str(error.value)
+    assert error.value.exit_code == 2
 
 
 def test_label_missing_font_file_rejected(tmp_path: Path) -> None:
@@ -105,3 +119,131 @@ def test_label_cjk_text_drawn_with_system_font() -> None:
     assert cjk_right > 600
     # The two CJK glyphs make the mark wider than the Latin text alone.
     assert cjk_right - cjk_left > latin_right - latin_left
+
+
+DEJAVU_SANS = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+@pytest.fixture(autouse=True)
+def fresh_font_choice() -> Iterator[None]:
+    """Forget cached font choices, which depend on the fallback fonts a test sets."""
+    choose_font.cache_clear()
+    render_label.cache_clear()
+    yield
+    choose_font.cache_clear()
+    render_label.cache_clear()
+
+
+def build_font(path: Path, characters: str) -> Path:
+    """Write a TrueType font that maps only ``characters``, each drawn as a filled bar.
+
+    Its .notdef glyph is a hollow box, so a missing character renders differently.
+    """
+    font_builder = pytest.importorskip("fontTools.fontBuilder")
+    glyph_pen = pytest.importorskip("fontTools.pens.ttGlyphPen")
+    names = {char: f"uni{ord(char):04X}" for char in characters}
+    glyph_order = [".notdef", *names.values()]
+    glyphs = {}
+    for index, name in enumerate(glyph_order):
+        pen = glyph_pen.TTGlyphPen(None)
+        if name == ".notdef":
+            draw_rectangle(pen, 50, 0, 550, 700)
+            # Drawn right to left, the inner contour runs the other way round, so it is a hole.
+            draw_rectangle(pen, 450, 100, 150, 600)
+        else:
+            draw_rectangle(pen, 50, 0, 150 + 40 * index, 700)
+        glyphs[name] = pen.glyph()
+
+    builder = font_builder.FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder(glyph_order)
+    builder.setupCharacterMap({ord(char): name for char, name in names.items()})
+    builder.setupGlyf(glyphs)
+    builder.setupHorizontalMetrics({name: (600, 50) for name in glyph_order})
+    builder.setupHorizontalHeader(ascent=800, descent=-200)
+    builder.setupNameTable({"familyName": "Vidswap Test", "styleName": "Regular"})
+    builder.setupOS2(sTypoAscender=800, sTypoDescender=-200, usWinAscent=800, usWinDescent=200)
+    builder.setupPost()
+    builder.save(str(path))
+    return path
+
+
+def draw_rectangle(pen: object, left: int, bottom: int, right: int, top: int) -> None:
+    pen.moveTo((left, bottom))  # type: ignore[attr-defined]
+    pen.lineTo((left, top))  # type: ignore[attr-defined]
+    pen.lineTo((right, top))  # type: ignore[attr-defined]
+    pen.lineTo((right, bottom))  # type: ignore[attr-defined]
+    pen.closePath()  # type: ignore[attr-defined]
+
+
+def drawn(options: LabelOptions) -> np.ndarray:
+    frame = np.full((240, 320, 3), 128, np.uint8)
+    draw_visible_label(frame, options)
+    return frame
+
+
+def test_font_with_glyphs_used(tmp_path: Path) -> None:
+    latin = build_font(tmp_path / "latin.ttf", "AI-")
+    options = LabelOptions(text="AI", font_path=latin)
+
+    check_label_options(options)
+
+    assert choose_font("AI", latin) == latin
+    assert not np.array_equal(drawn(options), drawn(LabelOptions(text="AI")))
+
+
+def test_font_missing_glyphs_falls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    latin = build_font(tmp_path / "latin.ttf", "AI")
+    cjk = build_font(tmp_path / "cjk.ttf", "AI生成")
+    monkeypatch.setattr(label, "SYSTEM_FALLBACK_FONTS", (tmp_path / "absent.ttf", cjk))
+
+    frame = drawn(LabelOptions(text="AI生成", font_path=latin))
+
+    assert choose_font("AI生成", latin) == cjk
+    assert np.array_equal(frame, drawn(LabelOptions(text="AI生成", font_path=cjk)))
+
+
+def test_font_missing_glyphs_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    latin = build_font(tmp_path / "latin.ttf", "AI")
+    monkeypatch.setattr(label, "SYSTEM_FALLBACK_FONTS", (build_font(tmp_path / "b.ttf", "AB"),))
+    options = LabelOptions(text="AI 生成生", font_path=latin)
+
+    with pytest.raises(LabelFontMissingGlyphsError) as error:
+        check_label_options(options)
+
+    message = str(error.value)
+    assert str(latin) in message
+    assert "生 (U+751F), 成 (U+6210)" in message
+    assert "(U+0041)" not in message
+    assert "(U+0020)" not in message
+    assert error.value.exit_code == 2
+    with pytest.raises(LabelFontMissingGlyphsError):
+        drawn(options)
+
+
+def test_real_font_without_cjk_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    if not DEJAVU_SANS.is_file():
+        pytest.skip(f"{DEJAVU_SANS} is not installed (Debian package fonts-dejavu-core)")
+    monkeypatch.setattr(label, "SYSTEM_FALLBACK_FONTS", (DEJAVU_SANS,))
+
+    with pytest.raises(LabelFontMissingGlyphsError) as error:
+        check_label_options(LabelOptions(text="Généré par IA · AI生成", font_path=DEJAVU_SANS))
+
+    message = str(error.value)
+    assert str(DEJAVU_SANS) in message
+    assert "生 (U+751F), 成 (U+6210)" in message
+    assert "é" not in message
+
+
+def test_builtin_font_accents_fall_back() -> None:
+    installed = [path for path in SYSTEM_FALLBACK_FONTS if path.is_file()]
+    if not installed:
+        pytest.skip("no fallback font installed (Debian package fonts-dejavu-core)")
+
+    # Pillow's built-in font has no "é", so it would draw a box.
+    assert choose_font("Généré par IA", None) in installed
+    assert choose_font("AI-generated", None) is None
+
+
+def test_hidden_label_font_not_checked(tmp_path: Path) -> None:
+    latin = build_font(tmp_path / "latin.ttf", "AI")
+    check_label_options(LabelOptions(visible=False, text="AI生成", font_path=latin))

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import structlog
 from PIL import Image, ImageDraw, ImageFont
 
-from vidswap.swap.errors import InvalidOptionError
+from vidswap.swap.errors import (
+    InvalidOptionError,
+    LabelFontMissingGlyphsError,
+    LabelTextUnsupportedError,
+)
 from vidswap.swap.options import LabelOptions
+
+log = structlog.get_logger(__name__)
+
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
 
 # Debian/Ubuntu paths of fonts that cover CJK (fonts-noto-cjk, fonts-wqy-zenhei,
-# fonts-wqy-microhei), tried in this order when the text needs them.
+# fonts-wqy-microhei).
 SYSTEM_CJK_FONTS = (
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Medium.ttc"),
@@ -23,10 +33,18 @@ SYSTEM_CJK_FONTS = (
     Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
     Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
 )
+# Fonts tried in this order when the chosen font lacks glyphs for the text.
+# DejaVu Sans (fonts-dejavu-core) covers Latin, Greek, Cyrillic, Hebrew and
+# Arabic, which Pillow's built-in font (Latin letters without accents) does not.
+SYSTEM_FALLBACK_FONTS = (
+    *SYSTEM_CJK_FONTS,
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+)
 
-# Pillow's built-in font covers Latin letters only; text beyond this code point
-# needs a font file.
-LAST_BUILTIN_CODE_POINT = 0x024F
+# Glyph coverage is checked at this size, because a font maps the same characters at every size.
+PROBE_SIZE = 32
+# A noncharacter, which no font maps, so it renders as the font's .notdef glyph.
+NONCHARACTER = "\U0010ffff"
 
 SIZE_FRACTION = 0.025
 MIN_TEXT_SIZE = 10
@@ -46,16 +64,12 @@ def draw_visible_label(bgr: np.ndarray, options: LabelOptions) -> None:
     """Blend the label text on a soft dark backing into a corner of ``bgr``, in place.
 
     The text height is 2.5% of the frame's shorter side, at least 10 px. Does
-    nothing when ``options.visible`` is false. Raises InvalidOptionError for an
-    unknown corner, or for text the built-in font cannot draw when no font file
-    is given and no system CJK font is installed.
+    nothing when ``options.visible`` is false. Raises the errors of
+    check_label_options.
     """
     if not options.visible:
         return
-    if options.corner not in CORNERS:
-        raise InvalidOptionError(
-            name="label corner", value=options.corner, hint=f"use one of {', '.join(CORNERS)}"
-        )
+    check_corner(options.corner)
 
     height, width = bgr.shape[:2]
     text_size = max(MIN_TEXT_SIZE, round(SIZE_FRACTION * min(height, width)))
@@ -110,32 +124,99 @@ def render_label(text_size: int, options: LabelOptions) -> RenderedLabel:
     return RenderedLabel(bgr=bgr, alpha=alpha)
 
 
-def load_font(
-    text: str, font_path: Path | None, size: int
-) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """Return the font for ``text``: the given file, the built-in font, or a system CJK font."""
-    if font_path is not None:
-        # NOTE: a font without glyphs for the text draws empty boxes; coverage is not checked.
-        try:
-            return ImageFont.truetype(str(font_path), size=size)
-        except OSError as exc:
-            raise InvalidOptionError(
-                name="label font",
-                value=str(font_path),
-                hint="pass a readable TrueType or OpenType font file",
-            ) from exc
+def check_label_options(options: LabelOptions) -> None:
+    """Raise the error that drawing the label would raise, before any frame is read.
 
-    if all(ord(char) <= LAST_BUILTIN_CODE_POINT for char in text):
+    Raises InvalidOptionError for an unknown corner or an unreadable font file,
+    and LabelFontMissingGlyphsError or LabelTextUnsupportedError when no font
+    has glyphs for every character of the text.
+    """
+    if not options.visible:
+        return
+    check_corner(options.corner)
+    choose_font(options.text, options.font_path)
+
+
+def check_corner(corner: str) -> None:
+    if corner not in CORNERS:
+        raise InvalidOptionError(
+            name="label corner", value=corner, hint=f"use one of {', '.join(CORNERS)}"
+        )
+
+
+def load_font(text: str, font_path: Path | None, size: int) -> Font:
+    """Return a font of ``size`` px that has a glyph for every character of ``text``."""
+    return open_font(choose_font(text, font_path), size)
+
+
+@lru_cache(maxsize=32)
+def choose_font(text: str, font_path: Path | None) -> Path | None:
+    """Return the font file to draw ``text`` with, or None for Pillow's built-in font.
+
+    The given file, or the built-in font when none is given, is used when it has
+    a glyph for every character. Otherwise the first of SYSTEM_FALLBACK_FONTS
+    that has them all is used. When none has, this raises
+    LabelFontMissingGlyphsError if a file was given and LabelTextUnsupportedError
+    if not, naming the characters the first font lacks.
+    """
+    missing = missing_characters(open_font(font_path, PROBE_SIZE), text)
+    if not missing:
+        return font_path
+
+    for candidate in SYSTEM_FALLBACK_FONTS:
+        if candidate.is_file() and not missing_characters(open_font(candidate, PROBE_SIZE), text):
+            log.info(
+                "media.label_font_fallback",
+                font=str(font_path) if font_path else "built-in",
+                fallback=str(candidate),
+                missing=describe_characters(missing),
+            )
+            return candidate
+
+    if font_path is None:
+        raise LabelTextUnsupportedError(characters=describe_characters(missing))
+    raise LabelFontMissingGlyphsError(font=str(font_path), characters=describe_characters(missing))
+
+
+def open_font(font_path: Path | None, size: int) -> Font:
+    """Open ``font_path`` at ``size`` px, or Pillow's built-in font when it is None."""
+    if font_path is None:
         return ImageFont.load_default(size=size)
+    try:
+        return ImageFont.truetype(str(font_path), size=size)
+    except OSError as exc:
+        raise InvalidOptionError(
+            name="label font",
+            value=str(font_path),
+            hint="pass a readable TrueType or OpenType font file",
+        ) from exc
 
-    for candidate in SYSTEM_CJK_FONTS:
-        if candidate.is_file():
-            return ImageFont.truetype(str(candidate), size=size)
-    raise InvalidOptionError(
-        name="label text",
-        value=text,
-        hint=(
-            "the built-in font cannot draw these characters and no CJK font is installed; "
-            "pass a font file that contains them as the label font"
-        ),
-    )
+
+def missing_characters(font: Font, text: str) -> list[str]:
+    """Return the characters of ``text``, each once, that ``font`` draws as its .notdef glyph.
+
+    Pillow has no glyph lookup, so each character is rendered and compared with
+    the rendering of a noncharacter. Whitespace and control or format
+    characters (category C*) draw nothing, so they are not checked.
+    """
+    notdef = render_glyph(font, NONCHARACTER)
+    return [
+        char
+        for char in dict.fromkeys(text)
+        if not char.isspace()
+        and not unicodedata.category(char).startswith("C")
+        and render_glyph(font, char) == notdef
+    ]
+
+
+def render_glyph(font: Font, char: str) -> tuple[float, tuple[int, int], bytes]:
+    """Return the advance, size and pixels of ``char`` drawn alone."""
+    left, top, right, bottom = font.getbbox(char)
+    image = Image.new("L", (max(1, int(right - left)), max(1, int(bottom - top))))
+    ImageDraw.Draw(image).text((-left, -top), char, font=font, fill=255)
+    return font.getlength(char), image.size, image.tobytes()
+
+
+def describe_characters(characters: list[str]) -> str:
+    """Return e.g. "生 (U+751F), 成 (U+6210)", readable even when the glyph is not."""
+    return ", ".join(f"{char} (U+{ord(char):04X})" for char in characters)
