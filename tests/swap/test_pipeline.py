@@ -12,9 +12,11 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import islice
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -26,6 +28,7 @@ from vidswap.swap.face import Box, Face
 from vidswap.swap.identity import IdentityEncoder, identity_distance
 from vidswap.swap.media import label
 from vidswap.swap.media.images import read_picture
+from vidswap.swap.media.sniff import MediaKind
 from vidswap.swap.media.video import VideoReader
 from vidswap.swap.options import FaceSelection, LabelOptions, Progress, SwapOptions
 from vidswap.swap.pipeline import SwapEngine, SwapReport
@@ -362,6 +365,52 @@ def test_label_font_checked_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
 
     assert str(font) in str(error.value)
     label.choose_font.cache_clear()
+
+
+# Animated image targets: swapped frame by frame into an MP4, like a video.
+
+
+ANIMATION_MS = [80, 120, 80, 200]
+
+
+@pytest.fixture(scope="module")
+def talking_frames() -> list[np.ndarray]:
+    """Four frames, 5 apart, of a talking head, at 640x360."""
+    with VideoReader(shared_video("obama-weekly-address-talking-720p-a.mp4")) as reader:
+        return [cv2.resize(frame.image, (640, 360)) for frame in islice(reader, 0, 20, 5)]
+
+
+@pytest.mark.parametrize(("image_format", "extension"), [("WEBP", "webp"), ("PNG", "png")])
+def test_animated_image_swapped(
+    engine: SwapEngine,
+    analyser: FaceAnalyser,
+    talking_frames: list[np.ndarray],
+    tmp_path: Path,
+    image_format: str,
+    extension: str,
+) -> None:
+    target = tmp_path / f"talking.{extension}"
+    images = [Image.fromarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)) for frame in talking_frames]
+    images[0].save(
+        target, format=image_format, save_all=True, append_images=images[1:],
+        duration=ANIMATION_MS, loop=0, lossless=True,
+    )  # fmt: skip
+    output = tmp_path / "out.mp4"
+
+    report = engine.swap_file(shared_face("biden-official-vp-portrait-2013.jpg"), target, output)
+
+    assert report.target_kind is MediaKind.VIDEO
+    assert (report.frames, report.frames_swapped) == (4, 4)
+    facts = stream_facts(output)
+    assert facts.times == [Fraction(ms, 1000) for ms in (0, 80, 200, 280)]
+    assert facts.display_size == (640, 360)
+    assert not facts.has_audio
+    swapped = sample_frames(output, {0, 1, 2, 3})
+    for index, original in enumerate(talking_frames):
+        faces = analyser.find_faces(original)
+        assert faces, f"frame {index} of the made animation has no face"
+        change = mean_change(original, swapped[index], faces[0].box)
+        assert change > SWAPPED_MEAN_CHANGE, f"frame {index}: face changed by {change:.1f}"
 
 
 # Photo targets. Outputs are PNG so that unchanged pixels stay byte-identical.

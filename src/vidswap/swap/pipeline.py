@@ -38,7 +38,7 @@ from vidswap.swap.media.atomic import check_output_path
 from vidswap.swap.media.images import Picture, read_picture, write_picture
 from vidswap.swap.media.label import check_label_options, draw_visible_label
 from vidswap.swap.media.sniff import MediaKind, detect_media_kind
-from vidswap.swap.media.video import VideoReader, VideoWriter
+from vidswap.swap.media.video import VideoWriter, open_video
 from vidswap.swap.notices import NoFaceInTarget
 from vidswap.swap.options import (
     LABEL_METADATA_VALUE,
@@ -193,7 +193,7 @@ class SwapEngine:
         started = time.monotonic()
         track_ids: set[int] = set()
 
-        with VideoReader(target_path) as reader:
+        with open_video(target_path) as reader:
             total = reader.info.frame_count
             with VideoWriter(
                 output_path,

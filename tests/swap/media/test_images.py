@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from tests.shared_media import shared_face
-from vidswap.swap.errors import OutputFormatError, OutputNotWritableError
+from vidswap.swap.errors import NotAnImageError, OutputFormatError, OutputNotWritableError
 from vidswap.swap.media.images import Picture, read_picture, write_picture
 from vidswap.swap.options import LABEL_METADATA_VALUE
 
@@ -128,3 +128,16 @@ def test_modes_converted_to_bgr(tmp_path: Path) -> None:
     for picture in (read_picture(tmp_path / name) for name in ("gray16.png", "cmyk.jpg")):
         assert picture.bgr.dtype == np.uint8
         assert picture.bgr.shape == (8, 8, 3)
+
+
+@pytest.mark.parametrize(
+    ("image_format", "extension"), [("GIF", "gif"), ("WEBP", "webp"), ("PNG", "png")]
+)
+def test_animated_image_rejected(tmp_path: Path, image_format: str, extension: str) -> None:
+    frames = [Image.new("RGB", (32, 24), (60 * index, 80, 120)) for index in range(3)]
+    path = tmp_path / f"anim.{extension}"
+    frames[0].save(path, format=image_format, save_all=True, append_images=frames[1:])
+
+    with pytest.raises(NotAnImageError) as error:
+        read_picture(path)
+    assert str(path) in str(error.value)

@@ -26,6 +26,7 @@ from vidswap.swap.media.sniff import MediaKind, detect_media_kind
 
 
 def save_image(path: Path, image_format: str, frames: int = 1) -> Path:
+    """Save a 32x24 image of ``frames`` frames, each a different colour, 100 ms apart."""
     images = [Image.new("RGB", (32, 24), (40 * i, 80, 120)) for i in range(frames)]
     extra = {"save_all": True, "append_images": images[1:], "duration": 100} if frames > 1 else {}
     images[0].save(path, format=image_format, **extra)
@@ -41,6 +42,27 @@ def test_still_images_detected(tmp_path: Path, image_format: str) -> None:
 def test_animated_gif_is_video(tmp_path: Path) -> None:
     path = save_image(tmp_path / "anim.gif", "GIF", frames=3)
     assert detect_media_kind(path) is MediaKind.VIDEO
+
+
+@pytest.mark.parametrize(("image_format", "extension"), [("WEBP", "webp"), ("PNG", "png")])
+def test_animated_image_is_video(tmp_path: Path, image_format: str, extension: str) -> None:
+    path = save_image(tmp_path / f"anim.{extension}", image_format, frames=3)
+    assert detect_media_kind(path) is MediaKind.VIDEO
+
+
+@pytest.mark.parametrize(("image_format", "extension"), [("WEBP", "webp"), ("PNG", "png")])
+def test_one_frame_animation_is_image(tmp_path: Path, image_format: str, extension: str) -> None:
+    path = tmp_path / f"single.{extension}"
+    Image.new("RGB", (32, 24), (10, 80, 120)).save(path, format=image_format, save_all=True)
+    assert detect_media_kind(path) is MediaKind.IMAGE
+
+
+def test_truncated_animated_webp(tmp_path: Path) -> None:
+    source = save_image(tmp_path / "whole.webp", "WEBP", frames=4)
+    data = source.read_bytes()
+    path = tmp_path / "cut.webp"
+    path.write_bytes(data[: data.rfind(b"ANMF") + 40])
+    assert_raises_with_path(path, CorruptMediaError)
 
 
 def test_png_named_mp4_is_image(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import av
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 from tests.shared_media import shared_video
 from tests.swap.media.conftest import VideoSpec, make_video, write_tone
@@ -19,7 +20,7 @@ from vidswap.swap.errors import (
     OutputFormatError,
     OutputNotWritableError,
 )
-from vidswap.swap.media.video import VideoReader, VideoWriter, probe_video, to_bgr
+from vidswap.swap.media.video import VideoReader, VideoWriter, open_video, probe_video, to_bgr
 from vidswap.swap.options import LABEL_METADATA_VALUE
 
 BT709 = 1
@@ -321,6 +322,69 @@ def test_real_rotated_video_upright() -> None:
     assert frame.image.shape == (480, 640, 3)
     # The file's display matrix asks for a 90-degree clockwise rotation; checked by eye upright.
     assert np.array_equal(frame.image, cv2.rotate(stored, cv2.ROTATE_90_CLOCKWISE))
+
+
+# Frame colours (RGB) and durations in ms; 0 and 10 ms are below FFmpeg's GIF
+# minimum of 20 ms, so they become 100 ms as in an animated GIF.
+ANIMATION_FRAMES = [
+    ((200, 30, 30), 100),
+    ((30, 200, 30), 250),
+    ((30, 30, 200), 0),
+    ((200, 200, 30), 40),
+    ((30, 200, 200), 10),
+]
+ANIMATION_TIMES = [Fraction(ms, 1000) for ms in (0, 100, 350, 450, 490)]
+
+
+def save_animation(path: Path, image_format: str) -> None:
+    frames = [Image.new("RGB", (48, 32), colour) for colour, _ms in ANIMATION_FRAMES]
+    durations = [ms for _colour, ms in ANIMATION_FRAMES]
+    frames[0].save(
+        path, format=image_format, save_all=True, append_images=frames[1:],
+        duration=durations, loop=0, lossless=True,
+    )  # fmt: skip
+
+
+def test_animated_webp_frames_read(tmp_path: Path) -> None:
+    source = tmp_path / "animation.webp"
+    save_animation(source, "WEBP")
+
+    with open_video(source) as reader:
+        info = reader.info
+        frames = list(reader)
+
+    assert (info.width, info.height, info.frame_count) == (48, 32, 5)
+    assert (info.rotation, info.mirrored, info.has_audio) == (0, False, False)
+    assert info.duration == pytest.approx(0.59)
+    assert [frame.pts * frame.time_base for frame in frames] == ANIMATION_TIMES
+    assert [frame.duration for frame in frames] == [100, 250, 100, 40, 100]
+    for frame, (colour, _ms) in zip(frames, ANIMATION_FRAMES, strict=True):
+        assert frame.image.shape == (32, 48, 3)
+        assert frame.image[16, 24].tolist() == list(reversed(colour))
+
+
+@pytest.mark.parametrize(("image_format", "extension"), [("WEBP", "webp"), ("PNG", "png")])
+def test_animation_timing_kept(tmp_path: Path, image_format: str, extension: str) -> None:
+    source = tmp_path / f"animation.{extension}"
+    save_animation(source, image_format)
+    output = tmp_path / "out.mp4"
+
+    input_times = []
+    with open_video(source) as reader, VideoWriter(output, reader) as writer:
+        for frame in reader:
+            writer.write(frame.image, frame)
+            input_times.append(frame.pts * frame.time_base)
+
+    assert_h264_faststart_output(output)
+    assert frame_times(output) == input_times
+    # FFmpeg's APNG demuxer shows a 0 ms frame for 1/15 s, not 100 ms like a GIF.
+    assert input_times[:3] == ANIMATION_TIMES[:3]
+    if image_format == "WEBP":
+        assert input_times == ANIMATION_TIMES
+    with VideoReader(output) as copy:
+        for frame, (colour, _ms) in zip(copy, ANIMATION_FRAMES, strict=True):
+            error = np.abs(frame.image[16, 24].astype(int) - list(reversed(colour))).max()
+            assert error < 8, f"frame {frame.index} colour off by {error}"
 
 
 def test_odd_size_padded_to_even(tmp_path: Path) -> None:

@@ -40,6 +40,8 @@ FORMAT_BY_EXTENSION = {
     ".heif": "HEIF",
 }
 FORMATS_WITH_ALPHA = {"PNG", "WEBP", "TIFF"}
+# Formats whose animated files are videos; TIFF and HEIF pages are not frames.
+ANIMATED_FORMATS = {"GIF", "PNG", "WEBP"}
 
 EXIF_IMAGE_DESCRIPTION = 0x010E
 EXIF_SOFTWARE = 0x0131
@@ -74,7 +76,7 @@ def read_picture(path: Path) -> Picture:
     try:
         with Image.open(path) as opened:
             image_format = opened.format or "UNKNOWN"
-            if getattr(opened, "is_animated", False) and image_format == "GIF":
+            if getattr(opened, "is_animated", False) and image_format in ANIMATED_FORMATS:
                 raise NotAnImageError(path=str(path))
             opened.load()
             upright = ImageOps.exif_transpose(opened)

@@ -17,6 +17,7 @@ from vidswap.swap.media.container import (
     find_video_stream,
     open_input,
 )
+from vidswap.swap.media.images import ANIMATED_FORMATS
 
 log = structlog.get_logger(__name__)
 
@@ -36,7 +37,7 @@ class MediaKind(StrEnum):
 def detect_media_kind(path: Path) -> MediaKind:
     """Return whether ``path`` contains an image or a video, judged from its bytes.
 
-    An animated GIF is a video and a still GIF is an image. Raises
+    An animated GIF, PNG (APNG) or WebP is a video; a one-frame one is an image. Raises
     MediaNotFoundError, MediaUnreadableError, EmptyMediaError, NoVideoStreamError,
     UnsupportedMediaError or CorruptMediaError, each naming ``path``.
     """
@@ -46,7 +47,7 @@ def detect_media_kind(path: Path) -> MediaKind:
 
     kind = guess_kind_from_magic(header)
     if kind is MediaKind.IMAGE:
-        return check_image(path, header)
+        return check_image(path)
     return check_video(path, file_size, expect_video=kind is MediaKind.VIDEO)
 
 
@@ -65,8 +66,6 @@ def guess_kind_from_magic(header: bytes) -> MediaKind | None:
     if header.startswith((b"II*\x00", b"MM\x00*")):
         return MediaKind.IMAGE
     if header[:4] == b"RIFF" and header[8:12] == b"WEBP":
-        # NOTE: an animated WebP counts as a photo and only its first frame is used;
-        # the FFmpeg in PyAV 18.1 cannot decode animated WebP.
         return MediaKind.IMAGE
     if header[4:8] == b"ftyp" and header[8:12] in HEIF_BRANDS:
         return MediaKind.IMAGE
@@ -80,20 +79,25 @@ def guess_kind_from_magic(header: bytes) -> MediaKind | None:
     return None
 
 
-def check_image(path: Path, header: bytes) -> MediaKind:
-    """Decode the image fully to prove it is intact; an animated GIF is a video."""
+def check_image(path: Path) -> MediaKind:
+    """Decode the first frame to prove the image is intact; an animated GIF, PNG or WebP
+    is a video."""
     try:
         with Image.open(path) as image:
-            animated = header.startswith(b"GIF") and getattr(image, "is_animated", False)
+            image_format = image.format
+            animated = image_format in ANIMATED_FORMATS and getattr(image, "is_animated", False)
             image.load()
     except (OSError, SyntaxError, ValueError) as exc:
         raise CorruptMediaError(
             path=str(path), detail=f"the image cannot be decoded: {exc}"
         ) from exc
 
-    if animated:
-        return check_video(path, path.stat().st_size, expect_video=True)
-    return MediaKind.IMAGE
+    if not animated:
+        return MediaKind.IMAGE
+    if image_format == "WEBP":
+        # FFmpeg cannot decode animated WebP; AnimatedImageReader reads it with Pillow.
+        return MediaKind.VIDEO
+    return check_video(path, path.stat().st_size, expect_video=True)
 
 
 def check_video(path: Path, file_size: int, *, expect_video: bool) -> MediaKind:

@@ -22,6 +22,7 @@ import structlog
 from av.video.reformatter import ColorRange, Colorspace
 
 from vidswap.swap.errors import CorruptMediaError
+from vidswap.swap.media.animated import AnimatedImageReader, is_animated_webp
 from vidswap.swap.media.container import (
     ACCURATE_CONVERSION,
     check_input_file,
@@ -29,19 +30,36 @@ from vidswap.swap.media.container import (
     find_video_stream,
     open_input,
 )
-from vidswap.swap.media.frames import VideoFrame, VideoInfo
+from vidswap.swap.media.frames import VideoFrame, VideoInfo, VideoSource
 from vidswap.swap.media.orientation import display_transform
 from vidswap.swap.media.tonemap import hdr_frame_to_sdr_bgr, is_hdr_transfer
 from vidswap.swap.media.writer import VideoWriter
 
-__all__ = ["VideoFrame", "VideoInfo", "VideoReader", "VideoWriter", "probe_video"]
+__all__ = [
+    "VideoFrame",
+    "VideoInfo",
+    "VideoReader",
+    "VideoSource",
+    "VideoWriter",
+    "open_video",
+    "probe_video",
+]
 
 log = structlog.get_logger(__name__)
 
 
+def open_video(path: Path) -> VideoSource:
+    """Open ``path`` for reading frames: PyAV for video files, Pillow for animated WebP."""
+    path = Path(path)
+    check_input_file(path)
+    if is_animated_webp(path):
+        return AnimatedImageReader(path)
+    return VideoReader(path)
+
+
 def probe_video(path: Path) -> VideoInfo:
-    """Return the VideoInfo of ``path``, decoding only its first frame."""
-    with VideoReader(path) as reader:
+    """Return the VideoInfo of ``path``, decoding only its first frame (all frames of a WebP)."""
+    with open_video(path) as reader:
         return reader.info
 
 

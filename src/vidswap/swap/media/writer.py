@@ -22,7 +22,7 @@ from vidswap.swap.media.remux import AudioSource, label_metadata, mux_final, mux
 from vidswap.swap.options import LABEL_METADATA_VALUE
 
 if TYPE_CHECKING:
-    from vidswap.swap.media.video import VideoFrame, VideoReader
+    from vidswap.swap.media.frames import VideoFrame, VideoSource
 
 log = structlog.get_logger(__name__)
 
@@ -50,7 +50,7 @@ class VideoWriter:
     def __init__(
         self,
         path: Path,
-        source: VideoReader,
+        source: VideoSource,
         *,
         crf: int = 18,
         keep_audio: bool = True,
@@ -109,6 +109,9 @@ class VideoWriter:
             av_frame.pts = self._next_pts(frame)
             av_frame.time_base = self._time_base
             if frame.duration:
+                # NOTE: libx264's packets carry no duration, so the MP4's last frame
+                # lasts the average frame time. That is wrong when frame times vary
+                # (animations, variable frame rate).
                 av_frame.duration = frame.duration
             self._mux(self._stream.encode(av_frame))
         except BaseException:
