@@ -172,3 +172,15 @@ async def test_unknown_provider_name_is_a_client_error(
     response = await db_client.post(f"/api/v1/auth/oauth/{provider}x/start")
 
     assert 400 <= response.status_code < 500
+
+
+async def test_starting_counts_against_the_sign_in_rate(
+    db_client: httpx.AsyncClient, db_runtime: Runtime
+) -> None:
+    db_runtime.settings.auth_rate_per_minute = 3
+
+    statuses = [
+        (await db_client.post("/api/v1/auth/oauth/google/start")).status_code for _ in range(4)
+    ]
+
+    assert statuses == [201, 201, 201, 429]

@@ -107,13 +107,13 @@ async def login_wechat(
 @router.post(
     "/auth/oauth/{provider}/start",
     summary="Start a sign-in in the browser",
-    responses=error_responses(404, s404="This provider's browser sign-in is not set up."),
+    responses=error_responses(404, 429, s404="This provider's browser sign-in is not set up."),
     status_code=status.HTTP_201_CREATED,
 )
 async def start_browser_sign_in(
-    provider: ProviderName, social: SocialDep, locale: LocaleDep
+    provider: ProviderName, social: SocialDep, ip: ClientIpDep, locale: LocaleDep
 ) -> BrowserSignInStarted:
-    started = await social.start_browser(provider, locale=locale)
+    started = await social.start_browser(provider, client_ip=ip, locale=locale)
     return BrowserSignInStarted(
         handoff_id=started.handoff_id,
         secret=started.secret,

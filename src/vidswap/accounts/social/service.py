@@ -126,9 +126,12 @@ class SocialSignIn:
         taken = await accounts_repository.find_user_by_email(session, email)
         return None if taken else email
 
-    async def start_browser(self, provider_name: str, *, locale: str) -> BrowserStart:
+    async def start_browser(
+        self, provider_name: str, *, client_ip: str, locale: str
+    ) -> BrowserStart:
         """Open a browser sign-in; the app shows ``authorize_url`` and keeps ``secret``."""
         provider = self.runtime.social.browser(provider_name)
+        await self.auth.limits.check_auth(client_ip, None)
         secret = secrets.token_urlsafe(32)
         now = utcnow()
         lifetime = timedelta(minutes=self.settings.social_handoff_minutes)
