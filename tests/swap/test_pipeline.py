@@ -23,7 +23,11 @@ from PIL import Image
 
 from tests.shared_media import shared_face, shared_video
 from vidswap.swap.analyser import FaceAnalyser
-from vidswap.swap.errors import LabelFontMissingGlyphsError, SwapCancelledError
+from vidswap.swap.errors import (
+    CorruptMediaError,
+    LabelFontMissingGlyphsError,
+    SwapCancelledError,
+)
 from vidswap.swap.face import Box, Face
 from vidswap.swap.identity import IdentityEncoder, identity_distance
 from vidswap.swap.media import label
@@ -350,6 +354,45 @@ def test_cancel_removes_output(engine: SwapEngine, tmp_path: Path) -> None:
     assert sorted(tmp_path.iterdir()) == []
     stage_threads = [t.name for t in threading.enumerate() if t.name.startswith("vidswap-")]
     assert stage_threads == []
+
+
+def corrupt_middle_packet(source: Path, damaged: Path) -> None:
+    """Copy ``source`` to ``damaged`` with the middle video packet's data inverted.
+
+    The first 4 bytes (an H.264 NAL unit length) stay intact, so the container
+    still parses and only the decoder meets the damage, half-way through.
+    """
+    with av.open(str(source)) as container:
+        packets = [(p.pos, p.size) for p in container.demux(video=0) if p.size and p.pos >= 0]
+    position, size = packets[len(packets) // 2]
+    data = bytearray(source.read_bytes())
+    for offset in range(position + 4, position + size):
+        data[offset] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+
+
+def test_corrupt_middle_rejected(engine: SwapEngine, tmp_path: Path) -> None:
+    target = tmp_path / "damaged.mp4"
+    corrupt_middle_packet(shared_video("indoor-group-event-640x480-ccby.mp4"), target)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    updates: list[Progress] = []
+
+    with pytest.raises(CorruptMediaError) as error:
+        engine.swap_file(
+            shared_face("obama-official-portrait-2012.jpg"),
+            target,
+            out_dir / "out.mp4",
+            progress=updates.append,
+        )
+
+    assert error.value.exit_code == 2
+    assert str(error.value) == (
+        f"{target} is damaged or incomplete and cannot be decoded, so export or download it again."
+    )
+    assert "decoding failed after" in error.value.params["detail"]
+    assert len(updates) > 0, "the damage must come after some frames were written"
+    assert sorted(out_dir.iterdir()) == []
 
 
 def test_label_font_checked_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
