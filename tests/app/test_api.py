@@ -4,15 +4,17 @@ orders and errors."""
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import httpx
 import pytest
 from vidswap_app.api import ApiClient
 from vidswap_app.errors import ApiError, Offline, SessionExpired
+from vidswap_app.models import Task
 from vidswap_app.tokens import MemoryTokenStore, Tokens
 from vidswap_app.uploads import FileSource, UploadInterrupted
 
-from tests.app.conftest import BASE_URL, sign_in
+from tests.app.conftest import BASE_URL, RESULT_BYTES, THUMBNAIL_BYTES, complete_task, sign_in
 from tests.jobs.uploads import FACE, SHORT_CLIP
 from tests.shared_media import shared_face, shared_video
 from vidswap.accounts.tokens import issue_access_token
@@ -194,3 +196,44 @@ async def test_energy_history_lists_grant(api: ApiClient) -> None:
     grants = [entry for entry in energy.entries if entry.reason == "grant"]
     assert energy.balance == (await api.get_profile()).energy_balance
     assert product.energy in [entry.delta for entry in grants]
+
+
+async def test_signed_media_links_need_no_token(
+    api: ApiClient, runtime: Runtime, transport: httpx.ASGITransport, tmp_path: Path
+) -> None:
+    await sign_in(api)
+    face = await api.upload(FileSource(shared_face(FACE)), "image")
+    clip = await api.upload(FileSource(shared_video(SHORT_CLIP)), "video")
+    created = await api.create_task(face.file_url, clip.file_url)
+    await complete_task(runtime, created.task_id, tmp_path)
+
+    task = await api.get_task(created.task_id)
+    result_url = api.result_url(task)
+    thumbnail_url = api.media_url(task.thumbnail_url)
+    target_url = api.media_url(task.target_url)
+    assert result_url is not None
+    assert thumbnail_url is not None
+    assert target_url is not None
+    async with httpx.AsyncClient(transport=transport) as without_token:
+        result = await without_token.get(result_url)
+        thumbnail = await without_token.get(thumbnail_url)
+        target = await without_token.get(target_url, headers={"Range": "bytes=0-15"})
+
+    assert result_url.startswith(f"{BASE_URL}/api/v1/tasks/{task.task_id}/result?")
+    assert task.result_kind == "video"
+    assert result.status_code == 200
+    assert result.content == RESULT_BYTES
+    assert thumbnail.content == THUMBNAIL_BYTES
+    assert target.status_code == 206
+    assert target.content == shared_video(SHORT_CLIP).read_bytes()[:16]
+    assert await api.download_result(task.task_id) == RESULT_BYTES
+
+
+def test_media_url_needs_signature() -> None:
+    api = ApiClient("http://127.0.0.1:8000/")
+    signed = "/api/v1/tasks/t1/result?user=u1&expires=1796371200&signature=abc"
+
+    assert api.media_url(signed) == "http://127.0.0.1:8000" + signed
+    assert api.media_url("/api/v1/tasks/t1/result") is None
+    assert api.media_url(None) is None
+    assert api.result_url(Task("t1", "completed", 100, result_url=signed)) is not None

@@ -261,6 +261,9 @@ class ApiClient:
         files = {"file": (filename, data, content_type)}
         return Profile.from_json((await self.send("PUT", "/users/me/avatar", files=files)).json())
 
+    async def delete_avatar(self) -> Profile:
+        return Profile.from_json((await self.send("DELETE", "/users/me/avatar")).json())
+
     async def delete_account(self) -> None:
         """Erase the account on the server and forget the tokens."""
         await self.send("DELETE", "/users/me")
@@ -338,9 +341,21 @@ class ApiClient:
     async def delete_task(self, task_id: str) -> None:
         await self.send("DELETE", f"/tasks/{task_id}")
 
+    def media_url(self, link: str | None) -> str | None:
+        """Return the absolute URL of a signed media link from the server's JSON.
+
+        Signed links (``result_url``, ``thumbnail_url``, ``target_url``, ``avatar_url``)
+        work without the Bearer header until their ``expires`` time, so a browser's video
+        and image elements can load them. Task events carry plain paths, which need the
+        header, so for those (and for None) this returns None.
+        """
+        if not link or "signature" not in httpx.URL(link).params:
+            return None
+        return self.url(link)
+
     def result_url(self, task: Task) -> str | None:
-        """Return the absolute URL of a completed task's result, which needs the Bearer token."""
-        return self.url(task.result_url) if task.result_url else None
+        """Return the signed URL of a completed task's result, or None without one."""
+        return self.media_url(task.result_url)
 
     async def download_result(self, task_id: str) -> bytes:
         """Download the result file, following a redirect to a signed object-store URL."""

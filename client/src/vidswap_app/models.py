@@ -81,7 +81,11 @@ class Task:
     progress: int
     eta_seconds: float | None = None
     result_url: str | None = None
+    result_kind: str | None = None
+    """``video`` or ``image``; None until there is a result."""
     thumbnail_url: str | None = None
+    target_url: str | None = None
+    """Link to the original target video or photo, for the before and after view."""
     error_code: str | None = None
     error_message: str | None = None
     duration_seconds: float | None = None
@@ -103,7 +107,9 @@ class Task:
             progress=int(data.get("progress") or 0),
             eta_seconds=float(eta) if eta is not None else None,
             result_url=data.get("result_url"),
+            result_kind=data.get("result_kind"),
             thumbnail_url=data.get("thumbnail_url"),
+            target_url=data.get("target_url"),
             error_code=data.get("error_code"),
             error_message=data.get("error_message"),
             duration_seconds=float(duration) if duration is not None else None,

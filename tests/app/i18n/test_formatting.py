@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from vidswap_app.i18n import (
+    format_change,
     format_date,
     format_datetime,
     format_duration,
@@ -71,3 +72,11 @@ def test_format_duration(seconds: float, locale: str, expected: str) -> None:
 )
 def test_format_size(size: int, expected: str) -> None:
     assert format_size(size, "en") == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "locale", "expected"),
+    [(7200, "en", "+7,200"), (7200, "zh-CN", "+7,200"), (-2, "en", "-2"), (0, "en", "+0")],
+)
+def test_format_change(value: int, locale: str, expected: str) -> None:
+    assert format_change(value, locale) == expected

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from vidswap_app.i18n import format_price
 from vidswap_app.viewmodels import AppContext, PlansViewModel
 
@@ -56,3 +57,21 @@ async def test_paid_notice_follows_language(context: AppContext) -> None:
     await plans.load()
 
     assert plans.notice == "支付成功：300 能量包。"
+
+
+@pytest.mark.parametrize(
+    ("locale", "energy", "days"),
+    [("en", "7,200 Energy", "365 days"), ("zh-CN", "7,200 能量", "365 天")],
+)
+async def test_benefits_group_digits(
+    context: AppContext, locale: str, energy: str, days: str
+) -> None:
+    context.i18n.set_locale(locale)
+    plans = PlansViewModel(context)
+    await plans.load()
+    product = next(item for item in plans.products if item.id == "pro_yearly")
+
+    lines = plans.benefit_lines(product)
+
+    assert lines[0] == energy
+    assert lines[1] == days

@@ -1,10 +1,15 @@
-"""Profile view model: language, nickname, Energy history, sign-out, account deletion."""
+"""Profile view model: language, nickname, avatar, Energy history, sign-out, account
+deletion."""
 
 from __future__ import annotations
 
+import httpx
 from vidswap_app.viewmodels import AppContext, ProfileViewModel
 
 from tests.app.conftest import sign_in_context
+from tests.shared_media import shared_face
+from vidswap.billing import ledger
+from vidswap.runtime import Runtime
 
 
 async def test_language_switch(context: AppContext) -> None:
@@ -63,3 +68,43 @@ async def test_delete_account_needs_confirmation(context: AppContext) -> None:
     assert erased is True
     assert context.signed_in is False
     assert await context.api.store.load() is None
+
+
+async def test_avatar_shows_and_removes(
+    context: AppContext, transport: httpx.ASGITransport
+) -> None:
+    await sign_in_context(context)
+    profile = ProfileViewModel(context)
+    photo = shared_face("grace-hopper-glasses-us-navy.jpg")
+
+    await profile.set_avatar(photo.name, photo.read_bytes(), "image/jpeg")
+    url = profile.avatar_url
+    assert url is not None
+    async with httpx.AsyncClient(transport=transport) as without_token:
+        served = await without_token.get(url)
+    await profile.remove_avatar()
+
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "image/jpeg"
+    assert profile.avatar_url is None
+    assert context.profile is not None
+    assert context.profile.avatar_url is None
+
+
+async def test_balance_and_history_group_digits(context: AppContext, runtime: Runtime) -> None:
+    signed_in = await sign_in_context(context)
+    async with runtime.sessionmaker() as session:
+        await ledger.grant(session, signed_in.id, 7100, reference=f"test:{signed_in.id}")
+        await session.commit()
+    profile = ProfileViewModel(context)
+    await profile.load()
+    assert profile.energy is not None
+    grant = next(entry for entry in profile.energy.entries if entry.delta == 7100)
+
+    english = profile.balance_text
+    context.i18n.set_locale("zh-CN")
+    chinese = profile.balance_text
+
+    assert english == "7,200 Energy"
+    assert chinese == "7,200 能量"
+    assert profile.entry_text(grant)[2] == "+7,100"

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import socket
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from vidswap_app.api import ApiClient
-from vidswap_app.i18n import I18n
+from vidswap_app.i18n import I18n, format_datetime
 from vidswap_app.models import Task, TaskEvent
 from vidswap_app.tokens import MemoryTokenStore, Tokens
 from vidswap_app.viewmodels import AppContext, TaskDetailViewModel, TasksViewModel
+from vidswap_app.viewmodels.tasks import link_expiry, needs_signed_links
 
-from tests.app.conftest import filled_create_form, sign_in_context
+from tests.app.conftest import complete_task, filled_create_form, sign_in_context
+from vidswap.runtime import Runtime
 
 
 def task(status: str = "processing", progress: int = 40, **fields: object) -> Task:
@@ -156,3 +159,103 @@ async def test_download_before_result(context: AppContext) -> None:
 
     assert data is None
     assert detail.error == "The result is not ready yet."
+
+
+async def completed_detail(
+    context: AppContext, runtime: Runtime, tmp_path: Path
+) -> TaskDetailViewModel:
+    """Return the loaded page of a task that was created in the app and then completed."""
+    await sign_in_context(context)
+    form = await filled_create_form(context)
+    created = await form.submit()
+    assert created is not None
+    await complete_task(runtime, created.task_id, tmp_path)
+    detail = TaskDetailViewModel(context, created)
+    await detail.load()
+    return detail
+
+
+async def test_detail_compare_modes(context: AppContext, runtime: Runtime, tmp_path: Path) -> None:
+    detail = await completed_detail(context, runtime, tmp_path)
+    changes: list[None] = []
+    detail.changed.connect(changes.append)
+
+    detail.set_compare("both")
+
+    assert detail.result_url is not None
+    assert detail.target_url is not None
+    assert "/target?" in detail.target_url
+    assert detail.can_compare is True
+    assert detail.is_video is True
+    assert detail.compare == "both"
+    assert changes == [None]
+
+
+@pytest.mark.parametrize(
+    ("locale", "start"),
+    [
+        ("en", "Link copied. Anyone with it can open the result until "),
+        ("zh-CN", "链接已复制。在 "),
+    ],
+)
+async def test_link_copied_names_expiry(
+    context: AppContext, runtime: Runtime, tmp_path: Path, locale: str, start: str
+) -> None:
+    detail = await completed_detail(context, runtime, tmp_path)
+    context.i18n.set_locale(locale)
+    assert detail.result_url is not None
+    expiry = link_expiry(detail.result_url)
+    assert expiry is not None
+
+    detail.link_copied()
+
+    assert detail.notice is not None
+    assert detail.notice.startswith(start)
+    assert format_datetime(expiry, locale) in detail.notice
+
+
+async def test_event_completion_reloads_links(
+    context: AppContext, runtime: Runtime, tmp_path: Path
+) -> None:
+    await sign_in_context(context)
+    form = await filled_create_form(context)
+    created = await form.submit()
+    assert created is not None
+    await complete_task(runtime, created.task_id, tmp_path)
+    tasks = TasksViewModel(context)
+    await tasks.refresh()
+    # Task events carry plain paths, which need the Bearer header.
+    plain = Task(
+        created.task_id,
+        "completed",
+        100,
+        result_url=f"/api/v1/tasks/{created.task_id}/result",
+        thumbnail_url=f"/api/v1/tasks/{created.task_id}/thumbnail",
+    )
+    tasks.apply(TaskEvent("task.completed", plain))
+    stale = needs_signed_links(context, tasks.tasks[0])
+
+    await tasks.reload_task(created.task_id)
+
+    assert stale is True
+    assert needs_signed_links(context, tasks.tasks[0]) is False
+    thumbnail = tasks.thumbnail_url(tasks.tasks[0])
+    assert thumbnail is not None
+    assert "signature=" in thumbnail
+
+
+def test_result_file_names(context: AppContext) -> None:
+    video = TaskDetailViewModel(context, task("completed", 100, result_kind="video"))
+    photo = TaskDetailViewModel(context, task("completed", 100, result_kind="image"))
+
+    assert video.file_name(b"\x00\x00\x00\x18ftypmp42") == "vidswap-t1.mp4"
+    assert photo.file_name(b"\x89PNG\r\n\x1a\n....") == "vidswap-t1.png"
+    assert photo.file_name(b"\xff\xd8\xff\xe0") == "vidswap-t1.jpg"
+
+
+def test_link_expiry_parsing() -> None:
+    assert link_expiry("/x?user=u&expires=1796371200&signature=s") == datetime(
+        2026, 12, 4, 8, 0, tzinfo=UTC
+    )
+    assert link_expiry("/x?user=u&expires=soon&signature=s") is None
+    assert link_expiry("/x") is None

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from pathlib import Path
 
 import flet as ft
+import flet_video as ftv
 import pytest
+from flet.controls.context import _context_page
 from vidswap_app.models import Task
 from vidswap_app.viewmodels import (
     AppContext,
@@ -22,10 +25,12 @@ from vidswap_app.views.create import CreateScreen
 from vidswap_app.views.files import FilePicking
 from vidswap_app.views.plans import PlansScreen
 from vidswap_app.views.profile import ProfileScreen
+from vidswap_app.views.shell import tab_items
 from vidswap_app.views.signin import SignInScreen
 from vidswap_app.views.tasks import TaskDetailScreen, TasksScreen
 
-from tests.app.conftest import filled_create_form, sign_in_context
+from tests.app.conftest import complete_task, filled_create_form, sign_in_context
+from vidswap.runtime import Runtime
 
 
 def walk(control: object) -> Iterator[ft.BaseControl]:
@@ -56,6 +61,21 @@ class FakePage:
     """The part of ``ft.Page`` that FilePicking reads."""
 
     web = True
+
+
+class ServiceRegistry:
+    def __init__(self) -> None:
+        self.services: list[object] = []
+
+    def register_service(self, service: object) -> None:
+        self.services.append(service)
+
+
+class ServicePage(FakePage):
+    """A stand-in page that Flet services (Clipboard, Share) can register with."""
+
+    def __init__(self) -> None:
+        self._services = ServiceRegistry()
 
 
 def no_update() -> None:
@@ -183,3 +203,78 @@ async def test_failed_task_shows_error(context: AppContext) -> None:
 
     assert detail.error.value == "It failed: No face was found in the photo."
     assert detail.error.visible is True
+
+
+@pytest.mark.parametrize(("locale", "tasks_label"), [("en", "Tasks"), ("zh-CN", "任务")])
+async def test_navigation_tabs_tagged(context: AppContext, locale: str, tasks_label: str) -> None:
+    context.i18n.set_locale(locale)
+
+    items = tab_items(context.i18n.t)
+    icon_ids = [identifiers(icon) for _, icon, _ in items]
+    selected_ids = [identifiers(selected) for _, _, selected in items]
+
+    assert icon_ids == [{"nav-create"}, {"nav-tasks"}, {"nav-plans"}, {"nav-profile"}]
+    assert selected_ids == icon_ids
+    assert items[1][0] == tasks_label
+
+
+async def completed_task_screens(
+    context: AppContext, runtime: Runtime, tmp_path: Path, web: bool
+) -> tuple[TasksScreen, TaskDetailScreen, Task]:
+    """Return the list and the page of a task that was created in the app and completed."""
+    # Flet makes the page current inside app callbacks, and client actions such as
+    # CopyToClipboard look up the page's services, so a stand-in is made current here.
+    _context_page.set(ServicePage())  # type: ignore[arg-type]
+    await sign_in_context(context)
+    form = await filled_create_form(context)
+    created = await form.submit()
+    assert created is not None
+    await complete_task(runtime, created.task_id, tmp_path)
+    tasks = TasksScreen(TasksViewModel(context), no_update, lambda _: None)
+    await tasks.on_show()
+    detail = TaskDetailScreen(
+        TaskDetailViewModel(context, created),
+        no_update,
+        picking(),
+        close=no_update,
+        show_dialog=lambda _: None,
+        hide_dialog=no_update,
+        web=web,
+    )
+    await detail.on_show()
+    return tasks, detail, created
+
+
+async def test_completed_task_on_web(context: AppContext, runtime: Runtime, tmp_path: Path) -> None:
+    tasks, detail, created = await completed_task_screens(context, runtime, tmp_path, web=True)
+    thumbnails = [node for node in walk(tasks.root) if isinstance(node, ft.Image)]
+    videos = [node for node in walk(detail.root) if isinstance(node, ftv.Video)]
+
+    assert f"task-thumbnail-{created.task_id}" in identifiers(tasks.root)
+    assert len(thumbnails) == 1
+    assert "signature=" in str(thumbnails[0].src)
+    assert {"task-compare", "task-download", "task-copy-link"} <= identifiers(detail.root)
+    assert "task-share" not in identifiers(detail.root)
+    assert isinstance(detail.copy_link.action, ft.CopyToClipboard)
+    assert detail.copy_link.action.data == detail.model.result_url
+    assert [video.playlist[0].resource for video in videos] == [detail.model.result_url]
+
+
+async def test_compare_side_by_side(context: AppContext, runtime: Runtime, tmp_path: Path) -> None:
+    _, detail, _ = await completed_task_screens(context, runtime, tmp_path, web=False)
+
+    detail.model.set_compare("both")
+    both = [
+        video.playlist[0].resource for video in walk(detail.root) if isinstance(video, ftv.Video)
+    ]
+    both_texts = texts(detail.root)
+    detail.model.set_compare("original")
+    original = [
+        video.playlist[0].resource for video in walk(detail.root) if isinstance(video, ftv.Video)
+    ]
+
+    assert both == [detail.model.target_url, detail.model.result_url]
+    assert {"Before", "After"} <= both_texts
+    assert original == [detail.model.target_url]
+    assert "task-share" in identifiers(detail.root)
+    assert "task-copy-link" not in identifiers(detail.root)

@@ -9,6 +9,7 @@ from vidswap_app.i18n.catalog import (
     translate,
 )
 from vidswap_app.i18n.formatting import (
+    format_change,
     format_date,
     format_datetime,
     format_duration,
@@ -21,6 +22,7 @@ __all__ = [
     "DEFAULT_LOCALE",
     "SUPPORTED_LOCALES",
     "I18n",
+    "format_change",
     "format_date",
     "format_datetime",
     "format_duration",

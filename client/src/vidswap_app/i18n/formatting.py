@@ -25,7 +25,13 @@ def babel_locale(locale: str) -> str:
 
 
 def format_number(value: float, locale: str) -> str:
+    """Format a number with the locale's grouping and decimal signs: ``7,200`` in en."""
     return format_decimal(value, locale=babel_locale(locale))
+
+
+def format_change(value: int, locale: str) -> str:
+    """Format a whole-number change with its sign: ``+7,200``, ``-2``, ``+0``."""
+    return format_decimal(value, "+#,##0;-#,##0", locale=babel_locale(locale))
 
 
 def format_price(minor_units: int, currency: str, locale: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from vidswap_app.i18n import format_datetime, format_price
+from vidswap_app.i18n import format_datetime, format_number, format_price
 from vidswap_app.models import Order, Product
 from vidswap_app.viewmodels.base import ViewModel
 from vidswap_app.viewmodels.context import AppContext
@@ -109,11 +109,13 @@ class PlansViewModel(ViewModel):
         return self.t("plans.buy", price=self.price_text(product))
 
     def benefit_lines(self, product: Product) -> list[str]:
+        locale = self.context.i18n.locale
         lines = []
         if product.energy:
-            lines.append(self.t("plans.energy", energy=product.energy))
+            lines.append(self.t("plans.energy", energy=format_number(product.energy, locale)))
         if product.duration_days:
-            lines.append(self.t("plans.duration", days=product.duration_days))
+            days = format_number(product.duration_days, locale)
+            lines.append(self.t("plans.duration", days=days))
         if product.member_level:
             lines.append(self.t("plans.level", level=product.member_level))
         return lines + product.features

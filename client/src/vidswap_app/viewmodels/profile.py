@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from vidswap_app.i18n import SUPPORTED_LOCALES, format_date, format_datetime
+from vidswap_app.i18n import (
+    SUPPORTED_LOCALES,
+    format_change,
+    format_date,
+    format_datetime,
+    format_number,
+)
 from vidswap_app.models import Energy, EnergyEntry, Profile
 from vidswap_app.viewmodels.base import ViewModel
 from vidswap_app.viewmodels.context import AppContext
@@ -53,6 +59,18 @@ class ProfileViewModel(ViewModel):
         if profile is not None:
             self.context.set_profile(profile)
         self.notify()
+
+    async def remove_avatar(self) -> None:
+        profile = await self.call(self.context.api.delete_avatar)
+        if profile is not None:
+            self.context.set_profile(profile)
+        self.notify()
+
+    @property
+    def avatar_url(self) -> str | None:
+        """The signed URL of the avatar picture, or None when there is none."""
+        profile = self.profile
+        return self.context.api.media_url(profile.avatar_url) if profile else None
 
     async def set_language(self, locale: str) -> None:
         """Switch the app's language at once, and store it on the account with
@@ -116,7 +134,8 @@ class ProfileViewModel(ViewModel):
     @property
     def balance_text(self) -> str:
         balance = self.profile.energy_balance if self.profile else 0
-        return self.t("profile.energy_balance", balance=balance)
+        locale = self.context.i18n.locale
+        return self.t("profile.energy_balance", balance=format_number(balance, locale))
 
     def entry_text(self, entry: EnergyEntry) -> tuple[str, str, str]:
         """Return the reason, the time and the signed change of a history row."""
@@ -125,4 +144,4 @@ class ProfileViewModel(ViewModel):
         when = (
             format_datetime(entry.created_at, self.context.i18n.locale) if entry.created_at else ""
         )
-        return reason, when, f"{entry.delta:+d}"
+        return reason, when, format_change(entry.delta, self.context.i18n.locale)

@@ -1,11 +1,38 @@
-"""Tasks screens: the list with live status, refresh and time left, and one task's page."""
+"""Tasks screens: the list with live status, refresh and time left, and one task's page
+with its result, the before and after view, and sharing."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+import httpx
 
 from vidswap_app.i18n import format_datetime, format_duration
 from vidswap_app.models import Task, TaskEvent
 from vidswap_app.viewmodels.base import ViewModel
 from vidswap_app.viewmodels.context import AppContext
+
+CompareMode = Literal["result", "original", "both"]
+COMPARE_MODES: tuple[CompareMode, ...] = ("result", "original", "both")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def needs_signed_links(context: AppContext, task: Task) -> bool:
+    """Return whether ``task`` is completed but came without signed media links.
+
+    Task events carry plain API paths, which a browser's video and image elements
+    cannot load, so such a task is read again with GET /tasks/{id}.
+    """
+    return task.status == "completed" and context.api.result_url(task) is None
+
+
+def link_expiry(link: str) -> datetime | None:
+    """Return the ``expires`` time of a signed link, or None when it has none."""
+    expires = httpx.URL(link).params.get("expires")
+    if expires is None or not expires.isdigit():
+        return None
+    return datetime.fromtimestamp(int(expires), UTC)
 
 
 def eta_text(context: AppContext, task: Task) -> str | None:
@@ -75,6 +102,18 @@ class TasksViewModel(ViewModel):
             self.context.task_finished.emit(task)
         self.notify()
 
+    async def reload_task(self, task_id: str) -> None:
+        """Read one task again, to get the signed links of a task that an event completed."""
+        task = await self.call(lambda: self.context.api.get_task(task_id))
+        if task is None:
+            self.notify()
+            return
+        self.tasks = [task if item.task_id == task_id else item for item in self.tasks]
+        self.notify()
+
+    def thumbnail_url(self, task: Task) -> str | None:
+        return self.context.api.media_url(task.thumbnail_url)
+
     def set_live(self, live: bool) -> None:
         self.live = live
         self.notify()
@@ -120,6 +159,7 @@ class TaskDetailViewModel(ViewModel):
         self.confirming_delete = False
         self.deleted = False
         self.busy = False
+        self.compare: CompareMode = "result"
 
     async def load(self) -> None:
         task = await self.call(lambda: self.context.api.get_task(self.task.task_id))
@@ -135,6 +175,46 @@ class TaskDetailViewModel(ViewModel):
     @property
     def result_url(self) -> str | None:
         return self.context.api.result_url(self.task)
+
+    @property
+    def target_url(self) -> str | None:
+        """The signed URL of the original target, shown in the before and after view."""
+        return self.context.api.media_url(self.task.target_url)
+
+    @property
+    def is_video(self) -> bool:
+        return self.task.result_kind != "image"
+
+    @property
+    def can_compare(self) -> bool:
+        return self.result_url is not None and self.target_url is not None
+
+    def set_compare(self, mode: CompareMode) -> None:
+        """Show the result, the original, or both side by side."""
+        self.compare = mode
+        self.notify()
+
+    def link_copied(self) -> None:
+        """Tell the user the result's link was copied, and until when it works."""
+        url = self.result_url
+        expiry = link_expiry(url) if url else None
+        if expiry is None:
+            self.say("task.link_copied")
+        else:
+            locale = self.context.i18n.locale
+            self.say("task.link_copied_until", time=format_datetime(expiry, locale))
+        self.notify()
+
+    def file_name(self, data: bytes) -> str:
+        """Return the file name to save the result ``data`` under: MP4, or PNG or JPEG by
+        the file's signature for a photo."""
+        if self.is_video:
+            extension = "mp4"
+        elif data.startswith(PNG_SIGNATURE):
+            extension = "png"
+        else:
+            extension = "jpg"
+        return f"vidswap-{self.task.task_id}.{extension}"
 
     @property
     def eta_text(self) -> str | None:

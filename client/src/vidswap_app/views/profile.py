@@ -39,6 +39,8 @@ class ProfileScreen(Screen):
 
         self.avatar = ft.CircleAvatar(radius=36)
         self.avatar_button = ft.TextButton(on_click=self._change_avatar)
+        self.avatar_remove = ft.TextButton(on_click=self._remove_avatar)
+        self.avatar_remove_tag = tagged("profile-avatar-remove", self.avatar_remove)
         self.name = ft.Text(size=20, weight=ft.FontWeight.W_600)
         self.level = ft.Text(color=ft.Colors.PRIMARY, weight=ft.FontWeight.W_600)
         self.expiry = muted("")
@@ -76,7 +78,10 @@ class ProfileScreen(Screen):
                         ft.Column([self.name, self.level, self.expiry], spacing=2, expand=True),
                     ]
                 ),
-                tagged("profile-avatar", self.avatar_button),
+                ft.Row(
+                    [tagged("profile-avatar", self.avatar_button), self.avatar_remove_tag],
+                    wrap=True,
+                ),
                 ft.Row(
                     [
                         ft.Container(tagged("profile-nickname", self.nickname), expand=True),
@@ -108,8 +113,12 @@ class ProfileScreen(Screen):
         profile = model.profile
         self.title.value = t("profile.title")
         self.name.value = profile.nickname if profile else ""
+        # The initial stays underneath, so it shows while the picture loads or if it fails.
         self.avatar.content = ft.Text((self.name.value or "?")[:1].upper(), size=28)
+        self.avatar.foreground_image_src = model.avatar_url
         self.avatar_button.content = t("profile.avatar_change")
+        self.avatar_remove.content = t("profile.avatar_remove")
+        self.avatar_remove_tag.visible = model.avatar_url is not None
         self.level.value = model.level_text
         self.expiry.value, self.expiry.visible = model.expiry_text or "", bool(model.expiry_text)
         self.nickname.label = t("profile.nickname")
@@ -164,6 +173,9 @@ class ProfileScreen(Screen):
         if source is not None:
             data = source.read(0, source.size)
             await self.model.set_avatar(source.filename, data, source.content_type)
+
+    async def _remove_avatar(self, _: ft.Event[ft.TextButton]) -> None:
+        await self.model.remove_avatar()
 
     async def _set_language(self, event: ft.Event[ft.Dropdown]) -> None:
         if event.control.value:

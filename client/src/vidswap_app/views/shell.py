@@ -3,6 +3,8 @@ for finished tasks, live task events, language and theme."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import flet as ft
 import structlog
 
@@ -17,6 +19,7 @@ from vidswap_app.viewmodels import (
     TaskDetailViewModel,
     TasksViewModel,
 )
+from vidswap_app.viewmodels.tasks import needs_signed_links
 from vidswap_app.views.base import Screen
 from vidswap_app.views.common import DESKTOP_MIN_WIDTH, SPACING, tagged
 from vidswap_app.views.create import CreateScreen
@@ -28,6 +31,8 @@ from vidswap_app.views.tasks import TaskDetailScreen, TasksScreen
 
 log = structlog.get_logger(__name__)
 
+# Catalogue key, icon and selected icon of each tab. Browser tests find a tab by the
+# identifier nav-create, nav-tasks, nav-plans or nav-profile on its icon.
 TABS = (
     ("nav.create", ft.Icons.AUTO_AWESOME_OUTLINED, ft.Icons.AUTO_AWESOME),
     ("nav.tasks", ft.Icons.VIDEO_LIBRARY_OUTLINED, ft.Icons.VIDEO_LIBRARY),
@@ -35,6 +40,22 @@ TABS = (
     ("nav.profile", ft.Icons.PERSON_OUTLINE, ft.Icons.PERSON),
 )
 TASKS_TAB = 1
+
+
+def tab_items(t: Callable[..., str]) -> list[tuple[str, ft.Control, ft.Control]]:
+    """Return each tab's label, icon and selected icon, the icons tagged ``nav-<tab>``.
+
+    Each call builds new icon controls, because one control cannot sit in two places
+    of the page.
+    """
+    items: list[tuple[str, ft.Control, ft.Control]] = []
+    for key, icon, selected in TABS:
+        identifier = key.replace(".", "-")
+        label = t(key)
+        items.append(
+            (label, tagged(identifier, ft.Icon(icon)), tagged(identifier, ft.Icon(selected)))
+        )
+    return items
 
 
 class AppShell:
@@ -138,9 +159,8 @@ class AppShell:
             page.controls.append(body)
         page.update()
 
-    def _tabs(self) -> list[tuple[str, ft.IconData, ft.IconData]]:
-        t = self.context.i18n.t
-        return [(t(key), icon, selected) for key, icon, selected in TABS]
+    def _tabs(self) -> list[tuple[str, ft.Control, ft.Control]]:
+        return tab_items(self.context.i18n.t)
 
     def _wide(self) -> bool:
         width = self.page.width
@@ -216,6 +236,11 @@ class AppShell:
         self.tasks_model.apply(event)
         if self.detail is not None:
             self.detail.model.apply(event)
+        if needs_signed_links(self.context, event.task):
+            self.page.run_task(self.tasks_model.reload_task, event.task.task_id)
+            detail = self.detail
+            if detail is not None and detail.model.task.task_id == event.task.task_id:
+                self.page.run_task(detail.model.load)
 
     def _on_task_finished(self, task: Task) -> None:
         """Show the banner unless the user is already looking at this task or the list."""

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 
 import flet as ft
 import flet_video as ftv
 
 from vidswap_app.models import Task
-from vidswap_app.viewmodels.tasks import TaskDetailViewModel, TasksViewModel
+from vidswap_app.viewmodels.tasks import (
+    COMPARE_MODES,
+    CompareMode,
+    TaskDetailViewModel,
+    TasksViewModel,
+)
 from vidswap_app.views.base import Screen
 from vidswap_app.views.common import (
     RADIUS,
@@ -25,10 +29,7 @@ from vidswap_app.views.common import (
 )
 from vidswap_app.views.files import FilePicking, save_file
 
-# In a browser the video element cannot send the Bearer header, so results up to this
-# size play from a data: URL of the downloaded file instead.
-WEB_INLINE_VIDEO_MAX_BYTES = 40 * 1024 * 1024
-
+THUMBNAIL_SIZE = 56
 STATUS_ICONS = {
     "pending": ft.Icons.HOURGLASS_TOP,
     "processing": ft.Icons.AUTORENEW,
@@ -103,10 +104,7 @@ class TasksScreen(Screen):
         )
         progress.visible = not task.finished
         tile = ft.ListTile(
-            leading=ft.Icon(
-                STATUS_ICONS.get(task.status, ft.Icons.MOVIE),
-                color=STATUS_COLORS.get(task.status, ft.Colors.PRIMARY),
-            ),
+            leading=self._leading(task),
             title=ft.Text(status, weight=ft.FontWeight.W_600),
             subtitle=ft.Text(" · ".join(line for line in lines if line)),
             trailing=ft.Text(self.t("tasks.progress", percent=task.progress)),
@@ -123,11 +121,33 @@ class TasksScreen(Screen):
         )
         return tagged(f"task-row-{task.task_id}", content, f"{status} {task.progress}%")
 
+    def _leading(self, task: Task) -> ft.Control:
+        """Build the row's thumbnail of a completed task, or its status icon."""
+        icon = ft.Icon(
+            STATUS_ICONS.get(task.status, ft.Icons.MOVIE),
+            color=STATUS_COLORS.get(task.status, ft.Colors.PRIMARY),
+        )
+        url = self.model.thumbnail_url(task)
+        if url is None:
+            return icon
+        image = ft.Image(
+            src=url,
+            width=THUMBNAIL_SIZE,
+            height=THUMBNAIL_SIZE,
+            fit=ft.BoxFit.COVER,
+            border_radius=8,
+            error_content=icon,
+        )
+        return tagged(f"task-thumbnail-{task.task_id}", image)
+
     async def _refresh(self, _: ft.Event[ft.IconButton]) -> None:
         await self.model.refresh()
 
 
 class TaskDetailScreen(Screen):
+    """One task: status, the result with a before and after view, download, share,
+    cancel and delete. Media play from the server's signed links, in browsers too."""
+
     model: TaskDetailViewModel
 
     def __init__(
@@ -142,12 +162,13 @@ class TaskDetailScreen(Screen):
     ) -> None:
         super().__init__(model, update)
         self.web = web
-        self.result: bytes | None = None
         self.files = files
         self.close = close
         self.show_dialog = show_dialog
         self.hide_dialog = hide_dialog
-        self.access_token: str | None = None
+        # One player per media URL, kept while the URL stays the same, so a redraw does
+        # not restart playback.
+        self.players: dict[str, ft.Control] = {}
         self.back = ft.IconButton(ft.Icons.ARROW_BACK, on_click=lambda _: self.close())
         self.title = heading("")
         self.status = ft.Text(size=18, weight=ft.FontWeight.W_600)
@@ -157,22 +178,37 @@ class TaskDetailScreen(Screen):
         self.eta = muted("")
         self.error = error_text(None)
 
-        self.player = ft.Container(border_radius=RADIUS, clip_behavior=ft.ClipBehavior.HARD_EDGE)
+        self.compare = ft.SegmentedButton(
+            segments=[ft.Segment(mode) for mode in COMPARE_MODES],
+            selected=["result"],
+            show_selected_icon=False,
+            on_change=self._set_compare,
+        )
+        self.compare_tag = tagged("task-compare", self.compare)
+        self.media = ft.Container()
         self.download = ft.FilledButton(icon=ft.Icons.DOWNLOAD, on_click=self._download)
+        # Browsers without a share sheet (most desktop ones) get the link copied instead.
+        self.share = ft.OutlinedButton(icon=ft.Icons.SHARE, on_click=self._share)
+        self.copy_link = ft.OutlinedButton(icon=ft.Icons.LINK, on_click=self._link_copied)
         self.cancel = ft.OutlinedButton(icon=ft.Icons.STOP_CIRCLE, on_click=self._cancel)
         self.delete = ft.TextButton(icon=ft.Icons.DELETE_OUTLINE, on_click=self._ask_delete)
         self.notice = muted("")
         self.download_tag = tagged("task-download", self.download)
+        self.share_tag = tagged("task-share", self.share)
+        self.copy_link_tag = tagged("task-copy-link", self.copy_link)
         self.cancel_tag = tagged("task-cancel", self.cancel)
 
         self.root = screen(
             ft.Row([tagged("task-back", self.back), self.title]),
             card(self.status, self.progress_tag, self.progress_text, self.eta, self.error),
-            self.player,
+            self.compare_tag,
+            self.media,
             self.notice,
             ft.Row(
                 [
                     self.download_tag,
+                    self.share_tag,
+                    self.copy_link_tag,
                     self.cancel_tag,
                     tagged("task-delete", self.delete),
                 ],
@@ -182,12 +218,8 @@ class TaskDetailScreen(Screen):
         self.refresh()
 
     async def on_show(self) -> None:
-        tokens = await self.model.context.api.store.load()
-        self.access_token = tokens.access_token if tokens else None
+        # Read the task again: this brings fresh signed links.
         await self.model.load()
-        if self.web and self.model.task.result_url and self.result is None:
-            self.result = await self.model.download()
-            self.redraw()
 
     def refresh(self) -> None:
         model, t, task = self.model, self.t, self.model.task
@@ -200,46 +232,101 @@ class TaskDetailScreen(Screen):
         self.eta.value, self.eta.visible = eta or "", bool(eta)
         error = model.error_text or model.error
         self.error.value, self.error.visible = error or "", bool(error)
+        self._show_compare()
+        self.media.content = self._media()
+        self.media.visible = self.media.content is not None
+        self._show_actions()
+        self.notice.value, self.notice.visible = model.notice or "", bool(model.notice)
+
+    def _show_compare(self) -> None:
+        t = self.t
+        self.compare_tag.visible = self.model.can_compare
+        for segment in self.compare.segments:
+            segment.label = t(f"task.compare.{segment.value}")
+        self.compare.selected = [self.model.compare]
+
+    def _show_actions(self) -> None:
+        model, t = self.model, self.t
+        url = model.result_url
         self.download.content = t("task.download")
-        self.download_tag.visible = task.result_url is not None
+        self.download_tag.visible = model.task.result_url is not None
+        self.share.content = t("task.share")
+        self.share_tag.visible = url is not None and not self.web
+        self.copy_link.content = t("task.copy_link")
+        self.copy_link_tag.visible = url is not None and self.web
+        # The browser only lets the page write to the clipboard during the click itself,
+        # so the client copies the link before the click reaches this code.
+        self.copy_link.action = ft.CopyToClipboard(url) if url else None
         self.cancel.content = t("task.cancel")
         self.cancel_tag.visible = model.can_cancel
         self.delete.content = t("task.delete")
-        self.notice.value, self.notice.visible = model.notice or "", bool(model.notice)
-        self._show_player()
 
-    def _show_player(self) -> None:
-        url = self.model.result_url
-        if url is None or self.access_token is None:
-            self.player.visible = False
-            return
-        if not isinstance(self.player.content, ftv.Video):
-            media = self._media(url)
-            if media is None:
-                self.player.visible = False
-                return
-            self.player.content = ftv.Video(playlist=[media], aspect_ratio=16 / 9, autoplay=False)
-        self.player.visible = True
-
-    def _media(self, url: str) -> ftv.VideoMedia | None:
-        """Return the result as a playable source: the URL with the Bearer header in native
-        apps, and in a browser the downloaded file as a data: URL (None until it is)."""
-        if not self.web:
-            headers = {"Authorization": f"Bearer {self.access_token}"}
-            return ftv.VideoMedia(url, http_headers=headers)
-        if self.result is None or len(self.result) > WEB_INLINE_VIDEO_MAX_BYTES:
+    def _media(self) -> ft.Control | None:
+        """Build the result, the original, or both side by side, as the view model chose."""
+        model, t = self.model, self.t
+        result, original = model.result_url, model.target_url
+        if result is None:
             return None
-        encoded = base64.b64encode(self.result).decode()
-        return ftv.VideoMedia(f"data:video/mp4;base64,{encoded}")
+        if original is None or model.compare == "result":
+            return self._player(result)
+        if model.compare == "original":
+            return self._player(original)
+        columns = [
+            (t("task.compare.before"), original),
+            (t("task.compare.after"), result),
+        ]
+        return ft.ResponsiveRow(
+            [
+                ft.Column(
+                    [muted(label), self._player(url)],
+                    col={"xs": 12, "md": 6},
+                    spacing=4,
+                )
+                for label, url in columns
+            ],
+            spacing=12,
+        )
+
+    def _player(self, url: str) -> ft.Control:
+        player = self.players.get(url)
+        if player is not None:
+            return player
+        if self.model.is_video:
+            video = ftv.Video(playlist=[ftv.VideoMedia(url)], aspect_ratio=16 / 9, autoplay=False)
+            player = ft.Container(
+                video, border_radius=RADIUS, clip_behavior=ft.ClipBehavior.HARD_EDGE
+            )
+        else:
+            player = ft.Image(src=url, fit=ft.BoxFit.CONTAIN, border_radius=RADIUS)
+        self.players[url] = player
+        return player
+
+    async def _set_compare(self, event: ft.Event[ft.SegmentedButton]) -> None:
+        if event.control.selected:
+            mode: CompareMode = event.control.selected[0]  # type: ignore[assignment]
+            self.model.set_compare(mode)
 
     async def _download(self, _: ft.Event[ft.Button]) -> None:
-        data = self.result or await self.model.download()
+        data = await self.model.download()
         if data is None:
             return
-        path = await save_file(self.files, f"vidswap-{self.model.task.task_id}.mp4", data)
+        path = await save_file(self.files, self.model.file_name(data), data)
         if path:
             self.model.say("task.saved", path=path)
             self.redraw()
+
+    async def _share(self, _: ft.Event[ft.OutlinedButton]) -> None:
+        """Hand the result file to the system share sheet (phones and desktop)."""
+        data = await self.model.download()
+        if data is None:
+            return
+        name = self.model.file_name(data)
+        mime_type = "video/mp4" if self.model.is_video else None
+        shared = ft.ShareFile.from_bytes(data, mime_type=mime_type, name=name)
+        await ft.Share().share_files([shared], subject=self.t("task.share_subject"))
+
+    def _link_copied(self, _: ft.Event[ft.OutlinedButton]) -> None:
+        self.model.link_copied()
 
     async def _cancel(self, _: ft.Event[ft.OutlinedButton]) -> None:
         await self.model.cancel()
