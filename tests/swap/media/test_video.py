@@ -565,6 +565,39 @@ def test_truncated_video_rejected(tmp_path: Path) -> None:
     assert str(cut) in str(error.value)
 
 
+def noise_frame(index: int) -> np.ndarray:
+    """Random pixels, so every frame takes many bytes and a cut lands inside a frame."""
+    return np.random.default_rng(index).integers(0, 256, (48, 64, 3), np.uint8)
+
+
+@pytest.mark.parametrize(
+    ("extension", "codec"), [(".mkv", "libx264"), (".webm", "libvpx-vp9"), (".avi", "mpeg4")]
+)
+def test_cut_without_index_rejected(tmp_path: Path, extension: str, codec: str) -> None:
+    whole = tmp_path / f"whole{extension}"
+    make_video(whole, VideoSpec(codec=codec, frames=24, source=noise_frame))
+    data = whole.read_bytes()
+    cut = tmp_path / f"cut{extension}"
+    cut.write_bytes(data[: len(data) // 2])
+    indices = []
+
+    with VideoReader(cut) as reader, pytest.raises(CorruptMediaError) as error:
+        for frame in reader:
+            indices.append(frame.index)
+
+    assert 0 < len(indices) < 24
+    assert str(cut) in str(error.value)
+    assert "cut short" in error.value.params["detail"]
+
+
+def test_whole_without_index_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "whole.mkv"
+    make_video(path, VideoSpec(frames=24, source=noise_frame))
+
+    with VideoReader(path) as reader:
+        assert [frame.index for frame in reader] == list(range(24))
+
+
 @pytest.mark.parametrize(
     "name", ["obama-weekly-address-talking-720p-a.mp4", "indoor-group-event-640x480-ccby.mp4"]
 )

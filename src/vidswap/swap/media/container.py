@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -100,3 +102,55 @@ def check_not_truncated(stream: av.video.stream.VideoStream, path: Path, file_si
                 f"{last.pos + last.size}, so it was cut short"
             ),
         )
+
+
+# Matroska's per-track DURATION tag, which FFmpeg's muxer writes, e.g. "00:00:01.000000000".
+_TAG_DURATION = re.compile(r"^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$")
+# A file counts as cut when its frames end before the tagged duration by more
+# than 3 frame times or 2% of that duration, whichever is longer.
+_END_SLACK_FRAMES = 3
+_END_SLACK_FRACTION = 0.02
+
+
+def check_stream_complete(
+    stream: av.video.stream.VideoStream,
+    path: Path,
+    *,
+    last_packet_corrupt: bool,
+    end_seconds: float | None,
+) -> None:
+    """Raise CorruptMediaError when the frames read show that the file was cut short.
+
+    This catches what check_not_truncated cannot see in files without a sample
+    index: a last packet that the demuxer read only in part (AVI), and frames
+    that end well before the duration in the stream's DURATION tag (Matroska).
+    ``end_seconds`` is the end time of the last frame decoded.
+    """
+    if last_packet_corrupt:
+        raise CorruptMediaError(
+            path=str(path), detail="the file ends part-way through a frame, so it was cut short"
+        )
+
+    tagged = tagged_duration(stream)
+    if tagged is None or end_seconds is None:
+        return
+    rate = stream.average_rate or stream.guessed_rate
+    frame_seconds = float(1 / rate) if rate else 0.0
+    slack = max(_END_SLACK_FRAMES * frame_seconds, _END_SLACK_FRACTION * tagged)
+    if tagged - end_seconds > slack:
+        raise CorruptMediaError(
+            path=str(path),
+            detail=(
+                f"the video stream is tagged as {tagged:.3f} s long but its frames end at "
+                f"{end_seconds:.3f} s, so the file was cut short"
+            ),
+        )
+
+
+def tagged_duration(stream: av.video.stream.VideoStream) -> float | None:
+    """Return the stream's DURATION tag in seconds, or None when it has no valid one."""
+    match = _TAG_DURATION.match(stream.metadata.get("DURATION", "").strip())
+    if match is None:
+        return None
+    hours, minutes, seconds = match.groups()
+    return int(hours) * 3600 + int(minutes) * 60 + float(Fraction(seconds))

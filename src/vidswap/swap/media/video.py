@@ -27,6 +27,7 @@ from vidswap.swap.media.container import (
     ACCURATE_CONVERSION,
     check_input_file,
     check_not_truncated,
+    check_stream_complete,
     find_video_stream,
     open_input,
 )
@@ -153,18 +154,38 @@ class VideoReader:
         return max(1, round(1 / (rate * self.time_base)))
 
     def _decode(self) -> Iterator[av.VideoFrame]:
-        """Yield decoded frames; a decoding error raises CorruptMediaError with the frame index."""
+        """Yield decoded frames, then check that the file was not cut short.
+
+        A decoding error raises CorruptMediaError with the frame index, and so
+        does a file that check_stream_complete finds cut short, after its last frame.
+        """
         decoded = 0
+        last_packet_corrupt = False
+        end_seconds: float | None = None
         try:
             for packet in self._container.demux(self._stream):
+                if packet.size:
+                    last_packet_corrupt = packet.is_corrupt
                 for frame in packet.decode():
                     decoded += 1
+                    if frame.pts is not None and frame.time_base:
+                        end = float((frame.pts + (frame.duration or 0)) * frame.time_base)
+                        end_seconds = end if end_seconds is None else max(end_seconds, end)
                     yield frame
         except (av.error.FFmpegError, ValueError) as exc:
             raise CorruptMediaError(
                 path=str(self.path),
                 detail=f"decoding failed after {decoded} frames, at frame index {decoded}: {exc}",
             ) from exc
+
+        # NOTE: a file cut at a packet boundary that has neither a sample index nor
+        # a DURATION tag (WebM from browsers, AVI) still ends early without an error.
+        check_stream_complete(
+            self._stream,
+            self.path,
+            last_packet_corrupt=last_packet_corrupt,
+            end_seconds=end_seconds,
+        )
 
     def _build_info(self, first: av.VideoFrame) -> VideoInfo:
         stream = self._stream
