@@ -2,17 +2,17 @@
 
 ``vidswap serve`` mounts it at ``/app`` and ``vidswap app`` serves it alone (both with
 ``no_cdn``). ``vidswap-app`` opens it as a desktop window, and ``flet build`` packages
-it for iOS, Android and macOS. The REST API is at ``VIDSWAP_APP_API_URL``.
+it for iOS, Android and macOS. The REST API is at ``VIDSWAP_APP_API_URL``, else at the
+URL written into the build by ``python -m vidswap_app.config`` (see ``vidswap_app.config``).
 """
 
 from __future__ import annotations
-
-import os
 
 import flet as ft
 import structlog
 
 from vidswap_app.api import ApiClient
+from vidswap_app.config import api_url
 from vidswap_app.errors import Offline, SessionExpired
 from vidswap_app.i18n import I18n, normalize_locale
 from vidswap_app.tokens import PreferencesTokenStore
@@ -22,13 +22,7 @@ from vidswap_app.views.shell import AppShell
 
 log = structlog.get_logger(__name__)
 
-API_URL_VARIABLE = "VIDSWAP_APP_API_URL"
-DEFAULT_API_URL = "http://127.0.0.1:8000"
 LOCALE_KEY = "vidswap.locale"
-
-
-def api_url() -> str:
-    return (os.environ.get(API_URL_VARIABLE) or DEFAULT_API_URL).rstrip("/")
 
 
 async def device_locale(page: ft.Page) -> str | None:
