@@ -19,7 +19,9 @@ from vidswap.kit.db import create_engine, create_sessionmaker
 from vidswap.kit.errors import ServiceUnavailableError
 from vidswap.kit.settings import Settings
 from vidswap.media.storage import Storage
+from vidswap.notifications import fcm
 from vidswap.notifications.bus import DatabaseEventBus, RedisEventBus, build_event_bus
+from vidswap.notifications.fcm import FcmSender
 from vidswap.worker.queue import TaskQueue
 
 log = structlog.get_logger(__name__)
@@ -35,11 +37,13 @@ class Runtime:
     events: DatabaseEventBus | RedisEventBus
     payments: Providers
     social: SocialProviders
+    push: FcmSender | None
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         payments = Providers.from_settings(settings)  # a half-configured provider stops here
         social = SocialProviders.from_settings(settings)
+        push = fcm.from_settings(settings)
         settings.ensure_data_dir()
         engine = create_engine(settings.resolved_database_url)
         sessionmaker = create_sessionmaker(engine)
@@ -52,6 +56,7 @@ class Runtime:
             events=build_event_bus(settings, sessionmaker),
             payments=payments,
             social=social,
+            push=push,
         )
 
     async def start(self) -> None:

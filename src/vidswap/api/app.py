@@ -22,6 +22,7 @@ from vidswap.billing.endpoints import router as billing_router
 from vidswap.jobs.endpoints import router as jobs_router
 from vidswap.kit.settings import Settings
 from vidswap.media.endpoints import router as media_router
+from vidswap.notifications.device_endpoints import router as devices_router
 from vidswap.notifications.endpoints import router as notifications_router
 from vidswap.runtime import Runtime
 
@@ -129,6 +130,7 @@ def create_app(
         billing_router,
         admin_router,
         notifications_router,
+        devices_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     install_openapi(app, streamed_prefixes=STREAMED_PATHS)

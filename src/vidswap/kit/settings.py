@@ -71,6 +71,14 @@ class Settings(BaseSettings, PaymentSettings, SocialSettings):
     s3_addressing: Literal["path", "virtual"] = "path"
     signed_url_seconds: int = 900
 
+    fcm_service_account_file: Path | None = Field(
+        default=None,
+        description="The Firebase service account JSON. Set: tasks that finish send a push "
+        "notification to the owner's registered devices.",
+    )
+    fcm_base_url: str = "https://fcm.googleapis.com"
+    push_timeout_seconds: float = 10.0
+
     access_token_minutes: int = 15
     refresh_token_days: int = 30
 

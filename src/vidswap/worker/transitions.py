@@ -17,6 +17,7 @@ from vidswap.jobs.models import Task, TaskStatus
 from vidswap.jobs.service import enqueue, publish, refund
 from vidswap.kit.clock import utcnow
 from vidswap.kit.db import transaction
+from vidswap.notifications.push import notify_task_ended
 from vidswap.runtime import Runtime
 
 log = structlog.get_logger(__name__)
@@ -45,6 +46,7 @@ async def complete(runtime: Runtime, task: Task, owner: str, **values: Any) -> b
             await ledger.spend_hold(session, task.id)
     if done:
         await _publish_current(runtime, task.id, "task.completed")
+        await notify_task_ended(runtime, task.id)
     return bool(done)
 
 
@@ -65,6 +67,7 @@ async def fail(runtime: Runtime, task: Task, owner: str, code: str, params: dict
     if done:
         log.info("task.failed", task_id=task.id, error=code)
         await _publish_current(runtime, task.id, "task.failed")
+        await notify_task_ended(runtime, task.id)
     return bool(done)
 
 
