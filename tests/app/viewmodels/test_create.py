@@ -10,11 +10,14 @@ from vidswap_app.tokens import Tokens
 from vidswap_app.uploads import FileSource
 from vidswap_app.viewmodels import AppContext, CreateViewModel, SignInViewModel
 from vidswap_app.viewmodels.create import energy_estimate, kind_of
+from vidswap_app.views.create import CreateScreen
 
 from tests.app.conftest import filled_create_form, sign_in_context
+from tests.app.views.test_screens import identifiers, picking
 from tests.jobs.uploads import FACE
 from tests.shared_media import shared_face
 from vidswap.accounts.tokens import issue_access_token
+from vidswap.jobs.models import Task as TaskRow
 from vidswap.runtime import Runtime
 
 
@@ -139,3 +142,49 @@ async def test_session_expiry_keeps_form(context: AppContext, runtime: Runtime) 
     assert context.signed_in is True
     assert task is not None
     assert task.status == "pending"
+
+
+async def test_reference_mode_needs_the_persons_photo(
+    context: AppContext, runtime: Runtime
+) -> None:
+    await sign_in_context(context)
+    form = await filled_create_form(context)
+    form.set_faces("reference")
+
+    blocked = await form.submit()
+    await form.pick("reference", FileSource(shared_face("biden-official-vp-portrait-2013.jpg")))
+    task = await form.submit()
+
+    assert blocked is None
+    assert form.reference is None  # cleared with the rest of the form after submitting
+    assert task is not None
+    async with runtime.sessionmaker() as session:
+        stored = await session.get(TaskRow, task.task_id)
+    assert stored is not None
+    assert stored.options["faces"] == "reference"
+    assert stored.options["reference_url"].startswith("/api/v1/uploads/")
+
+
+async def test_reference_mode_says_what_is_missing(context: AppContext) -> None:
+    await sign_in_context(context)
+    form = await filled_create_form(context)
+    form.set_faces("reference")
+
+    await form.submit()
+
+    assert form.missing == "create.need_reference"
+    assert form.error == "Choose a photo of the person to replace, or pick another option."
+
+
+async def test_reference_card_shows_in_reference_mode(context: AppContext) -> None:
+    model = CreateViewModel(context)
+    screen = CreateScreen(model, lambda: None, picking())
+    hidden = screen.reference.root.visible
+
+    model.set_faces("reference")
+
+    assert hidden is False
+    assert screen.reference.root.visible is True
+    assert "create-pick-reference" in identifiers(screen.reference.root)
+    assert screen.reference.button.content == "Choose their photo"
+    assert screen.faces.segments[2].label == "A chosen person"

@@ -12,8 +12,8 @@ from vidswap_app.uploads import UploadInterrupted, UploadSource
 from vidswap_app.viewmodels.base import ViewModel
 from vidswap_app.viewmodels.context import AppContext
 
-Slot = Literal["face", "target"]
-FaceChoice = Literal["largest", "all"]
+Slot = Literal["face", "target", "reference"]
+FaceChoice = Literal["largest", "all", "reference"]
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi")
 
 
@@ -55,6 +55,8 @@ class CreateViewModel(ViewModel):
         super().__init__(context)
         self.face: PickedFile | None = None
         self.target: PickedFile | None = None
+        # A photo of the person in the target to replace, for faces == "reference".
+        self.reference: PickedFile | None = None
         self.faces: FaceChoice = "largest"
         self.consent = False
         self.submitting = False
@@ -64,7 +66,7 @@ class CreateViewModel(ViewModel):
 
     async def pick(self, slot: Slot, source: UploadSource) -> Upload | None:
         """Take a picked file for ``slot``, upload it, and return the finished upload."""
-        kind = "image" if slot == "face" else kind_of(source.filename)
+        kind = kind_of(source.filename) if slot == "target" else "image"
         picked = PickedFile(source, kind)
         setattr(self, slot, picked)
         self.created = None
@@ -142,6 +144,8 @@ class CreateViewModel(ViewModel):
             return "create.need_face"
         if self.target is None or self.target.upload is None:
             return "create.need_target"
+        if self.faces == "reference" and (self.reference is None or self.reference.upload is None):
+            return "create.need_reference"
         if not self.consent:
             return "create.need_consent"
         return None
@@ -175,7 +179,9 @@ class CreateViewModel(ViewModel):
         assert self.target is not None and self.target.upload is not None
         face_url = self.face.upload.file_url
         target_url = self.target.upload.file_url
-        options = {"faces": self.faces}
+        options: dict[str, str] = {"faces": self.faces}
+        if self.faces == "reference" and self.reference and self.reference.upload:
+            options["reference_url"] = self.reference.upload.file_url
         self.submitting = True
         self.notify()
         try:
@@ -194,6 +200,7 @@ class CreateViewModel(ViewModel):
         self.created = task
         self.face = None
         self.target = None
+        self.reference = None
         self.consent = False
         self.say("create.submitted")
         self.context.task_created.emit(task)

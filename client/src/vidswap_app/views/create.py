@@ -80,10 +80,11 @@ class CreateScreen(Screen):
         self.title = heading("")
         self.face = PickCard("create-pick-face", self._picker("face", "image"))
         self.target = PickCard("create-pick-target", self._picker("target", "media"))
+        self.reference = PickCard("create-pick-reference", self._picker("reference", "image"))
 
         self.faces_label = ft.Text(weight=ft.FontWeight.W_600)
         self.faces = ft.SegmentedButton(
-            segments=[ft.Segment("largest"), ft.Segment("all")],
+            segments=[ft.Segment("largest"), ft.Segment("all"), ft.Segment("reference")],
             selected=[model.faces],
             show_selected_icon=False,
             on_change=self._set_faces,
@@ -104,6 +105,7 @@ class CreateScreen(Screen):
             card(
                 self.faces_label,
                 tagged("create-faces", self.faces),
+                self.reference.root,
                 ft.Row(
                     [tagged("create-consent", self.consent), self.consent_text],
                     vertical_alignment=ft.CrossAxisAlignment.START,
@@ -152,7 +154,19 @@ class CreateScreen(Screen):
         self.faces_label.value = t("create.faces_option")
         self.faces.segments[0].label = t("create.faces_largest")
         self.faces.segments[1].label = t("create.faces_all")
+        self.faces.segments[2].label = t("create.faces_reference")
         self.faces.selected = [model.faces]
+        self.reference.root.visible = model.faces == "reference"
+        self.reference.show(
+            model.reference,
+            (
+                t("create.reference_label"),
+                t("create.reference_hint"),
+                t("create.change") if model.reference else t("create.pick_reference"),
+                model.upload_text("reference"),
+            ),
+        )
+        self.reference.name.value = model.picked_text("reference") or ""
         self.consent_text.value = t("create.consent")
         self.consent.semantics_label = t("create.consent")
         self.consent.value = model.consent
@@ -160,7 +174,9 @@ class CreateScreen(Screen):
 
         self.error.value, self.error.visible = model.error or "", bool(model.error)
         self.notice.value, self.notice.visible = model.notice or "", bool(model.notice)
-        self.retry.visible = self._needs_retry("face") or self._needs_retry("target")
+        self.retry.visible = any(
+            self._needs_retry(slot) for slot in ("face", "target", "reference")
+        )
         self.retry.content = t("common.retry")
         self.submit.content = t("create.submitting") if model.submitting else t("create.submit")
         self.submit.disabled = not model.can_submit
@@ -170,7 +186,7 @@ class CreateScreen(Screen):
         return picked is not None and picked.upload is None and not picked.uploading
 
     async def _retry(self, _: ft.Event[ft.TextButton]) -> None:
-        slots: tuple[Slot, Slot] = ("face", "target")
+        slots: tuple[Slot, ...] = ("face", "target", "reference")
         for slot in slots:
             if self._needs_retry(slot):
                 await self.model.retry_upload(slot)
