@@ -14,8 +14,8 @@ from PIL import Image
 
 from tests.accounts.test_profile import AVATAR, ME, upload_avatar
 from tests.conftest import auth_headers, create_user
-from tests.media.conftest import app_client, settings_with
 from tests.shared_media import shared_face
+from tests.storage_backends import backend_client
 from vidswap.accounts.models import User
 from vidswap.kit.clock import utcnow
 from vidswap.media.links import LinkSigner
@@ -29,16 +29,8 @@ OTHER_PHOTO = "eileen-collins-astronaut-nasa.png"
 async def backend(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Runtime]]:
-    """An in-process client and its runtime, on local files and then on SeaweedFS."""
-    if request.param == "local":
-        settings = settings_with(tmp_path)
-    else:
-        seaweedfs = request.getfixturevalue("seaweedfs")
-        for name, value in seaweedfs.credentials_env().items():
-            monkeypatch.setenv(name, value)
-        settings = settings_with(tmp_path, **seaweedfs.settings_values())
-    async with app_client(settings) as (client, runtime):
-        yield client, runtime
+    async with backend_client(request, tmp_path, monkeypatch) as value:
+        yield value
 
 
 async def user_with_avatar(

@@ -4,11 +4,9 @@ app in process."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import update
 from vidswap_app.api import ApiClient
 from vidswap_app.i18n import I18n
 from vidswap_app.models import Profile
@@ -21,9 +19,7 @@ from tests.media.conftest import served
 from tests.shared_media import shared_face, shared_video
 from vidswap.accounts.sms.log import last_code
 from vidswap.api.app import create_app
-from vidswap.jobs.models import Task
 from vidswap.kit.settings import Settings
-from vidswap.media.keys import result_key, thumbnail_key
 from vidswap.runtime import Runtime
 
 BASE_URL = "http://127.0.0.1"
@@ -102,35 +98,3 @@ async def filled_create_form(context: AppContext) -> CreateViewModel:
     await form.pick("target", FileSource(shared_video(SHORT_CLIP)))
     form.set_consent(True)
     return form
-
-
-# A stand-in result file: the client tests check links and bytes, not the video.
-RESULT_BYTES = bytes(range(256)) * 16
-THUMBNAIL_BYTES = b"\xff\xd8\xff\xe0 stand-in thumbnail"
-
-
-async def complete_task(runtime: Runtime, task_id: str, tmp_path: Path) -> None:
-    """Store a result and a thumbnail for ``task_id`` and mark it completed, as a worker
-    would, so the client sees its signed media links."""
-    async with runtime.sessionmaker() as session:
-        task = await session.get(Task, task_id)
-        assert task is not None
-        user_id = task.user_id
-    result_file = tmp_path / f"{task_id}.mp4"
-    result_file.write_bytes(RESULT_BYTES)
-    thumbnail_file = tmp_path / f"{task_id}.jpg"
-    thumbnail_file.write_bytes(THUMBNAIL_BYTES)
-    runtime.storage.put_file(result_key(user_id, task_id), result_file, "video/mp4")
-    runtime.storage.put_file(thumbnail_key(user_id, task_id), thumbnail_file, "image/jpeg")
-    async with runtime.sessionmaker() as session, session.begin():
-        await session.execute(
-            update(Task)
-            .where(Task.id == task_id)
-            .values(
-                status="completed",
-                progress=100,
-                result_key=result_key(user_id, task_id),
-                thumbnail_key=thumbnail_key(user_id, task_id),
-                result_size=len(RESULT_BYTES),
-            )
-        )

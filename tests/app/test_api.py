@@ -14,7 +14,8 @@ from vidswap_app.models import Task
 from vidswap_app.tokens import MemoryTokenStore, Tokens
 from vidswap_app.uploads import FileSource, UploadInterrupted
 
-from tests.app.conftest import BASE_URL, RESULT_BYTES, THUMBNAIL_BYTES, complete_task, sign_in
+from tests.app.conftest import BASE_URL, sign_in
+from tests.jobs.results import RESULT_BYTES, THUMBNAIL_BYTES, store_result
 from tests.jobs.uploads import FACE, SHORT_CLIP
 from tests.shared_media import shared_face, shared_video
 from vidswap.accounts.tokens import issue_access_token
@@ -205,7 +206,7 @@ async def test_signed_media_links_need_no_token(
     face = await api.upload(FileSource(shared_face(FACE)), "image")
     clip = await api.upload(FileSource(shared_video(SHORT_CLIP)), "video")
     created = await api.create_task(face.file_url, clip.file_url)
-    await complete_task(runtime, created.task_id, tmp_path)
+    await store_result(runtime, created.task_id, tmp_path)
 
     task = await api.get_task(created.task_id)
     result_url = api.result_url(task)

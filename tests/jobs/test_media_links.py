@@ -9,48 +9,34 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from sqlalchemy import update
 
 from tests.conftest import auth_headers, create_user
+from tests.jobs.results import RESULT_BYTES, THUMBNAIL_BYTES, store_result
 from tests.jobs.uploads import SHORT_CLIP, task_request
-from tests.media.conftest import app_client, settings_with
 from tests.shared_media import shared_video
+from tests.storage_backends import backend_client
 from vidswap.accounts.models import User
-from vidswap.jobs.models import Task
 from vidswap.kit.clock import utcnow
-from vidswap.media.keys import result_key, thumbnail_key
 from vidswap.media.links import EXPIRY_STEP_SECONDS, LinkSigner
 from vidswap.runtime import Runtime
 
-RESULT = bytes(range(256)) * 40  # 10240 bytes
-THUMBNAIL = b"\xff\xd8\xff\xe0 thumbnail bytes"
+RESULT = RESULT_BYTES
+THUMBNAIL = THUMBNAIL_BYTES
 
 
 @pytest.fixture(params=["local", "s3"])
 async def backend(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Runtime]]:
-    """An in-process client and its started runtime, on local files and then on SeaweedFS."""
-    if request.param == "local":
-        settings = settings_with(tmp_path)
-    else:
-        seaweedfs = request.getfixturevalue("seaweedfs")
-        for name, value in seaweedfs.credentials_env().items():
-            monkeypatch.setenv(name, value)
-        settings = settings_with(tmp_path, **seaweedfs.settings_values())
-    async with app_client(settings) as (client, runtime):
-        await runtime.start()
-        try:
-            yield client, runtime
-        finally:
-            await runtime.stop()
+    async with backend_client(request, tmp_path, monkeypatch) as value:
+        yield value
 
 
 async def completed_task(
     client: httpx.AsyncClient, runtime: Runtime, tmp_path: Path
 ) -> tuple[User, dict[str, object]]:
-    """Create a task over the API, store a result and a thumbnail, mark it completed
-    and return its owner and its JSON from GET /tasks/{id}."""
+    """Create a task over the API, complete it with a stand-in result and return its
+    owner and its JSON from GET /tasks/{id}."""
     user = await create_user(runtime)
     headers = auth_headers(runtime, user)
     created = await client.post(
@@ -58,24 +44,7 @@ async def completed_task(
     )
     assert created.status_code == 201, created.text
     task_id = created.json()["task_id"]
-    result_file = tmp_path / "result.mp4"
-    result_file.write_bytes(RESULT)
-    thumbnail_file = tmp_path / "thumbnail.jpg"
-    thumbnail_file.write_bytes(THUMBNAIL)
-    runtime.storage.put_file(result_key(user.id, task_id), result_file, "video/mp4")
-    runtime.storage.put_file(thumbnail_key(user.id, task_id), thumbnail_file, "image/jpeg")
-    async with runtime.sessionmaker() as session, session.begin():
-        await session.execute(
-            update(Task)
-            .where(Task.id == task_id)
-            .values(
-                status="completed",
-                progress=100,
-                result_key=result_key(user.id, task_id),
-                thumbnail_key=thumbnail_key(user.id, task_id),
-                result_size=len(RESULT),
-            )
-        )
+    await store_result(runtime, task_id, tmp_path)
     body = (await client.get(f"/api/v1/tasks/{task_id}", headers=headers)).json()
     return user, body
 

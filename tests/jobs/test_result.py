@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import httpx
-from sqlalchemy import update
 
 from tests.conftest import auth_headers, create_user
+from tests.jobs.results import RESULT_BYTES, store_result
 from tests.jobs.uploads import task_request
-from vidswap.jobs.models import Task
-from vidswap.media.keys import result_key, thumbnail_key
 from vidswap.runtime import Runtime
 
-CONTENT = bytes(range(256)) * 40  # 10240 bytes
+CONTENT = RESULT_BYTES
 
 
 async def _completed_task(client: httpx.AsyncClient, runtime: Runtime, tmp_path) -> tuple:
@@ -19,21 +17,7 @@ async def _completed_task(client: httpx.AsyncClient, runtime: Runtime, tmp_path)
     body = await task_request(runtime, user)
     response = await client.post("/api/v1/tasks", json=body, headers=auth_headers(runtime, user))
     task_id = response.json()["task_id"]
-    sample = tmp_path / "result.mp4"
-    sample.write_bytes(CONTENT)
-    runtime.storage.put_file(result_key(user.id, task_id), sample, "video/mp4")
-    runtime.storage.put_file(thumbnail_key(user.id, task_id), sample, "image/jpeg")
-    async with runtime.sessionmaker() as session, session.begin():
-        await session.execute(
-            update(Task)
-            .where(Task.id == task_id)
-            .values(
-                status="completed",
-                progress=100,
-                result_key=result_key(user.id, task_id),
-                thumbnail_key=thumbnail_key(user.id, task_id),
-            )
-        )
+    await store_result(runtime, task_id, tmp_path)
     return user, task_id
 
 

@@ -14,7 +14,8 @@ from vidswap_app.tokens import MemoryTokenStore, Tokens
 from vidswap_app.viewmodels import AppContext, TaskDetailViewModel, TasksViewModel
 from vidswap_app.viewmodels.tasks import link_expiry, needs_signed_links
 
-from tests.app.conftest import complete_task, filled_create_form, sign_in_context
+from tests.app.conftest import filled_create_form, sign_in_context
+from tests.jobs.results import store_result
 from vidswap.runtime import Runtime
 
 
@@ -169,7 +170,7 @@ async def completed_detail(
     form = await filled_create_form(context)
     created = await form.submit()
     assert created is not None
-    await complete_task(runtime, created.task_id, tmp_path)
+    await store_result(runtime, created.task_id, tmp_path)
     detail = TaskDetailViewModel(context, created)
     await detail.load()
     return detail
@@ -221,7 +222,7 @@ async def test_event_completion_reloads_links(
     form = await filled_create_form(context)
     created = await form.submit()
     assert created is not None
-    await complete_task(runtime, created.task_id, tmp_path)
+    await store_result(runtime, created.task_id, tmp_path)
     tasks = TasksViewModel(context)
     await tasks.refresh()
     # Task events carry plain paths, which need the Bearer header.

@@ -29,7 +29,8 @@ from vidswap_app.views.shell import tab_items
 from vidswap_app.views.signin import SignInScreen
 from vidswap_app.views.tasks import TaskDetailScreen, TasksScreen
 
-from tests.app.conftest import complete_task, filled_create_form, sign_in_context
+from tests.app.conftest import filled_create_form, sign_in_context
+from tests.jobs.results import store_result
 from vidswap.runtime import Runtime
 
 
@@ -229,7 +230,7 @@ async def completed_task_screens(
     form = await filled_create_form(context)
     created = await form.submit()
     assert created is not None
-    await complete_task(runtime, created.task_id, tmp_path)
+    await store_result(runtime, created.task_id, tmp_path)
     tasks = TasksScreen(TasksViewModel(context), no_update, lambda _: None)
     await tasks.on_show()
     detail = TaskDetailScreen(
