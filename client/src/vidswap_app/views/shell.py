@@ -45,6 +45,9 @@ TASKS_TAB = 1
 def tab_items(t: Callable[..., str]) -> list[tuple[str, ft.Control, ft.Control]]:
     """Return each tab's label, icon and selected icon, the icons tagged ``nav-<tab>``.
 
+    The tagged icon becomes a semantics node inside the destination's node, so it
+    repeats the label. Without it the destination's node would read no text in Flet
+    1.0.5's web client, which shows a node's label as text only when it has no children.
     Each call builds new icon controls, because one control cannot sit in two places
     of the page.
     """
@@ -53,7 +56,11 @@ def tab_items(t: Callable[..., str]) -> list[tuple[str, ft.Control, ft.Control]]
         identifier = key.replace(".", "-")
         label = t(key)
         items.append(
-            (label, tagged(identifier, ft.Icon(icon)), tagged(identifier, ft.Icon(selected)))
+            (
+                label,
+                tagged(identifier, ft.Icon(icon), label),
+                tagged(identifier, ft.Icon(selected), label),
+            )
         )
     return items
 
