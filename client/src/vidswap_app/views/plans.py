@@ -80,8 +80,15 @@ class PlansScreen(Screen):
 
     def _product(self, product: Product) -> ft.Control:
         model = self.model
+        # The text expands so that a long benefit wraps inside the card.
         benefits = [
-            ft.Row([ft.Icon(ft.Icons.CHECK, size=18, color=ft.Colors.PRIMARY), ft.Text(line)])
+            ft.Row(
+                [
+                    ft.Icon(ft.Icons.CHECK, size=18, color=ft.Colors.PRIMARY),
+                    ft.Text(line, expand=True),
+                ],
+                vertical_alignment=ft.CrossAxisAlignment.START,
+            )
             for line in model.benefit_lines(product)
         ]
 
