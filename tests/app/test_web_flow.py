@@ -111,9 +111,11 @@ def wait_for_completed_task(browser: BrowserSession) -> str:  # noqa: F811
     raise AssertionError(f"the task did not reach 100 %: {text!r}\n{browser.semantics_dump()}")
 
 
-PLAYER_STATE = """() => { const v = document.querySelector('video');
+# signed: 1 when the video element plays the task's signed result link.
+PLAYER_STATE = r"""() => { const v = document.querySelector('video');
     return {duration: v.duration, time: v.currentTime,
-            playing: v.paused ? 0 : 1, ended: v.ended ? 1 : 0}; }"""
+            playing: v.paused ? 0 : 1, ended: v.ended ? 1 : 0,
+            signed: /\/result\?.*signature=/.test(v.currentSrc) ? 1 : 0}; }"""
 
 
 # The centre of the leftmost unlabelled button in the player's bottom bar: play. The
@@ -269,6 +271,7 @@ def test_web_flow_signup_to_signout(browser: BrowserSession, tmp_path: Path) -> 
     assert player, "the player's controls did not appear"
     assert player["duration"] == pytest.approx(1.03, abs=0.1)
     assert player["playing"] or player["ended"] or player["time"] > 0, player
+    assert player["signed"] == 1, "the player does not play the signed result link"
     duration, video_streams = probe_video(result)
     assert duration == pytest.approx(1.03, abs=0.1)
     assert video_streams == 1

@@ -168,6 +168,8 @@ class TaskDetailScreen(Screen):
         self.hide_dialog = hide_dialog
         # One player per media URL, kept while the URL stays the same, so a redraw does
         # not restart playback.
+        # NOTE: signed links expire (15 to 20 minutes with the server's defaults). A player
+        # left open longer gets 403 on its next range request, until the task is reopened.
         self.players: dict[str, ft.Control] = {}
         self.back = ft.IconButton(ft.Icons.ARROW_BACK, on_click=lambda _: self.close())
         self.title = heading("")
