@@ -114,6 +114,10 @@ def video_type(info: VideoInfo) -> tuple[str, str]:
         return ".avi", "video/x-msvideo"
     if container == "gif":
         return ".gif", "image/gif"
+    if container == "webp":  # animated WebP, read with Pillow
+        return ".webp", "image/webp"
+    if container == "apng":
+        return ".png", "image/apng"
     return ".video", "application/octet-stream"
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
+from PIL import Image
 from vidswap_app.models import Upload
 from vidswap_app.tokens import Tokens
 from vidswap_app.uploads import FileSource
@@ -188,3 +190,22 @@ async def test_reference_card_shows_in_reference_mode(context: AppContext) -> No
     assert "create-pick-reference" in identifiers(screen.reference.root)
     assert screen.reference.button.content == "Choose their photo"
     assert screen.faces.segments[2].label == "A chosen person"
+
+
+async def test_animated_webp_target_is_sent_again_as_a_video(
+    context: AppContext, tmp_path: Path
+) -> None:
+    await sign_in_context(context)
+    face = Image.open(shared_face(FACE)).convert("RGB").resize((320, 400))
+    frames = [face, face.transpose(Image.Transpose.FLIP_LEFT_RIGHT), face]
+    animated = tmp_path / "wave.webp"
+    frames[0].save(animated, save_all=True, append_images=frames[1:], duration=200, loop=0)
+    form = CreateViewModel(context)
+
+    upload = await form.pick("target", FileSource(animated))
+
+    assert upload is not None, form.error
+    assert upload.kind == "video"
+    assert form.target is not None and form.target.kind == "video"
+    assert form.error is None
+    assert form.energy_cost == 1

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+from vidswap_app.errors import ApiError
 from vidswap_app.i18n import format_size
 from vidswap_app.models import Task, Upload
 from vidswap_app.uploads import UploadInterrupted, UploadSource
@@ -15,6 +16,8 @@ from vidswap_app.viewmodels.context import AppContext
 Slot = Literal["face", "target", "reference"]
 FaceChoice = Literal["largest", "all", "reference"]
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi")
+# The server's error code when a file's content is not the kind it was sent as.
+KIND_MISMATCH = "upload_kind_mismatch"
 
 
 def kind_of(filename: str) -> str:
@@ -70,7 +73,17 @@ class CreateViewModel(ViewModel):
         picked = PickedFile(source, kind)
         setattr(self, slot, picked)
         self.created = None
-        return await self._upload(picked)
+        upload = await self._upload(picked)
+        if upload is None and slot == "target" and self._kind_mismatch():
+            # The extension guessed wrong: an animated GIF, WebP or PNG is a video to the
+            # server, and a still one a photo. Send it again as the other kind.
+            picked.kind = "image" if picked.kind == "video" else "video"
+            picked.sent = 0
+            upload = await self._upload(picked)
+        return upload
+
+    def _kind_mismatch(self) -> bool:
+        return isinstance(self.failure, ApiError) and self.failure.code == KIND_MISMATCH
 
     async def retry_upload(self, slot: Slot) -> Upload | None:
         """Upload the file in ``slot`` again, resuming a tus upload where it stopped."""
