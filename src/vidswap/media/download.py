@@ -83,6 +83,9 @@ async def stored_object_response(
     seconds = signed_url_seconds or _configured_signed_url_seconds(request)
     url = await asyncio.to_thread(storage.presigned_url, key, seconds, filename)
     if url is not None:
+        # NOTE: a web page follows this redirect only when its Content-Security-Policy
+        # allows the object store's origin in img-src and media-src. The web app's policy
+        # lists its own origin and the API's, so with S3 storage its media do not load.
         return RedirectResponse(
             url, status_code=302, headers={"Cache-Control": "private, no-store"}
         )
