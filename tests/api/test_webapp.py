@@ -18,6 +18,7 @@ from vidswap.api.webapp import (
     content_security_policy,
     load_entry,
     local_api_url,
+    object_store_origin,
     resolve_font,
 )
 from vidswap.kit.settings import Settings
@@ -246,3 +247,37 @@ def test_prune_uploads_keeps_recent(tmp_path: Path) -> None:
     assert prune_uploads(tmp_path) == 1
     assert not old.exists()
     assert recent.read_bytes() == b"recent"
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"storage": "local"}, None),
+        (
+            {"storage": "s3", "s3_bucket": "media", "s3_endpoint_url": "http://127.0.0.1:8333"},
+            "http://127.0.0.1:8333",
+        ),
+        (
+            {
+                "storage": "s3",
+                "s3_bucket": "media",
+                "s3_endpoint_url": "https://oss-cn-hangzhou.aliyuncs.com",
+                "s3_addressing": "virtual",
+            },
+            "https://media.oss-cn-hangzhou.aliyuncs.com",
+        ),
+        (
+            {
+                "storage": "s3",
+                "s3_bucket": "media",
+                "s3_region": "eu-west-1",
+                "s3_addressing": "virtual",
+            },
+            "https://media.s3.eu-west-1.amazonaws.com",
+        ),
+    ],
+)
+def test_object_store_origin(tmp_path: Path, values: dict[str, str], expected: str | None) -> None:
+    from tests.conftest import make_settings
+
+    assert object_store_origin(make_settings(tmp_path, **values)) == expected

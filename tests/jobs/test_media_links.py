@@ -258,3 +258,19 @@ async def test_missing_target_file_not_found(
     if runtime.settings.storage == "local":
         assert response.json()["error"] == "target_not_found"
         assert body["task_id"] in response.json()["message"]
+
+
+async def test_photos_stream_and_videos_redirect_on_s3(
+    backend: tuple[httpx.AsyncClient, Runtime], tmp_path: Path
+) -> None:
+    client, runtime = backend
+    _, body = await completed_task(client, runtime, tmp_path)
+
+    thumbnail = await client.get(str(body["thumbnail_url"]))
+    result = await client.get(str(body["result_url"]))
+
+    # The web app draws photos on a canvas, which needs them from its own origin.
+    assert thumbnail.status_code == 200
+    assert thumbnail.content == THUMBNAIL
+    expected = 302 if runtime.settings.storage == "s3" else 200
+    assert result.status_code == expected

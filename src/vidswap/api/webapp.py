@@ -165,8 +165,7 @@ def content_security_policy(extra_origins: Sequence[str] = ()) -> str:
 
     ``'unsafe-inline'`` allows flet-web's inline configuration scripts in
     ``index.html``. The skwasm renderer compiles WebAssembly and starts a worker
-    from a blob URL, so ``'wasm-unsafe-eval'`` and ``blob:`` are allowed too. The
-    client plays a downloaded result from a ``data:`` URL in the browser.
+    from a blob URL, so ``'wasm-unsafe-eval'`` and ``blob:`` are allowed too.
     """
     others = " ".join(extra_origins)
     directives = {
@@ -324,10 +323,29 @@ def web_app_for_service(settings: Settings) -> ASGIApp | None:
     api_url = configured_api_url(app_settings) or local_api_url(settings.host, settings.port)
     export_client_environment(api_url, upload_dir)
     log.info("webapp.mounted", path=APP_PATH, entry=app_settings.entry, api_url=api_url)
+    store = object_store_origin(settings)
     return build_web_app(
         main,
         font=resolve_font(app_settings.font),
         upload_dir=upload_dir,
         upload_secret_key=upload_secret(settings.signing_key),
         max_upload_bytes=settings.max_video_bytes,
+        extra_origins=[store] if store else [],
     )
+
+
+def object_store_origin(settings: Settings) -> str | None:
+    """Return the origin of the storage's signed URLs, where result videos redirect to,
+    or None for local storage."""
+    if settings.storage != "s3":
+        return None
+    if settings.s3_endpoint_url:
+        parts = urlsplit(settings.s3_endpoint_url)
+        host = parts.netloc
+        if settings.s3_addressing == "virtual":
+            host = f"{settings.s3_bucket}.{host}"
+        return f"{parts.scheme}://{host}"
+    region_host = f"s3.{settings.s3_region}.amazonaws.com"
+    if settings.s3_addressing == "virtual":
+        return f"https://{settings.s3_bucket}.{region_host}"
+    return f"https://{region_host}"

@@ -77,15 +77,18 @@ async def stored_object_response(
 ) -> Response:
     """Return a 302 to a presigned URL, or a 200/206 stream of ``key``, or a 416.
 
+    Photos always stream through the API: they are small, and the web app draws them
+    on a canvas, which needs them from its own origin. Videos redirect where the
+    storage signs URLs; the web app's policy allows the object store in media-src.
+
     Raises ``FileNotFoundError`` when ``key`` is missing and ``StorageError`` when the
     backend fails.
     """
     seconds = signed_url_seconds or _configured_signed_url_seconds(request)
-    url = await asyncio.to_thread(storage.presigned_url, key, seconds, filename)
+    url = None
+    if not content_type.startswith("image/"):
+        url = await asyncio.to_thread(storage.presigned_url, key, seconds, filename)
     if url is not None:
-        # NOTE: a web page follows this redirect only when its Content-Security-Policy
-        # allows the object store's origin in img-src and media-src. The web app's policy
-        # lists its own origin and the API's, so with S3 storage its media do not load.
         return RedirectResponse(
             url, status_code=302, headers={"Cache-Control": "private, no-store"}
         )
