@@ -72,7 +72,7 @@ DEFAULT_PRODUCTS: list[dict[str, Any]] = [
         "names": {"en": "Pro yearly", "zh-CN": "专业版年度会员"},
         "descriptions": {
             "en": "Pro for 365 days with 7,200 Energy to use in that time.",
-            "zh-CN": "365 天专业版会员，含 7200 能量，会员期内有效。",
+            "zh-CN": "365 天专业版会员，含 7,200 能量，会员期内有效。",
         },
         "features": _PRO_FEATURES,
         "price": 26800,
