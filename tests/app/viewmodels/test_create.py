@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -209,3 +210,15 @@ async def test_animated_webp_target_is_sent_again_as_a_video(
     assert form.target is not None and form.target.kind == "video"
     assert form.error is None
     assert form.energy_cost == 1
+
+
+async def test_cost_line_groups_digits(context: AppContext, runtime: Runtime) -> None:
+    profile = await sign_in_context(context)
+    form = await filled_create_form(context)
+    context.set_profile(replace(profile, energy_balance=12500))
+
+    english = form.cost_text
+    context.i18n.set_locale("zh-CN")
+
+    assert english == "Costs 2 Energy · balance 12,500"
+    assert "12,500" in form.cost_text

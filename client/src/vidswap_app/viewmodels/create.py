@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from vidswap_app.errors import ApiError
-from vidswap_app.i18n import format_size
+from vidswap_app.i18n import format_number, format_size
 from vidswap_app.models import Task, Upload
 from vidswap_app.uploads import UploadInterrupted, UploadSource
 from vidswap_app.viewmodels.base import ViewModel
@@ -148,7 +148,12 @@ class CreateViewModel(ViewModel):
         if cost is None:
             return self.t("create.cost_unknown")
         balance = self.context.profile.energy_balance if self.context.profile else 0
-        return self.t("create.cost", energy=cost, balance=balance)
+        locale = self.context.i18n.locale
+        return self.t(
+            "create.cost",
+            energy=format_number(cost, locale),
+            balance=format_number(balance, locale),
+        )
 
     @property
     def missing(self) -> str | None:
