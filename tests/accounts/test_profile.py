@@ -10,6 +10,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from tests.billing.energy import make_member
 from tests.conftest import auth_headers, create_user
 from tests.shared_media import shared_face, shared_video
 from vidswap.accounts.models import User
@@ -26,6 +27,7 @@ PROFILE_FIELDS = {
     "nickname",
     "avatar_url",
     "member_level",
+    "member_level_name",
     "member_expire_at",
     "energy_balance",
     "energy_reserved",
@@ -48,6 +50,8 @@ async def test_read_profile_fields(client: httpx.AsyncClient, runtime: Runtime) 
     assert body["nickname"] == "Ada"
     assert body["avatar_url"] is None
     assert body["member_level"] == 2
+    # No level 2 is defined, so the highest one below it names it.
+    assert body["member_level_name"] == "Pro"
     assert datetime.fromisoformat(body["member_expire_at"]) == expire
     assert body["energy_balance"] == 42
     assert body["energy_reserved"] == 0
@@ -279,3 +283,21 @@ async def test_avatar_needs_sign_in(client: httpx.AsyncClient) -> None:
     response = await client.get(AVATAR)
     assert response.status_code == 401
     assert response.json()["error"] == "not_authenticated"
+
+
+async def test_profile_names_the_level_in_the_callers_language(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await create_user(runtime)
+    headers = auth_headers(runtime, user)
+
+    free = (await client.get("/api/v1/users/me", headers=headers)).json()
+    await make_member(runtime, user.id)
+    english = (await client.get("/api/v1/users/me", headers=headers)).json()
+    chinese = (
+        await client.get("/api/v1/users/me", headers={**headers, "Accept-Language": "zh-CN"})
+    ).json()
+
+    assert (free["member_level"], free["member_level_name"]) == (0, "Free")
+    assert (english["member_level"], english["member_level_name"]) == (1, "Pro")
+    assert chinese["member_level_name"] == "专业版"

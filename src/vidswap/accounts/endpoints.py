@@ -24,6 +24,7 @@ from vidswap.accounts.service import AuthService, NewAccount, SignIn
 from vidswap.accounts.sms import SmsSender, build_sms_sender
 from vidswap.api.deps import LocaleDep, RuntimeDep, SessionDep, client_ip
 from vidswap.api.responses import error_responses
+from vidswap.billing import catalog
 from vidswap.media.links import LinkSignerDep, MediaAccessDep
 
 router = APIRouter()
@@ -168,8 +169,13 @@ async def logout(body: RefreshRequest, user: CurrentUser, auth: AuthDep) -> Resp
 
 
 @router.get("/users/me", tags=["users"], summary="The signed-in user's profile")
-async def read_me(user: CurrentUser, links: LinkSignerDep) -> Profile:
-    return Profile.of(user, links)
+async def read_me(
+    user: CurrentUser, links: LinkSignerDep, session: SessionDep, locale: LocaleDep
+) -> Profile:
+    profile = Profile.of(user, links)
+    level = await catalog.level_of(session, profile.member_level)
+    profile.member_level_name = str(catalog.pick(level.names, locale))
+    return profile
 
 
 @router.patch(

@@ -96,6 +96,7 @@ class Profile(BaseModel):
                     + "?user=5f0c1e2d3b4a49c8a7e6d5c4b3a29180&expires=1796371200"
                     + "&signature=2e6c3yQbVf0wQqN0m1Yc8Wb2JrHc2yX5kR7Qd9tZ0aE&v=8c1f2e3d",
                     "member_level": 0,
+                    "member_level_name": "Free",
                     "member_expire_at": None,
                     "energy_balance": 100,
                     "energy_reserved": 0,
@@ -114,6 +115,10 @@ class Profile(BaseModel):
         "until its `expires` time. The plain path needs the header."
     )
     member_level: int = Field(description="0 (free) once the membership has ended.")
+    member_level_name: str | None = Field(
+        default=None,
+        description="The level's name in the caller's language; GET /users/me fills it in.",
+    )
     member_expire_at: datetime | None
     energy_balance: int = Field(description="Energy available to spend.")
     energy_reserved: int = Field(default=0, description="Energy held by unfinished tasks.")
