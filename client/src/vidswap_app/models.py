@@ -32,6 +32,8 @@ class Profile:
     energy_balance: int
     energy_reserved: int
     created_at: datetime | None
+    # The level's name in the language of the request; only GET /users/me sends it.
+    member_level_name: str | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Profile:
@@ -46,6 +48,7 @@ class Profile:
             energy_balance=int(data.get("energy_balance") or 0),
             energy_reserved=int(data.get("energy_reserved") or 0),
             created_at=parse_time(data.get("created_at")),
+            member_level_name=data.get("member_level_name"),
         )
 
 
@@ -132,6 +135,7 @@ class Product:
     member_level: int
     energy: int
     providers: list[str]
+    level_name: str | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Product:
@@ -146,6 +150,7 @@ class Product:
             member_level=int(data.get("member_level") or 0),
             energy=int(data.get("energy") or 0),
             providers=[str(item) for item in data.get("providers") or []],
+            level_name=(data.get("benefits") or {}).get("name"),
         )
 
 

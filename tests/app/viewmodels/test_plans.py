@@ -60,11 +60,14 @@ async def test_paid_notice_follows_language(context: AppContext) -> None:
 
 
 @pytest.mark.parametrize(
-    ("locale", "energy", "days"),
-    [("en", "7,200 Energy", "365 days"), ("zh-CN", "7,200 能量", "365 天")],
+    ("locale", "energy", "days", "level"),
+    [
+        ("en", "7,200 Energy", "365 days", "Pro member benefits"),
+        ("zh-CN", "7,200 能量", "365 天", "专业版会员权益"),
+    ],
 )
 async def test_benefits_group_digits(
-    context: AppContext, locale: str, energy: str, days: str
+    context: AppContext, locale: str, energy: str, days: str, level: str
 ) -> None:
     context.i18n.set_locale(locale)
     plans = PlansViewModel(context)
@@ -75,3 +78,4 @@ async def test_benefits_group_digits(
 
     assert lines[0] == energy
     assert lines[1] == days
+    assert lines[2] == level

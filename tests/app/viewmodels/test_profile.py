@@ -7,6 +7,7 @@ import httpx
 from vidswap_app.viewmodels import AppContext, ProfileViewModel
 
 from tests.app.conftest import sign_in_context
+from tests.billing.energy import make_member
 from tests.shared_media import shared_face
 from vidswap.billing import ledger
 from vidswap.runtime import Runtime
@@ -108,3 +109,14 @@ async def test_balance_and_history_group_digits(context: AppContext, runtime: Ru
     assert english == "7,200 Energy"
     assert chinese == "7,200 能量"
     assert profile.entry_text(grant)[2] == "+7,100"
+
+
+async def test_level_is_named_after_buying(context: AppContext, runtime: Runtime) -> None:
+    profile_data = await sign_in_context(context)
+    await make_member(runtime, profile_data.id)
+    context.i18n.set_locale("zh-CN")
+    profile = ProfileViewModel(context)
+
+    await profile.load()
+
+    assert profile.level_text == "专业版会员"

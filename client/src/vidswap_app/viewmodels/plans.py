@@ -116,7 +116,9 @@ class PlansViewModel(ViewModel):
         if product.duration_days:
             days = format_number(product.duration_days, locale)
             lines.append(self.t("plans.duration", days=days))
-        if product.member_level:
+        if product.level_name:
+            lines.append(self.t("plans.level_named", name=product.level_name))
+        elif product.member_level:
             lines.append(self.t("plans.level", level=product.member_level))
         return lines + product.features
 

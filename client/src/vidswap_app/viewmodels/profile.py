@@ -122,7 +122,12 @@ class ProfileViewModel(ViewModel):
     @property
     def level_text(self) -> str:
         level = self.profile.member_level if self.profile else 0
-        return self.t("profile.level", level=level) if level else self.t("profile.level_free")
+        if not level:
+            return self.t("profile.level_free")
+        name = self.profile.member_level_name if self.profile else None
+        if name:
+            return self.t("profile.level_named", name=name)
+        return self.t("profile.level", level=level)
 
     @property
     def expiry_text(self) -> str | None:
