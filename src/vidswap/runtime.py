@@ -27,6 +27,14 @@ from vidswap.worker.queue import TaskQueue
 log = structlog.get_logger(__name__)
 
 
+def check_providers(settings: Settings) -> None:
+    """Build the payment, sign-in and push providers once, so a provider configured only
+    in part stops a command at start with ``SettingsError`` naming the variable."""
+    Providers.from_settings(settings)
+    SocialProviders.from_settings(settings)
+    fcm.from_settings(settings)
+
+
 @dataclass
 class Runtime:
     settings: Settings

@@ -55,6 +55,10 @@ def test_db_upgrade_postgres(postgres_database: str, tmp_path: Path) -> None:
         ({"VIDSWAP_PORT": "eighty"}, "VIDSWAP_PORT"),
         ({"VIDSWAP_STORAGE": "s3"}, "VIDSWAP_S3_BUCKET"),
         ({"VIDSWAP_STORAGE": "ftp"}, "VIDSWAP_STORAGE"),
+        ({"VIDSWAP_WECHAT_APP_ID": "wx123"}, "VIDSWAP_WECHAT_APP_SECRET"),
+        ({"VIDSWAP_GOOGLE_CLIENT_IDS": "not-json"}, "VIDSWAP_GOOGLE_CLIENT_IDS"),
+        ({"VIDSWAP_STRIPE_API_KEY": "sk_test_1"}, "VIDSWAP_STRIPE_WEBHOOK_SECRET"),
+        ({"VIDSWAP_FCM_SERVICE_ACCOUNT_FILE": "/missing.json"}, "VIDSWAP_FCM_SERVICE_ACCOUNT_FILE"),
     ],
 )
 def test_bad_setting_exits_2(tmp_path: Path, env: dict[str, str], named: str) -> None:

@@ -48,10 +48,13 @@ def _fail(error: VidswapError) -> NoReturn:
 
 def _settings(**overrides: object) -> Settings:
     """Load and validate the settings, or exit with status 2 naming the bad setting."""
+    from vidswap.runtime import check_providers
+
     try:
         settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
         settings.ensure_data_dir()
         _ = settings.signing_key  # validates VIDSWAP_SECRET_KEY, or creates the embedded one
+        check_providers(settings)
     except VidswapError as error:
         _fail(error)
     configure_logging(level=settings.log_level, json=settings.log_json)

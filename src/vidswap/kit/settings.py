@@ -7,6 +7,7 @@ and ``VIDSWAP_STORAGE=s3`` switches the same code to PostgreSQL, Redis and S3.
 
 from __future__ import annotations
 
+import re
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -261,6 +262,7 @@ def _read_or_create_key(path: Path) -> str:
 def load_settings(**overrides: object) -> Settings:
     """Read settings from the environment, turning validation errors into ``SettingsError``."""
     from pydantic import ValidationError
+    from pydantic_settings import SettingsError as SourceError
 
     try:
         # The environment is validated on its own first: a command-line override would
@@ -269,6 +271,13 @@ def load_settings(**overrides: object) -> Settings:
         if overrides:
             settings = Settings(**overrides)  # type: ignore[arg-type]
         return settings
+    except SourceError as exc:
+        # A list or mapping variable that is not JSON; pydantic-settings names the field.
+        field = re.search(r'field "(\w+)"', str(exc))
+        name = f"VIDSWAP_{field.group(1).upper()}" if field else "VIDSWAP_*"
+        raise SettingsError(
+            name=name, detail='it must be JSON, for example ["first", "second"]'
+        ) from exc
     except ValidationError as exc:
         first = exc.errors()[0]
         # A check across several fields has no location; its message names the variables.
