@@ -84,7 +84,13 @@ async def test_events_from_worker_process(
     final = frames[-1]["task"]
     assert final["status"] == "completed"
     assert final["progress"] == 100
-    assert final["result_url"] == f"/api/v1/tasks/{task_id}/result"
+    # Signed like GET /tasks/{id}, so a player can use the link without the Bearer header.
+    result_url = final["result_url"]
+    assert result_url.startswith(f"/api/v1/tasks/{task_id}/result?user={user.id}&expires=")
+    async with httpx.AsyncClient(base_url=f"http://{server_url}") as client:
+        download = await client.get(result_url)
+    assert download.status_code == 200
+    assert download.content[4:8] == b"ftyp"
 
 
 @pytest.mark.parametrize("stack_settings", ["embedded"], indirect=True)

@@ -2,9 +2,9 @@
 
 Each frame is ``{"type": "task.progress" | "task.processing" | "task.completed" |
 "task.failed" | "task.cancelled", "task": {...}}``, where ``task`` has the fields of
-``GET /api/v1/tasks/{id}`` and its error message in the language of ``Accept-Language``
-or the ``lang`` query parameter. An invalid or expired token closes the socket with
-code 4401 and the reason.
+``GET /api/v1/tasks/{id}``, its media as signed links, and its error message in the
+language of ``Accept-Language`` or the ``lang`` query parameter. An invalid or expired
+token closes the socket with code 4401 and the reason.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from vidswap.accounts.errors import MissingQueryTokenError
 from vidswap.jobs.presenter import render_error
 from vidswap.kit.errors import VidswapError
 from vidswap.kit.i18n import normalize_locale
+from vidswap.media.links import LinkSigner
 from vidswap.notifications.bus import Event, Subscription
 from vidswap.runtime import Runtime
 
@@ -27,6 +28,7 @@ log = structlog.get_logger(__name__)
 router = APIRouter(tags=["notifications"])
 
 CLOSE_UNAUTHORIZED = 4401
+MEDIA_FIELDS = ("result_url", "thumbnail_url", "target_url")
 
 
 @router.websocket("/ws")
@@ -50,12 +52,15 @@ async def task_events(websocket: WebSocket) -> None:
         return
 
     log.info("ws.connected", user_id=user.id)
+    links = LinkSigner.from_settings(runtime.settings)
     async with runtime.events.subscribe(user.id) as subscription:
-        await _forward(websocket, subscription, locale)
+        await _forward(websocket, subscription, locale, links)
     log.info("ws.disconnected", user_id=user.id)
 
 
-async def _forward(websocket: WebSocket, subscription: Subscription, locale: str) -> None:
+async def _forward(
+    websocket: WebSocket, subscription: Subscription, locale: str, links: LinkSigner
+) -> None:
     """Send events until the client goes away.
 
     Incoming frames are read and ignored, so a close from the client is noticed
@@ -71,7 +76,7 @@ async def _forward(websocket: WebSocket, subscription: Subscription, locale: str
             if next_event not in done:
                 next_event.cancel()
                 break
-            await websocket.send_json(_frame(next_event.result(), locale))
+            await websocket.send_json(_frame(next_event.result(), locale, links))
     except (WebSocketDisconnect, RuntimeError):
         pass  # the client left while a frame was being sent
     finally:
@@ -87,7 +92,13 @@ async def _drain(websocket: WebSocket) -> None:
             return
 
 
-def _frame(event: Event, locale: str) -> dict[str, object]:
+def _frame(event: Event, locale: str, links: LinkSigner) -> dict[str, object]:
+    """Render an event for its owner: the error in their language, and media paths as
+    signed links, like GET /tasks/{id}."""
     task = dict(event.task)
     task["error_message"] = render_error(task.get("error_code"), event.error_params, locale)
+    for field in MEDIA_FIELDS:
+        path = task.get(field)
+        if isinstance(path, str) and "?" not in path:
+            task[field] = links.sign(path, event.user_id)
     return {"type": event.type, "task": task}
