@@ -260,6 +260,10 @@ def test_web_flow_signup_to_signout(browser: BrowserSession, tmp_path: Path) -> 
             "en",
             {"create": "Create", "tasks": "Tasks", "plans": "Plans", "profile": "Me"},
         )
+        browser.tap_until(lambda: browser.tap_text("Tasks"), "tasks-refresh")
+        browser.tap_until(lambda: browser.tap(f"task-row-{task_id}"), "task-download")
+        shoot_both_sizes(browser, "task", "en")
+        browser.tap_until(lambda: browser.tap_text("Me"), "settings-language")
         choose_language(browser, "简体中文")
         browser.control("profile-sign-out").filter(has_text="退出登录").wait_for(
             state="attached", timeout=CONTROL_MS

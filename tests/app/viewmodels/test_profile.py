@@ -3,8 +3,10 @@ deletion."""
 
 from __future__ import annotations
 
+import flet as ft
 import httpx
 from vidswap_app.viewmodels import AppContext, ProfileViewModel
+from vidswap_app.views.profile import avatar_placeholder
 
 from tests.app.conftest import sign_in_context
 from tests.billing.energy import make_member
@@ -120,3 +122,13 @@ async def test_level_is_named_after_buying(context: AppContext, runtime: Runtime
     await profile.load()
 
     assert profile.level_text == "专业版会员"
+
+
+def test_avatar_placeholder_letter_or_icon() -> None:
+    letter = avatar_placeholder("lin")
+    chinese = avatar_placeholder("林")
+    digits = avatar_placeholder("138****5840")
+
+    assert isinstance(letter, ft.Text) and letter.value == "L"
+    assert isinstance(chinese, ft.Text) and chinese.value == "林"
+    assert isinstance(digits, ft.Icon) and digits.icon == ft.Icons.PERSON

@@ -114,7 +114,7 @@ class ProfileScreen(Screen):
         self.title.value = t("profile.title")
         self.name.value = profile.nickname if profile else ""
         # The initial stays underneath, so it shows while the picture loads or if it fails.
-        self.avatar.content = ft.Text((self.name.value or "?")[:1].upper(), size=28)
+        self.avatar.content = avatar_placeholder(self.name.value or "")
         self.avatar.foreground_image_src = model.avatar_url
         self.avatar_button.content = t("profile.avatar_change")
         self.avatar_remove.content = t("profile.avatar_remove")
@@ -220,3 +220,12 @@ class ProfileScreen(Screen):
             ],
         )
         self.show_dialog(dialog)
+
+
+def avatar_placeholder(nickname: str) -> ft.Control:
+    """The nickname's first letter, or a person icon when it starts with a digit or a
+    sign (a masked phone number such as 138****5840)."""
+    first = nickname[:1]
+    if first.isalpha():
+        return ft.Text(first.upper(), size=28)
+    return ft.Icon(ft.Icons.PERSON, size=36)
