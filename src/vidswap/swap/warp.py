@@ -97,8 +97,11 @@ def warp_face(
     order = _far_to_near(target_depth, usable)
     triangles = TRIANGLES[order]
 
-    map_x = np.full(small_shape, -1.0, dtype=np.float32)
-    map_y = np.full(small_shape, -1.0, dtype=np.float32)
+    # Pixels that no triangle covers sample the texture's corner, a point
+    # inside it: remap takes a slow path for points outside the source, and
+    # the caller replaces those pixels by the target's own.
+    map_x = np.zeros(small_shape, dtype=np.float32)
+    map_y = np.zeros(small_shape, dtype=np.float32)
     coverage = np.zeros(small_shape, dtype=np.uint8)
     fill_pixel_maps(
         small_target[triangles],
@@ -115,10 +118,13 @@ def warp_face(
         coverage = cv2.resize(coverage, (width, height), interpolation=cv2.INTER_NEAREST)
         coverage = cv2.erode(coverage, np.ones((3, 3), dtype=np.uint8))
 
+    # remap samples at 1/32 pixel either way, and maps converted to fixed point
+    # first take its faster path.
+    fixed_map, fraction_map = cv2.convertMaps(map_x, map_y, cv2.CV_16SC2)
     warped = cv2.remap(
         source_image,
-        map_x,
-        map_y,
+        fixed_map,
+        fraction_map,
         interpolation=cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_REPLICATE,
     )
