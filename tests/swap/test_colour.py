@@ -6,10 +6,12 @@ import numpy as np
 from vidswap.swap.colour import blend, match_colour, match_sharpness
 
 
-def _textured(colour: tuple[int, int, int], seed: int = 3) -> np.ndarray:
+def _textured(
+    colour: tuple[int, int, int], seed: int = 3, shape: tuple[int, int] = (120, 120)
+) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    image = np.zeros((120, 120, 3), dtype=np.float32) + np.array(colour, dtype=np.float32)
-    image += rng.normal(0, 12, size=(120, 120, 1))
+    image = np.zeros((*shape, 3), dtype=np.float32) + np.array(colour, dtype=np.float32)
+    image += rng.normal(0, 12, size=(*shape, 1))
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
@@ -23,6 +25,36 @@ def test_tone_moves_to_target_detail_stays() -> None:
     mean_difference = np.abs(corrected.reshape(-1, 3).mean(axis=0) - 150).max()
     assert mean_difference < 8
     assert corrected.astype(float).std() > 6
+
+
+def test_weight_smaller_than_images_accepted() -> None:
+    warped = _textured((60, 90, 200))
+    target = np.full_like(warped, (150, 150, 150))
+    target[:, 60:] = (40, 40, 40)
+    full_weight = np.zeros(warped.shape[:2], dtype=np.float32)
+    full_weight[20:100, 20:100] = 1.0
+    small_weight = np.zeros((60, 60), dtype=np.float32)
+    small_weight[10:50, 10:50] = 1.0
+
+    from_full = match_colour(warped, target, full_weight, face_size=100).astype(int)
+    from_small = match_colour(warped, target, small_weight, face_size=100).astype(int)
+
+    assert from_small.shape == warped.shape
+    assert np.abs(from_full - from_small)[20:100, 20:100].mean() < 2
+    assert from_small[20:100, 20:50].mean() > from_small[20:100, 70:100].mean() + 60
+
+
+def test_size_not_a_multiple_of_the_shrink() -> None:
+    # face_size 100 shrinks by 3, and 121 x 133 is not a multiple of 3 either way.
+    warped = _textured((100, 100, 100), shape=(121, 133))
+    target = np.full_like(warped, (170, 170, 170))
+    weight = np.ones(warped.shape[:2], dtype=np.float32)
+
+    corrected = match_colour(warped, target, weight, face_size=100)
+
+    assert corrected.shape == (121, 133, 3)
+    assert abs(corrected[-10:, -10:].mean() - 170) < 8
+    assert abs(corrected[:10, :10].mean() - 170) < 8
 
 
 def test_grayscale_target_gives_gray_face() -> None:

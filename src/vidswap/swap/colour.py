@@ -24,19 +24,29 @@ _SHARPNESS_SIGMAS = (0.5, 0.8, 1.2, 1.7, 2.4, 3.3, 4.5)
 def match_colour(
     warped: np.ndarray, target: np.ndarray, weight: np.ndarray, face_size: float
 ) -> np.ndarray:
-    """Return ``warped`` (BGR uint8) with the target's tone and lighting under ``weight``."""
-    height, width = weight.shape
+    """Return ``warped`` (BGR uint8) with the target's tone and lighting under ``weight``.
+
+    ``weight`` may be smaller than the images, with the same aspect (the
+    working-size colour weight of ``face_masks``); it is resized to their size.
+    """
+    height, width = target.shape[:2]
     sigma = max(face_size * _LOW_PASS_SIGMA, 1.0)
-    factor = max(1.0, sigma / _LOW_PASS_WORKING_SIGMA)
-    small_size = (max(1, round(width / factor)), max(1, round(height / factor)))
+    # With an integer factor INTER_AREA takes its fast path, which averages
+    # whole blocks in 0.12 ms on a 426x367 crop (0.47 ms with a fractional one).
+    factor = max(1, int(sigma / _LOW_PASS_WORKING_SIGMA))
+    if weight.shape[:2] != (height, width):
+        weight = cv2.resize(weight, (width, height), interpolation=cv2.INTER_LINEAR)
 
-    target_low = _masked_blur(target, weight, small_size, sigma / factor)
-    warped_low = _masked_blur(warped, weight, small_size, sigma / factor)
-    shift = cv2.resize(target_low - warped_low, (width, height), interpolation=cv2.INTER_LINEAR)
+    small_weight = _shrink(weight, factor)
+    small_target = _shrink(target, factor)
+    target_low = _masked_blur(small_target, small_weight, sigma / factor)
+    warped_low = _masked_blur(_shrink(warped, factor), small_weight, sigma / factor)
 
-    corrected = cv2.add(warped, shift, dtype=cv2.CV_8U)
+    padded_size = (small_weight.shape[1] * factor, small_weight.shape[0] * factor)
+    shift = cv2.resize(target_low - warped_low, padded_size, interpolation=cv2.INTER_LINEAR)
+    corrected = cv2.add(warped, shift[:height, :width], dtype=cv2.CV_8U)
 
-    if _is_grayscale(target, weight):
+    if _is_grayscale(small_target, small_weight):
         gray = cv2.cvtColor(corrected, cv2.COLOR_BGR2GRAY)
         corrected = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
     return corrected
@@ -48,56 +58,83 @@ def match_sharpness(
     """Blur ``warped`` until its fine detail is no stronger than the target's.
 
     A sharp source photo pasted on a soft or out-of-focus target face looks
-    like a sticker. The detail level is the weighted variance of the Laplacian
-    of the gray image, and Gaussian sigmas are tried from small to large. The
-    sigma stays below ``_MAX_SHARPNESS_SIGMA`` of the face size, because more
-    blur than that erases what makes the face the source person's on small faces.
+    like a sticker. The detail level is the variance of the Laplacian of the
+    gray image where ``weight`` (the region's size) is above 0.5. Gaussian
+    sigmas are tried from small to large on the gray image, and the colour
+    image is blurred once with the sigma found. The sigma stays below
+    ``_MAX_SHARPNESS_SIGMA`` of the face size, because more blur than that
+    erases what makes the face the source person's on small faces.
     """
-    inside = weight > 0.5
-    if inside.sum() < 16:
+    inside = cv2.compare(weight, 0.5, cv2.CMP_GT)
+    if cv2.countNonZero(inside) < 16:
         return warped
-    target_detail = _detail(target, inside)
-    if _detail(warped, inside) <= target_detail:
+    target_detail = _detail(cv2.cvtColor(target, cv2.COLOR_BGR2GRAY), inside)
+    warped_gray = cv2.cvtColor(warped, cv2.COLOR_BGR2GRAY)
+    if _detail(warped_gray, inside) <= target_detail:
         return warped
+
     largest_sigma = face_size * _MAX_SHARPNESS_SIGMA
-    blurred = warped
+    chosen_sigma = 0.0
     for sigma in _SHARPNESS_SIGMAS:
         if sigma > largest_sigma:
             break
-        blurred = cv2.GaussianBlur(warped, (0, 0), sigmaX=sigma)
-        if _detail(blurred, inside) <= target_detail:
+        chosen_sigma = sigma
+        blurred_gray = cv2.GaussianBlur(warped_gray, (0, 0), sigmaX=sigma)
+        if _detail(blurred_gray, inside) <= target_detail:
             break
-    return blurred
+    if chosen_sigma == 0.0:
+        return warped
+    return cv2.GaussianBlur(warped, (0, 0), sigmaX=chosen_sigma)
 
 
-def _detail(image: np.ndarray, inside: np.ndarray) -> float:
-    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    return float(cv2.Laplacian(gray, cv2.CV_32F)[inside].var())
+def _detail(gray: np.ndarray, inside: np.ndarray) -> float:
+    """Return the variance of the Laplacian of ``gray`` over the uint8 mask ``inside``."""
+    laplacian = cv2.Laplacian(gray, cv2.CV_32F)
+    _, deviation = cv2.meanStdDev(laplacian, mask=inside)
+    return float(deviation[0, 0]) ** 2
 
 
-def _masked_blur(
-    image: np.ndarray, weight: np.ndarray, small_size: tuple[int, int], small_sigma: float
-) -> np.ndarray:
-    """Weighted Gaussian low-pass of ``image`` at ``small_size``; only low frequencies survive it.
+def _shrink(image: np.ndarray, factor: int) -> np.ndarray:
+    """Average ``factor`` x ``factor`` blocks into float32 pixels.
+
+    The image is first padded at the right and bottom, repeating its edge, to
+    a multiple of ``factor``, so small pixel ``j`` is the mean of full pixels
+    ``j * factor`` to ``(j + 1) * factor - 1``.
+    """
+    height, width = image.shape[:2]
+    padded_height = -(-height // factor) * factor
+    padded_width = -(-width // factor) * factor
+    if (padded_height, padded_width) != (height, width):
+        image = cv2.copyMakeBorder(
+            image, 0, padded_height - height, 0, padded_width - width, cv2.BORDER_REPLICATE
+        )
+    small = cv2.resize(
+        image,
+        (padded_width // factor, padded_height // factor),
+        interpolation=cv2.INTER_AREA,
+    )
+    return small.astype(np.float32)
+
+
+def _masked_blur(small_image: np.ndarray, small_weight: np.ndarray, sigma: float) -> np.ndarray:
+    """Weighted Gaussian low-pass of a shrunk image, which only low frequencies survive.
 
     The image and the weight are shrunk separately before they are multiplied,
     which costs far less than a full-size float product. It lets background
     leak in only within one small pixel of the mask's edge, where the blend
     weight is near zero.
     """
-    small_image = cv2.resize(image, small_size, interpolation=cv2.INTER_AREA).astype(np.float32)
-    small_weight = cv2.resize(weight, small_size, interpolation=cv2.INTER_AREA)
-    weighted = cv2.GaussianBlur(small_image * small_weight[:, :, None], (0, 0), small_sigma)
-    total = cv2.GaussianBlur(small_weight, (0, 0), sigmaX=small_sigma)
+    weighted = cv2.GaussianBlur(small_image * small_weight[:, :, None], (0, 0), sigma)
+    total = cv2.GaussianBlur(small_weight, (0, 0), sigmaX=sigma)
     return weighted / np.maximum(total, 1e-3)[:, :, None]
 
 
-def _is_grayscale(target: np.ndarray, weight: np.ndarray) -> bool:
-    # Every fourth pixel in each direction is plenty for a mean.
-    inside = weight[::4, ::4] > 0.5
+def _is_grayscale(small_target: np.ndarray, small_weight: np.ndarray) -> bool:
+    """Decide from the block means of the shrunk target whether the face is gray."""
+    inside = small_weight > 0.5
     if not inside.any():
         return False
-    pixels = target[::4, ::4][inside].astype(np.int16)
+    pixels = small_target[inside]
     spread = np.abs(pixels[:, 0] - pixels[:, 1]) + np.abs(pixels[:, 1] - pixels[:, 2])
     return bool(spread.mean() < _GRAYSCALE_SPREAD)
 

