@@ -6,6 +6,9 @@ and copies the audio. The swap side is ``SwapEngine.swap_file``, the code that
 ``vidswap swap`` runs, so the difference between the two is the face work.
 Runs alternate (swap, transcode, swap, ...) and each side reports its median,
 which keeps slow phases of a noisy machine from landing on one side only.
+Each run also records the process's CPU time, summed over all threads. On
+the shared 2-core VM, with other work running, the CPU ratio of single runs
+stayed within 0.52 to 0.57 while the wall time ratio ranged from 0.35 to 0.89.
 
 Usage: python bench/speed.py [--runs 3] [--heights 480 720 1080] [--markdown FILE]
 """
@@ -52,37 +55,54 @@ class SpeedResult:
     frames: int
     swap_seconds: list[float]
     transcode_seconds: list[float]
+    swap_cpu_seconds: list[float]
+    transcode_cpu_seconds: list[float]
 
     @property
     def ratio(self) -> float:
         """Median transcode time over median swap time: 1.0 means the swap is free."""
         return statistics.median(self.transcode_seconds) / statistics.median(self.swap_seconds)
 
+    @property
+    def cpu_ratio(self) -> float:
+        """Median transcode CPU time over median swap CPU time."""
+        return statistics.median(self.transcode_cpu_seconds) / statistics.median(
+            self.swap_cpu_seconds
+        )
 
-def timed_swap(engine: SwapEngine, face: Path, clip: Path, output: Path) -> tuple[float, int]:
-    """Return the wall time of one swap and its frame count."""
+
+def timed_swap(
+    engine: SwapEngine, face: Path, clip: Path, output: Path
+) -> tuple[float, float, int]:
+    """Return the wall time and the process CPU time of one swap, and its frame count."""
     started = time.perf_counter()
+    cpu_started = time.process_time()
     frames = engine.swap_file(face, clip, output).frames
-    return time.perf_counter() - started, frames
+    return time.perf_counter() - started, time.process_time() - cpu_started, frames
 
 
-def timed_transcode(engine: SwapEngine, clip: Path, output: Path) -> float:
+def timed_transcode(engine: SwapEngine, clip: Path, output: Path) -> tuple[float, float]:
+    """Return the wall time and the process CPU time of one transcode."""
     started = time.perf_counter()
+    cpu_started = time.process_time()
     transcode(clip, output, crf=engine.options.quality, label=engine.options.label)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu_started
 
 
 def measure_height(
     engine: SwapEngine, face: Path, clip: Path, height: int, runs: int, work: Path
 ) -> SpeedResult:
     """Time ``runs`` swaps and ``runs`` transcodes of ``clip``, alternating."""
-    result = SpeedResult(height, probe_video(clip).width, 0, [], [])
+    result = SpeedResult(height, probe_video(clip).width, 0, [], [], [], [])
     for run in range(runs):
-        seconds, result.frames = timed_swap(engine, face, clip, work / f"swap-{height}.mp4")
-        result.swap_seconds.append(seconds)
-        result.transcode_seconds.append(
-            timed_transcode(engine, clip, work / f"transcode-{height}.mp4")
+        seconds, cpu_seconds, result.frames = timed_swap(
+            engine, face, clip, work / f"swap-{height}.mp4"
         )
+        result.swap_seconds.append(seconds)
+        result.swap_cpu_seconds.append(cpu_seconds)
+        seconds, cpu_seconds = timed_transcode(engine, clip, work / f"transcode-{height}.mp4")
+        result.transcode_seconds.append(seconds)
+        result.transcode_cpu_seconds.append(cpu_seconds)
         status(
             f"{height}p run {run + 1}/{runs}: swap {result.swap_seconds[-1]:.2f} s, "
             f"transcode {result.transcode_seconds[-1]:.2f} s, {result.frames} frames"
@@ -139,6 +159,7 @@ def results_markdown(results: list[SpeedResult], runs: int) -> str:
                 f"{result.frames / transcode_median:.1f}",
                 f"{result.ratio:.2f}",
                 f"{swap_median / transcode_median:.2f}×",
+                f"{result.cpu_ratio:.2f}",
                 " / ".join(f"{seconds:.1f}" for seconds in result.swap_seconds),
                 " / ".join(f"{seconds:.1f}" for seconds in result.transcode_seconds),
                 goal,
@@ -151,11 +172,15 @@ def results_markdown(results: list[SpeedResult], runs: int) -> str:
         "transcode fps",
         "transcode / swap time",
         "swap cost",
+        "transcode / swap CPU time",
         "swap s (each run)",
         "transcode s (each run)",
         "goal",
     )
-    return f"Medians of {runs} alternating runs per side.\n\n" + markdown_table(header, rows)
+    return (
+        f"Medians of {runs} alternating runs per side. CPU time is the process's, "
+        "summed over all its threads.\n\n" + markdown_table(header, rows)
+    )
 
 
 def profile_markdown(stats: pstats.Stats, height: int, wall_seconds: float, threads: int) -> str:
