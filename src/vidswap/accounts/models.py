@@ -81,6 +81,8 @@ class OAuthHandoff(IdMixin, Base):
     __tablename__ = "oauth_handoffs"
 
     provider: Mapped[str] = mapped_column(String(16))
+    # "sign_in", or "link": add the identity to ``user_id``, set when the link started.
+    purpose: Mapped[str] = mapped_column(String(8), default="sign_in", server_default="sign_in")
     secret_hash: Mapped[str] = mapped_column(String(64))
     nonce: Mapped[str] = mapped_column(String(64))
     code_verifier: Mapped[str] = mapped_column(String(128))

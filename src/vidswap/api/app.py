@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from vidswap import __version__
 from vidswap.accounts.endpoints import router as accounts_router
 from vidswap.accounts.social.endpoints import router as social_router
+from vidswap.accounts.social.link_endpoints import router as identity_links_router
 from vidswap.api.docs import install_docs
 from vidswap.api.errors import install_error_handlers
 from vidswap.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -125,6 +126,7 @@ def create_app(
     for router in (
         accounts_router,
         social_router,
+        identity_links_router,
         media_router,
         jobs_router,
         billing_router,

@@ -153,7 +153,8 @@ async def browser_form_callback(
 async def finish_page(social: SocialSignIn, provider: str, params: dict[str, str]) -> Response:
     outcome = await social.callback(provider, params)
     status_code = status.HTTP_400_BAD_REQUEST if outcome.error else status.HTTP_200_OK
-    return HTMLResponse(callback_page(outcome.locale, outcome.error), status_code=status_code)
+    page = callback_page(outcome.locale, outcome.error, linked=outcome.linked)
+    return HTMLResponse(page, status_code=status_code)
 
 
 @router.post(

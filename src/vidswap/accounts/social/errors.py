@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from vidswap.kit.errors import (
+    ConflictError,
     NotFoundError,
     ServiceUnavailableError,
     UnauthorizedError,
@@ -95,3 +96,40 @@ class HandoffNotFoundError(NotFoundError):
 
     def __init__(self, *, handoff_id: str) -> None:
         super().__init__(handoff_id=handoff_id)
+
+
+class IdentityTakenError(_ProviderError, ConflictError):
+    code = "sign_in_identity_taken"
+    messages = {
+        "en": "This {provider} account already signs in to another vidswap account. "
+        "Use another {provider} account, or sign in with this one and delete that account first.",
+        "zh-CN": "该{provider}账号已用于登录另一个 vidswap 账户。请换一个{provider}账号，"
+        "或先用它登录并注销那个账户。",
+    }
+
+    def __init__(self, *, provider: str) -> None:
+        super().__init__(provider=provider)
+
+
+class LastSignInMethodError(_ProviderError, ConflictError):
+    code = "sign_in_last_method"
+    messages = {
+        "en": "{provider} is the only way to sign in to this account, so it stays linked. "
+        "Add a phone number or link another sign-in first.",
+        "zh-CN": "{provider}是此账户唯一的登录方式，因此不能解除绑定。请先绑定手机号或其他登录方式。",
+    }
+
+    def __init__(self, *, provider: str) -> None:
+        super().__init__(provider=provider)
+
+
+class IdentityNotLinkedError(_ProviderError, NotFoundError):
+    code = "sign_in_not_linked"
+    messages = {
+        "en": "No {provider} account is linked to this account. "
+        "GET /api/v1/users/me/identities lists the linked ones.",
+        "zh-CN": "此账户未绑定{provider}账号。可通过 GET /api/v1/users/me/identities 查看已绑定的账号。",
+    }
+
+    def __init__(self, *, provider: str) -> None:
+        super().__init__(provider=provider)

@@ -14,6 +14,7 @@ TEXTS = {
         "zh-CN": "可以关闭此页面，回到 vidswap。",
     },
     "failed_title": {"en": "Sign-in failed", "zh-CN": "登录失败"},
+    "linked_title": {"en": "Account linked", "zh-CN": "账号已绑定"},
 }
 
 PAGE = """<!doctype html>
@@ -30,8 +31,8 @@ h1 {{ font-size: 1.5rem; }}
 """
 
 
-def callback_page(locale: str, error: VidswapError | None) -> str:
-    title_key = "failed_title" if error else "done_title"
+def callback_page(locale: str, error: VidswapError | None, *, linked: bool = False) -> str:
+    title_key = "failed_title" if error else ("linked_title" if linked else "done_title")
     title = localize(TEXTS[title_key], locale, {})
     body = error.message(locale) if error else localize(TEXTS["done_body"], locale, {})
     lang = "zh-CN" if locale == "zh-CN" else "en"

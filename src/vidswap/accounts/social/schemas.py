@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -106,3 +107,25 @@ class HandoffPending(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"status": "pending"}]})
 
     status: Literal["pending"] = "pending"
+
+
+class LinkedIdentity(BaseModel):
+    provider: str
+    email: str | None = Field(description="The email the provider gave, if any.")
+    created_at: datetime
+
+
+class LinkedIdentities(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {"provider": "wechat", "email": None, "created_at": "2026-12-05T04:00:00Z"}
+                    ]
+                }
+            ]
+        }
+    )
+
+    items: list[LinkedIdentity]

@@ -28,6 +28,7 @@ from vidswap.accounts.social.base import AppCredential, BrowserRequest
 from vidswap.accounts.social.errors import (
     PROBLEMS,
     HandoffNotFoundError,
+    IdentityTakenError,
     SocialProviderUnavailableError,
     SocialTokenInvalidError,
 )
@@ -51,6 +52,7 @@ class BrowserStart:
 class CallbackOutcome:
     locale: str
     error: VidswapError | None = None
+    linked: bool = False
 
 
 class SocialSignIn:
@@ -127,9 +129,15 @@ class SocialSignIn:
         return None if taken else email
 
     async def start_browser(
-        self, provider_name: str, *, client_ip: str, locale: str
+        self,
+        provider_name: str,
+        *,
+        client_ip: str,
+        locale: str,
+        link_user_id: str | None = None,
     ) -> BrowserStart:
-        """Open a browser sign-in; the app shows ``authorize_url`` and keeps ``secret``."""
+        """Open a browser sign-in; the app shows ``authorize_url`` and keeps ``secret``.
+        With ``link_user_id``, the provider account is linked to that user instead."""
         provider = self.runtime.social.browser(provider_name)
         await self.auth.limits.check_auth(client_ip, None)
         secret = secrets.token_urlsafe(32)
@@ -141,6 +149,8 @@ class SocialSignIn:
             nonce=secrets.token_urlsafe(24),
             code_verifier=secrets.token_urlsafe(64),
             locale=locale,
+            purpose="link" if link_user_id else "sign_in",
+            user_id=link_user_id,
             created_at=now,
             expires_at=now + lifetime,
         )
@@ -169,14 +179,17 @@ class SocialSignIn:
         try:
             provider = self.runtime.social.browser(provider_name)
             identity = await provider.finish(params, self.browser_request(handoff))
-            user_id, created = await self.bind_in_handoff(identity, handoff)
+            if handoff.purpose == "link":
+                user_id, created = await self.link_in_handoff(identity, handoff), False
+            else:
+                user_id, created = await self.bind_in_handoff(identity, handoff)
         except VidswapError as exc:
             await self.fail_handoff(handoff.id, exc)
             return CallbackOutcome(locale=handoff.locale, error=exc)
         log.info(
             "auth.browser_sign_in_ready", handoff_id=handoff.id, user_id=user_id, created=created
         )
-        return CallbackOutcome(locale=handoff.locale)
+        return CallbackOutcome(locale=handoff.locale, linked=handoff.purpose == "link")
 
     async def pending_handoff(self, provider_name: str, state: str) -> OAuthHandoff | None:
         async with self.runtime.sessionmaker() as session:
@@ -201,6 +214,32 @@ class SocialSignIn:
                     raise
         raise AssertionError("unreachable")
 
+    async def link_in_handoff(self, identity: Identity, handoff: OAuthHandoff) -> str:
+        """Add ``identity`` to the user who started the link; return their id."""
+        assert handoff.user_id is not None
+        async with transaction(self.runtime.sessionmaker) as session:
+            row = await repository.find_identity(session, identity.provider, identity.subject)
+            if row is not None and row.user_id != handoff.user_id:
+                raise IdentityTakenError(provider=identity.provider)
+            if row is None:
+                now = utcnow()
+                session.add(
+                    UserIdentity(
+                        user_id=handoff.user_id,
+                        provider=identity.provider,
+                        subject=identity.subject,
+                        email=identity.email,
+                        created_at=now,
+                        last_login_at=now,
+                    )
+                )
+            stored = await session.get(OAuthHandoff, handoff.id, with_for_update=True)
+            if stored is None or stored.status != "pending":
+                raise SocialTokenInvalidError(provider=handoff.provider, problem="state")
+            stored.status = "ready"
+        log.info("auth.identity_linked", user_id=handoff.user_id, provider=identity.provider)
+        return handoff.user_id
+
     async def fail_handoff(self, handoff_id: str, error: VidswapError) -> None:
         problem = str(error.params.get("problem") or error.code)
         async with transaction(self.runtime.sessionmaker) as session:
@@ -213,16 +252,25 @@ class SocialSignIn:
         """Return the tokens of a finished browser sign-in once; ``None`` while the user
         is still at the provider."""
         await self.auth.limits.check_auth(client_ip, None)
-        async with self.runtime.sessionmaker() as session:
-            handoff = await session.get(OAuthHandoff, handoff_id)
-        if handoff is None or not hmac.compare_digest(handoff.secret_hash, digest(secret)):
-            raise HandoffNotFoundError(handoff_id=handoff_id)
+        handoff = await self.owned_handoff(handoff_id, secret, purpose="sign_in")
         if handoff.status == "failed":
             await self.forget(handoff_id)
             raise stored_error(handoff)
         if handoff.status == "pending" and handoff.expires_at > utcnow():
             return None
         return await self.claim(handoff)
+
+    async def owned_handoff(self, handoff_id: str, secret: str, *, purpose: str) -> OAuthHandoff:
+        """Return the hand-off ``handoff_id`` when ``secret`` is its secret."""
+        async with self.runtime.sessionmaker() as session:
+            handoff = await session.get(OAuthHandoff, handoff_id)
+        if (
+            handoff is None
+            or handoff.purpose != purpose
+            or not hmac.compare_digest(handoff.secret_hash, digest(secret))
+        ):
+            raise HandoffNotFoundError(handoff_id=handoff_id)
+        return handoff
 
     async def claim(self, handoff: OAuthHandoff) -> SignIn:
         async with transaction(self.runtime.sessionmaker) as session:
@@ -247,6 +295,8 @@ class SocialSignIn:
 
 
 def stored_error(handoff: OAuthHandoff) -> VidswapError:
+    if handoff.error_code == IdentityTakenError.code:
+        return IdentityTakenError(provider=handoff.provider)
     if handoff.error_code == SocialProviderUnavailableError.code:
         return SocialProviderUnavailableError(provider=handoff.provider, detail="see the callback")
     problem = handoff.error_code if handoff.error_code in PROBLEMS else "denied"
