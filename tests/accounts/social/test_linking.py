@@ -115,3 +115,20 @@ async def test_unlink_keeps_the_last_way_in(
     assert again.status_code == 404 and again.json()["error"] == "sign_in_not_linked"
     assert listed.json() == {"items": []}
     assert len(await identities(db_runtime, "google")) == 1
+
+
+async def test_cancelled_link_is_a_400_not_a_401(
+    db_client: httpx.AsyncClient, standin: s.SocialStandIn
+) -> None:
+    tokens = await sign_in_by_sms(db_client)
+    started = await start_link(db_client, tokens, "google")
+
+    await follow(db_client, link(await provider_page(started["authorize_url"]), "cancel"))
+    refused = await collect_link(db_client, tokens, started)
+    me = await db_client.get("/api/v1/users/me", headers=bearer(tokens))
+
+    # A 401 would tell the app its session ended; the session is fine.
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "sign_in_link_rejected"
+    assert "cancelled" in refused.json()["message"]
+    assert me.status_code == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from vidswap.kit.errors import (
+    BadInputError,
     ConflictError,
     NotFoundError,
     ServiceUnavailableError,
@@ -133,3 +134,17 @@ class IdentityNotLinkedError(_ProviderError, NotFoundError):
 
     def __init__(self, *, provider: str) -> None:
         super().__init__(provider=provider)
+
+
+class LinkRejectedError(_ProviderError, BadInputError):
+    """A link that the provider or the user stopped. Not a 401: the caller's own
+    session is fine, and a 401 would tell the app to sign out."""
+
+    code = "sign_in_link_rejected"
+    messages = {
+        "en": "Linking {provider} did not work: {problem}. Try linking it again.",
+        "zh-CN": "绑定{provider}未成功：{problem}。请重新绑定。",
+    }
+
+    def __init__(self, *, provider: str, problem: str) -> None:
+        super().__init__(provider=provider, problem=problem)

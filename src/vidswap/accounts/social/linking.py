@@ -12,6 +12,8 @@ from vidswap.accounts.social.errors import (
     HandoffNotFoundError,
     IdentityNotLinkedError,
     LastSignInMethodError,
+    LinkRejectedError,
+    SocialTokenInvalidError,
 )
 from vidswap.accounts.social.service import BrowserStart, SocialSignIn, stored_error
 from vidswap.kit.clock import utcnow
@@ -41,7 +43,10 @@ class IdentityLinks:
             raise HandoffNotFoundError(handoff_id=handoff_id)
         if handoff.status == "failed":
             await self.social.forget(handoff_id)
-            raise stored_error(handoff)
+            error = stored_error(handoff)
+            if isinstance(error, SocialTokenInvalidError):
+                raise LinkRejectedError(**error.params) from error
+            raise error
         if handoff.status == "pending" and handoff.expires_at > utcnow():
             return False
         async with transaction(self.runtime.sessionmaker) as session:
