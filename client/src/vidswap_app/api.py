@@ -226,6 +226,27 @@ class ApiClient:
             return None
         return await self._signed_in(response)
 
+    async def linked_providers(self) -> list[str]:
+        """The providers whose accounts sign in to this account."""
+        response = await self.send("GET", "/users/me/identities")
+        return [str(item["provider"]) for item in response.json()["items"]]
+
+    async def start_link(self, provider: str) -> BrowserSignIn:
+        """Open linking ``provider``'s account to this one; show ``authorize_url``."""
+        response = await self.send("POST", f"/users/me/identities/{provider}/start")
+        return BrowserSignIn.from_json(response.json())
+
+    async def collect_link(self, started: BrowserSignIn) -> list[str] | None:
+        """The linked providers once the user finished; None while they have not."""
+        path = f"/users/me/identities/handoffs/{started.handoff_id}"
+        response = await self.send("POST", path, json={"secret": started.secret})
+        if response.status_code == 202:
+            return None
+        return [str(item["provider"]) for item in response.json()["items"]]
+
+    async def unlink(self, provider: str) -> None:
+        await self.send("DELETE", f"/users/me/identities/{provider}")
+
     async def _signed_in(self, response: httpx.Response) -> Profile:
         body = response.json()
         tokens = await self._save_tokens(body)

@@ -2,6 +2,7 @@
 
 from vidswap_app.viewmodels.context import AppContext
 from vidswap_app.viewmodels.create import CreateViewModel
+from vidswap_app.viewmodels.identities import IdentitiesViewModel
 from vidswap_app.viewmodels.plans import PlansViewModel
 from vidswap_app.viewmodels.profile import ProfileViewModel
 from vidswap_app.viewmodels.signin import SignInViewModel
@@ -10,6 +11,7 @@ from vidswap_app.viewmodels.tasks import TaskDetailViewModel, TasksViewModel
 __all__ = [
     "AppContext",
     "CreateViewModel",
+    "IdentitiesViewModel",
     "PlansViewModel",
     "ProfileViewModel",
     "SignInViewModel",

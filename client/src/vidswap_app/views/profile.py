@@ -6,10 +6,12 @@ from collections.abc import Callable
 
 import flet as ft
 
+from vidswap_app.viewmodels.identities import IdentitiesViewModel
 from vidswap_app.viewmodels.profile import ProfileViewModel, ThemeChoice
 from vidswap_app.views.base import Screen
 from vidswap_app.views.common import card, error_text, heading, muted, screen, tagged
 from vidswap_app.views.files import FilePicking
+from vidswap_app.views.identities import IdentitiesCard
 
 THEME_MODES = {
     "system": ft.ThemeMode.SYSTEM,
@@ -68,6 +70,7 @@ class ProfileScreen(Screen):
         )
         self.error = error_text(None)
         self.notice = muted("")
+        self.identities = IdentitiesCard(IdentitiesViewModel(model.context), update)
 
         self.root = screen(
             self.title,
@@ -90,6 +93,7 @@ class ProfileScreen(Screen):
                 ),
             ),
             card(self.energy_title, self.balance, self.history_title, self.history),
+            self.identities.root,
             card(
                 self.language_label,
                 tagged("settings-language", self.language),
@@ -107,9 +111,11 @@ class ProfileScreen(Screen):
 
     async def on_show(self) -> None:
         await self.model.load()
+        await self.identities.model.load()
 
     def refresh(self) -> None:
         model, t = self.model, self.t
+        self.identities.refresh()
         profile = model.profile
         self.title.value = t("profile.title")
         self.name.value = profile.nickname if profile else ""
