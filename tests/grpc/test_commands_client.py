@@ -155,6 +155,8 @@ async def test_unknown_task_exits_2(server: GrpcServer, alice: Caller) -> None:
 
     assert result.exit_code == 2
     assert "no-such-task" in result.stderr
+    assert "`vidswap task list`" in result.stderr
+    assert "GET /api/v1/tasks" not in result.stderr
     assert result.stdout == ""
 
 

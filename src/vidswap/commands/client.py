@@ -160,7 +160,7 @@ def _run(
         with VideoClient(server, token, tls=credentials, locale=system_locale()) as client:
             status = action(client)
     except VidswapError as error:
-        _tell(_say("error", message=error.message(system_locale())))
+        _tell(_say("error", message=for_command_line(error.message(system_locale()))))
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         _tell(_say("interrupted"))
@@ -170,6 +170,16 @@ def _run(
         _tell(_say("internal", detail=type(error).__name__))
         sys.exit(EXIT_INTERNAL)
     sys.exit(status or 0)
+
+
+# The server's messages point REST callers at an endpoint; this command has its own.
+COMMAND_HINTS = {"GET /api/v1/tasks": "`vidswap task list`"}
+
+
+def for_command_line(message: str) -> str:
+    for endpoint, command in COMMAND_HINTS.items():
+        message = message.replace(endpoint, command)
+    return message
 
 
 def _tls_credentials(path: Path | None) -> Any:
