@@ -17,7 +17,7 @@ from vidswap.accounts.social.registry import SocialProviders
 from vidswap.billing.registry import Providers
 from vidswap.kit.db import create_engine, create_sessionmaker
 from vidswap.kit.errors import ServiceUnavailableError
-from vidswap.kit.settings import Settings
+from vidswap.kit.settings import Settings, SettingsError
 from vidswap.media.storage import Storage
 from vidswap.notifications import fcm
 from vidswap.notifications.bus import DatabaseEventBus, RedisEventBus, build_event_bus
@@ -30,9 +30,17 @@ log = structlog.get_logger(__name__)
 def check_providers(settings: Settings) -> None:
     """Build the payment, sign-in and push providers once, so a provider configured only
     in part stops a command at start with ``SettingsError`` naming the variable."""
-    Providers.from_settings(settings)
-    SocialProviders.from_settings(settings)
+    payments = Providers.from_settings(settings)
+    social = SocialProviders.from_settings(settings)
     fcm.from_settings(settings)
+    called_back = [name for name in payments.names if name != "sandbox"]
+    called_back += [provider.name for provider in social.all() if provider.browser]
+    if settings.environment == "production" and not settings.public_url and called_back:
+        raise SettingsError(
+            name="VIDSWAP_PUBLIC_URL",
+            detail=f"{', '.join(called_back)} send users and callbacks back to the API; "
+            "set it to the address they reach the API at, e.g. https://api.example.com",
+        )
 
 
 @dataclass

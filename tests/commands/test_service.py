@@ -59,6 +59,15 @@ def test_db_upgrade_postgres(postgres_database: str, tmp_path: Path) -> None:
         ({"VIDSWAP_GOOGLE_CLIENT_IDS": "not-json"}, "VIDSWAP_GOOGLE_CLIENT_IDS"),
         ({"VIDSWAP_STRIPE_API_KEY": "sk_test_1"}, "VIDSWAP_STRIPE_WEBHOOK_SECRET"),
         ({"VIDSWAP_FCM_SERVICE_ACCOUNT_FILE": "/missing.json"}, "VIDSWAP_FCM_SERVICE_ACCOUNT_FILE"),
+        (
+            {
+                "VIDSWAP_ENVIRONMENT": "production",
+                "VIDSWAP_SECRET_KEY": "k" * 40,
+                "VIDSWAP_WECHAT_WEB_APP_ID": "wx0000000000000web",
+                "VIDSWAP_WECHAT_WEB_APP_SECRET": "web-secret",
+            },
+            "VIDSWAP_PUBLIC_URL",
+        ),
     ],
 )
 def test_bad_setting_exits_2(tmp_path: Path, env: dict[str, str], named: str) -> None:
