@@ -34,3 +34,16 @@ def test_time_going_back_resets() -> None:
     restarted = one_euro(np.array([50.0]), 0.5)
 
     assert restarted[0] == 50.0
+
+
+def test_steady_head_move_does_not_trail() -> None:
+    # A head moving half its width per second, at 30 fps: the pasted face must stay
+    # within 2% of the face size of it, or it visibly slides against the head.
+    one_euro = OneEuroFilter()
+    face = 100.0
+    positions = [np.array([index * face * 0.5 / 30]) for index in range(60)]
+
+    outputs = [one_euro(value, index / 30, scale=face) for index, value in enumerate(positions)]
+
+    lag = positions[-1][0] - outputs[-1][0]
+    assert 0 <= lag < 0.02 * face
