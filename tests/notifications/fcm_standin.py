@@ -2,7 +2,7 @@
 
 The token endpoint checks the service account's JWT-bearer assertion with the public
 half of the test key, as Google does, and the send endpoint accepts only the tokens it
-issued. Device tokens choose the answer: ``dead-`` is UNREGISTERED, ``moved-`` is
+issued. Device tokens choose the response: ``dead-`` is UNREGISTERED, ``moved-`` is
 SENDER_ID_MISMATCH, ``bad-`` an INVALID_ARGUMENT about the token, ``busy-`` a 503 the
 first time, anything else is delivered.
 """

@@ -34,13 +34,15 @@ async def test_register_twice_then_remove(
     removed = await db_client.delete(f"{DEVICES}/{first.json()['id']}", headers=headers)
     gone = await db_client.delete(f"{DEVICES}/{first.json()['id']}", headers=headers)
 
-    assert first.status_code == 201 and again.status_code == 200
+    assert first.status_code == 201
+    assert again.status_code == 200
     assert again.json()["id"] == first.json()["id"]
     assert [(d["platform"], d["token_tail"]) for d in listed.json()["items"]] == [
         ("ios", TOKEN[-4:])
     ]
     assert removed.status_code == 204
-    assert gone.status_code == 404 and gone.json()["error"] == "device_not_found"
+    assert gone.status_code == 404
+    assert gone.json()["error"] == "device_not_found"
     assert await owners(db_runtime) == {}
 
 
@@ -80,8 +82,10 @@ async def test_bad_registration_is_a_client_error(
     )
     anonymous = await db_client.post(DEVICES, json={"token": TOKEN, "platform": "ios"})
 
-    assert short.status_code == 422 and "token" in short.json()["message"]
-    assert platform.status_code == 422 and "platform" in platform.json()["message"]
+    assert short.status_code == 422
+    assert "token" in short.json()["message"]
+    assert platform.status_code == 422
+    assert "platform" in platform.json()["message"]
     assert anonymous.status_code == 401
     assert await owners(db_runtime) == {}
 

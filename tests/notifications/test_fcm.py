@@ -96,7 +96,8 @@ async def test_wrong_key_is_not_delivered(standin: FcmStandIn, tmp_path: Path) -
     result = await sender.send("device-token-abcdefghijkl", MESSAGE)
 
     assert (result.delivered, result.dead, result.error) == (False, False, "credentials_refused")
-    assert standin.delivered == [] and standin.token_requests == 0
+    assert standin.delivered == []
+    assert standin.token_requests == 0
 
 
 def test_unreadable_service_account_names_the_setting(tmp_path: Path) -> None:

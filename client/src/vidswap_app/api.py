@@ -209,7 +209,7 @@ class ApiClient:
         return await self._signed_in(response)
 
     async def sign_in_options(self) -> list[SignInOption]:
-        """The third-party sign-ins the server offers."""
+        """Return the third-party sign-ins the server offers."""
         response = await self.send("GET", "/auth/providers", auth=False)
         return [SignInOption.from_json(item) for item in response.json()["providers"]]
 
@@ -227,7 +227,7 @@ class ApiClient:
         return await self._signed_in(response)
 
     async def linked_providers(self) -> list[str]:
-        """The providers whose accounts sign in to this account."""
+        """Return the providers whose accounts are linked to this account."""
         response = await self.send("GET", "/users/me/identities")
         return [str(item["provider"]) for item in response.json()["items"]]
 
@@ -237,7 +237,7 @@ class ApiClient:
         return BrowserSignIn.from_json(response.json())
 
     async def collect_link(self, started: BrowserSignIn) -> list[str] | None:
-        """The linked providers once the user finished; None while they have not."""
+        """Return the linked providers once the user finished, None while they have not."""
         path = f"/users/me/identities/handoffs/{started.handoff_id}"
         response = await self.send("POST", path, json={"secret": started.secret})
         if response.status_code == 202:

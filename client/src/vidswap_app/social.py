@@ -38,7 +38,7 @@ class BrowserSignIn:
 
 
 def browser_providers(options: list[SignInOption]) -> list[str]:
-    """The providers this app can use, WeChat first: the app has no native provider SDKs
-    (Flet 1.0 ships none), so each one needs the browser sign-in."""
+    """Return the providers this app can use, WeChat first. The app has no native
+    provider SDKs (Flet 1.0 ships none), so each one needs the browser sign-in."""
     usable = {option.name for option in options if option.browser}
     return [name for name in PROVIDER_ORDER if name in usable]

@@ -61,7 +61,7 @@ class FcmSender:
             return str(self.credentials.token)
 
     async def send(self, token: str, message: PushMessage) -> SendResult:
-        """Send ``message`` to one device, retrying what FCM says may pass later."""
+        """Send ``message`` to one device, retrying the errors FCM marks as temporary."""
         result = SendResult(delivered=False, error="not sent")
         for attempt in range(1, ATTEMPTS + 1):
             result, retry_after = await self.send_once(token, message)
@@ -71,7 +71,7 @@ class FcmSender:
         return result
 
     async def send_once(self, token: str, message: PushMessage) -> tuple[SendResult, float | None]:
-        """One POST; the second value is the wait before a retry, None for no retry."""
+        """Post once and return the result with the wait before a retry (None: no retry)."""
         try:
             bearer = await self.access_token()
             async with httpx.AsyncClient(timeout=self.timeout) as client:
@@ -110,7 +110,7 @@ def payload(token: str, message: PushMessage) -> dict[str, Any]:
 
 
 def fcm_error_code(response: httpx.Response) -> str:
-    """The FcmError ``errorCode`` of an error body, else its ``status``."""
+    """Return the FcmError ``errorCode`` of an error body, else its ``status``."""
     try:
         error = response.json().get("error", {})
     except ValueError:
@@ -122,8 +122,8 @@ def fcm_error_code(response: httpx.Response) -> str:
 
 
 def about_token(response: httpx.Response) -> bool:
-    """An INVALID_ARGUMENT drops the token only when it is about the token; other 400s
-    are mistakes in our payload."""
+    """Return whether an INVALID_ARGUMENT is about the token, which is then dropped.
+    Other 400s are mistakes in our payload."""
     try:
         message = str(response.json()["error"]["message"]).lower()
     except (ValueError, KeyError, TypeError):

@@ -1,10 +1,9 @@
 """A local stand-in for Apple, Google and WeChat sign-in, served on 127.0.0.1.
 
-It publishes RSA keys as a JWKS, signs identity tokens the way Apple and Google do,
-shows sign-in pages that send the browser back to the caller's redirect_uri (Apple
-posts a form, Google and WeChat redirect with a code), and redeems codes only with
-the right client secret, redirect_uri and PKCE verifier, once each, as the real
-services do. Tokens are minted here with PyJWT, apart from vidswap's verifier.
+It publishes RSA keys as a JWKS and signs identity tokens the way Apple and Google
+do. Its sign-in pages send the browser back to the caller's redirect_uri: Apple posts
+a form, Google and WeChat redirect with a code. Like the real services, it redeems a
+code once, and only with the right client secret, redirect_uri and PKCE verifier. Tokens are minted here with PyJWT, apart from vidswap's verifier.
 """
 
 from __future__ import annotations
@@ -268,7 +267,7 @@ class SocialStandIn:
         }
         if person.unionid:
             body["unionid"] = person.unionid
-        # WeChat answers JSON with a text/plain content type.
+        # WeChat sends its JSON with a text/plain content type.
         return Response(json.dumps(body, ensure_ascii=False), media_type="text/plain")
 
     async def keys(self, request: Request) -> Response:

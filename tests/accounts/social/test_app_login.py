@@ -80,7 +80,8 @@ async def test_google_token_rejected(
     assert response.status_code == 401
     body = response.json()
     assert body["error"] == "sign_in_rejected"
-    assert problem in body["message"] and "Google" in body["message"]
+    assert problem in body["message"]
+    assert "Google" in body["message"]
     assert await user_count(db_runtime) == before
 
 
@@ -95,7 +96,8 @@ async def test_google_nonce_must_match(
     )
     right = await db_client.post(GOOGLE, json={"id_token": token, "nonce": "n-123"})
 
-    assert missing.status_code == 401 and "nonce does not match" in missing.json()["message"]
+    assert missing.status_code == 401
+    assert "nonce does not match" in missing.json()["message"]
     assert wrong.status_code == 401
     assert (
         wrong.json()["message"] == "Google登录未通过：随机数（nonce）不匹配。请重新使用Google登录。"
@@ -179,8 +181,10 @@ async def test_wechat_code_signs_in_once(
 
     assert first.status_code == 200, first.text
     assert first.json()["user"]["nickname"] == "小明"
-    assert reused.status_code == 401 and "already used" in reused.json()["message"]
-    assert unknown.status_code == 401 and unknown.json()["error"] == "sign_in_rejected"
+    assert reused.status_code == 401
+    assert "already used" in reused.json()["message"]
+    assert unknown.status_code == 401
+    assert unknown.json()["error"] == "sign_in_rejected"
     [identity] = await identities(db_runtime, "wechat")
     assert identity.subject == standin.person.unionid
 

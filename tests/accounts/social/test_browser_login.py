@@ -65,11 +65,13 @@ async def test_google_in_the_browser(
     assert query["code_challenge_method"] == ["S256"]
     assert query["redirect_uri"] == ["http://127.0.0.1:8000/api/v1/auth/oauth/google/callback"]
     assert (waiting.status_code, waiting.json()) == (202, PENDING)
-    assert page.status_code == 200 and "Signed in" in page.text
+    assert page.status_code == 200
+    assert "Signed in" in page.text
     assert wrong_secret.status_code == 404
     assert tokens.status_code == 200, tokens.text
     assert tokens.json()["user"]["email"] == "lin@example.com"
-    assert twice.status_code == 404 and twice.json()["error"] == "sign_in_request_not_found"
+    assert twice.status_code == 404
+    assert twice.json()["error"] == "sign_in_request_not_found"
     assert standin.redeemed == ["google"]
 
 
@@ -81,8 +83,10 @@ async def test_cancelled_at_google(db_client: httpx.AsyncClient, standin: s.Soci
     after = await collect(db_client, started)
 
     assert page.status_code == 400
-    assert "登录失败" in page.text and "登录已被取消" in page.text
-    assert failed.status_code == 401 and "cancelled" in failed.json()["message"]
+    assert "登录失败" in page.text
+    assert "登录已被取消" in page.text
+    assert failed.status_code == 401
+    assert "cancelled" in failed.json()["message"]
     assert after.status_code == 404
 
 
@@ -112,7 +116,8 @@ async def test_apple_post_with_another_nonce_fails(
     page = await db_client.post(urlsplit(action).path, data=fields)
     failed = await collect(db_client, started)
 
-    assert page.status_code == 400 and "nonce does not match" in page.text
+    assert page.status_code == 400
+    assert "nonce does not match" in page.text
     assert failed.status_code == 401
 
 

@@ -44,7 +44,8 @@ async def test_link_wechat_then_sign_in_with_it(
     )
 
     assert (waiting.status_code, waiting.json()) == (202, PENDING)
-    assert page.status_code == 200 and "Account linked" in page.text
+    assert page.status_code == 200
+    assert "Account linked" in page.text
     assert linked.status_code == 200
     assert [item["provider"] for item in linked.json()["items"]] == ["wechat"]
     # The WeChat app sign-in now opens the phone account, not a new one.
@@ -81,7 +82,8 @@ async def test_account_already_used_elsewhere_is_refused(
     page = await db_client.post(urlsplit(action).path, data=fields)
     refused = await collect_link(db_client, phone_user, started)
 
-    assert page.status_code == 400 and "already signs in to another" in page.text
+    assert page.status_code == 400
+    assert "already signs in to another" in page.text
     assert refused.status_code == 409
     assert refused.json()["error"] == "sign_in_identity_taken"
     [identity] = await identities(db_runtime, "apple")
@@ -112,7 +114,8 @@ async def test_unlink_keeps_the_last_way_in(
     assert last.status_code == 409
     assert last.json()["message"].startswith("Google是此账户唯一的登录方式")
     assert unlinked.status_code == 204
-    assert again.status_code == 404 and again.json()["error"] == "sign_in_not_linked"
+    assert again.status_code == 404
+    assert again.json()["error"] == "sign_in_not_linked"
     assert listed.json() == {"items": []}
     assert len(await identities(db_runtime, "google")) == 1
 

@@ -60,7 +60,8 @@ async def test_nothing_configured_offers_nothing(tmp_path: Path) -> None:
     await runtime.close()
 
     assert listed.json() == {"providers": []}
-    assert login.status_code == 404 and login.json()["error"] == "sign_in_provider_off"
+    assert login.status_code == 404
+    assert login.json()["error"] == "sign_in_provider_off"
     assert start.status_code == 404
     assert start.json()["message"] == "此处未开通Google登录，请使用短信验证码或密码登录。"
 

@@ -207,7 +207,8 @@ async def test_animated_webp_target_is_sent_again_as_a_video(
 
     assert upload is not None, form.error
     assert upload.kind == "video"
-    assert form.target is not None and form.target.kind == "video"
+    assert form.target is not None
+    assert form.target.kind == "video"
     assert form.error is None
     assert form.energy_cost == 1
 

@@ -69,7 +69,8 @@ async def test_google_sign_in_finishes_after_the_page(
 
     url = await form.start_social("google")
     second_tap = await form.start_social("wechat")
-    assert url is not None and url.startswith(f"http://{served_standin[1]}/google/")
+    assert url is not None
+    assert url.startswith(f"http://{served_standin[1]}/google/")
     waiting_notice = form.notice
     still_waiting = await form.poll_social()
     await at_provider(transport, url)
@@ -79,10 +80,14 @@ async def test_google_sign_in_finishes_after_the_page(
     assert waiting_notice == (
         "Finish signing in with Google in the page that opened. This screen carries on by itself."
     )
-    assert still_waiting is None and form.waiting_for is None
-    assert profile is not None and profile.nickname == "Lin Wei"
-    assert context.signed_in and context.profile == profile
-    assert form.notice is None and form.error is None
+    assert still_waiting is None
+    assert form.waiting_for is None
+    assert profile is not None
+    assert profile.nickname == "Lin Wei"
+    assert context.signed_in
+    assert context.profile == profile
+    assert form.notice is None
+    assert form.error is None
 
 
 async def test_cancelled_at_wechat_shows_why(
@@ -96,7 +101,8 @@ async def test_cancelled_at_wechat_shows_why(
     await at_provider(transport, url, button="cancel")
     profile = await form.poll_social()
 
-    assert profile is None and not context.signed_in
+    assert profile is None
+    assert not context.signed_in
     assert form.waiting_for is None
     assert form.error == "微信登录未通过：登录已被取消。请重新使用微信登录。"
 
@@ -107,12 +113,14 @@ async def test_wait_times_out_and_cancel_stops_it(context: AppContext, clock: Fa
 
     clock.advance(601)
     timed_out = await form.poll_social()
-    assert timed_out is None and form.waiting_for is None
+    assert timed_out is None
+    assert form.waiting_for is None
     assert form.error == "Signing in with Apple took too long. Start it again."
 
     assert await form.start_social("apple") is not None
     form.cancel_social()
-    assert form.waiting_for is None and form.notice is None
+    assert form.waiting_for is None
+    assert form.notice is None
     assert await form.poll_social() is None
 
 

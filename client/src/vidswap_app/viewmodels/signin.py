@@ -19,7 +19,7 @@ log = structlog.get_logger(__name__)
 Mode = Literal["sms", "password", "signup"]
 # The countdown when POST /auth/sms-codes returns resend_after 0 (the server default is 60 s).
 DEFAULT_RESEND_SECONDS = 60
-# How often the app asks whether the user finished signing in at the provider.
+# Seconds between the app's checks whether the user finished signing in at the provider.
 POLL_SECONDS = 2.0
 
 

@@ -229,8 +229,8 @@ class ProfileScreen(Screen):
 
 
 def avatar_placeholder(nickname: str) -> ft.Control:
-    """The nickname's first letter, or a person icon when it starts with a digit or a
-    sign (a masked phone number such as 138****5840)."""
+    """Return the nickname's first letter, or a person icon when it starts with a digit
+    or a sign (a masked phone number such as 138****5840)."""
     first = nickname[:1]
     if first.isalpha():
         return ft.Text(first.upper(), size=28)

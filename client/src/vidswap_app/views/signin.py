@@ -110,7 +110,7 @@ class SignInScreen(Screen):
         self.spawn(model.load_providers())
 
     def _social_section(self) -> ft.Column:
-        """The "or continue with" buttons, and the wait while the provider's page is open."""
+        """Build the "or continue with" buttons and the wait while the provider's page is open."""
         icons = {"apple": ft.Icons.APPLE, "wechat": ft.Icons.WECHAT, "google": ft.Icons.LOGIN}
         self.social_heading = muted("", size=13)
         self.social_buttons = {

@@ -13,7 +13,7 @@ from vidswap.accounts.social.identity import Identity
 
 @dataclass(frozen=True)
 class AppCredential:
-    """What a native app hands over: an identity token with its nonce, or a code."""
+    """The credential a native app sends: an identity token with its nonce, or a code."""
 
     id_token: str | None = None
     nonce: str | None = None
@@ -54,7 +54,7 @@ class SocialProvider(Protocol):
         ...
 
     def authorize_url(self, request: BrowserRequest) -> str:
-        """The provider's page that asks the user to sign in and then calls us back."""
+        """Return the provider's sign-in page, which redirects back to our callback."""
         ...
 
     async def finish(self, params: Mapping[str, str], request: BrowserRequest) -> Identity:

@@ -1,4 +1,4 @@
-"""What a provider tells us about the person signing in."""
+"""The identity a provider reports for the person signing in."""
 
 from __future__ import annotations
 

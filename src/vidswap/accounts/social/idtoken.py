@@ -81,7 +81,7 @@ class IdTokenVerifier:
             raise self.rejected("malformed", exc) from exc
 
     def check_nonce(self, claims: dict[str, Any], nonce: str | None) -> None:
-        """A token bound to a nonce is accepted only with that nonce."""
+        """Reject a token bound to a nonce unless the request sent that nonce."""
         carried = claims.get("nonce")
         if carried is None and nonce is None:
             return

@@ -32,7 +32,11 @@ h1 {{ font-size: 1.5rem; }}
 
 
 def callback_page(locale: str, error: VidswapError | None, *, linked: bool = False) -> str:
-    title_key = "failed_title" if error else ("linked_title" if linked else "done_title")
+    title_key = "done_title"
+    if error:
+        title_key = "failed_title"
+    elif linked:
+        title_key = "linked_title"
     title = localize(TEXTS[title_key], locale, {})
     body = error.message(locale) if error else localize(TEXTS["done_body"], locale, {})
     lang = "zh-CN" if locale == "zh-CN" else "en"

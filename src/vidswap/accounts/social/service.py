@@ -1,8 +1,8 @@
 """Sign-in with a provider: from a native app's token or code, or through the browser.
 
 The browser flow runs in three calls. The app starts it and gets the provider's page
-and a secret; the provider calls us back with the state, where we check who signed in
-and bind the account; the app then collects its tokens with the secret.
+and a secret. The provider calls back with the state, where the identity is checked
+and bound to an account. Then the app collects its tokens with the secret.
 """
 
 from __future__ import annotations
@@ -170,8 +170,8 @@ class SocialSignIn:
         )
 
     async def callback(self, provider_name: str, params: Mapping[str, str]) -> CallbackOutcome:
-        """Finish the browser sign-in the provider sends back; never raises, so the page
-        the user sees always says what happened."""
+        """Finish the browser sign-in the provider sends back. It returns errors instead
+        of raising them, so the page the user sees can show what happened."""
         handoff = await self.pending_handoff(provider_name, params.get("state", ""))
         if handoff is None:
             error = SocialTokenInvalidError(provider=provider_name, problem="state")
