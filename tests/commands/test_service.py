@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -113,12 +114,22 @@ def test_serve_starts_and_stops_cleanly(tmp_path: Path) -> None:
     assert "serve.workers_stopped" in log_path.read_text()
 
 
+def wait_for_log(log_path: Path, event: str, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while event not in log_path.read_text():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{event} not logged:\n{log_path.read_text()}")
+        time.sleep(0.2)
+
+
 def test_serve_sigterm_stops_workers(tmp_path: Path) -> None:
     port = free_port()
     log_path = tmp_path / "serve.log"
     args = ["serve", "--port", str(port), "--data-dir", str(tmp_path / "data")]
     with vidswap_process(args, {}, log_path) as process:
         wait_ready(f"http://127.0.0.1:{port}", process, log_path)
+        # The API can be ready before the worker process has finished starting.
+        wait_for_log(log_path, "worker.started")
         process.send_signal(signal.SIGTERM)
         process.wait(60)
     log_text = log_path.read_text()
