@@ -97,8 +97,17 @@ def skeleton_rows(count: int = 3) -> ft.Shimmer:
     )
 
 
-def screen(*controls: ft.Control) -> ft.Container:
+def screen(
+    *controls: ft.Control,
+    on_scroll: Callable[[ft.OnScrollEvent], Awaitable[None]] | None = None,
+) -> ft.Container:
     """Lay out one screen's content: scrollable, padded, at most CONTENT_MAX_WIDTH wide."""
-    column = ft.Column(list(controls), spacing=SPACING, scroll=ft.ScrollMode.AUTO, expand=True)
+    column = ft.Column(
+        list(controls),
+        spacing=SPACING,
+        scroll=ft.ScrollMode.AUTO,
+        expand=True,
+        on_scroll=on_scroll,
+    )
     inner = ft.Container(column, width=CONTENT_MAX_WIDTH, padding=SPACING, expand=True)
     return ft.Container(inner, alignment=ft.Alignment.TOP_CENTER, expand=True)

@@ -28,6 +28,7 @@ from vidswap_app.views.common import (
     tagged,
 )
 from vidswap_app.views.files import FilePicking, save_file
+from vidswap_app.views.pull import PullToRefresh
 
 THUMBNAIL_SIZE = 56
 STATUS_ICONS = {
@@ -53,8 +54,9 @@ class TasksScreen(Screen):
         super().__init__(model, update)
         self.open_task = open_task
         self.title = heading("")
-        # NOTE: Flet 1.0.5 has no pull-to-refresh control, so the list refreshes from this
-        # button, on opening the tab, and from task events.
+        # NOTE: Flet 1.0.5 has no RefreshIndicator, so PullToRefresh builds pull to refresh
+        # from a GestureDetector and scroll events. This button stays for keyboard and screen
+        # reader users. The list also refreshes on opening the tab and from task events.
         self.refresh_button = ft.IconButton(ft.Icons.REFRESH, on_click=self._refresh)
         self.polling = muted("", size=12)
         self.body = ft.Column(spacing=12)
@@ -62,7 +64,8 @@ class TasksScreen(Screen):
             [self.title, tagged("tasks-refresh", self.refresh_button)],
             alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
         )
-        self.root = screen(header, self.polling, self.body)
+        self.pull = PullToRefresh(model.refresh, "tasks-pull-indicator")
+        self.root = self.pull.build(header, self.polling, self.body)
         self.refresh()
 
     async def on_show(self) -> None:
@@ -74,6 +77,8 @@ class TasksScreen(Screen):
         self.refresh_button.tooltip = t("common.refresh")
         self.polling.value = model.live_text or ""
         self.polling.visible = model.live_text is not None
+        # The first load shows skeleton rows instead of the spinning ring.
+        self.pull.show(refreshing=model.loading and model.loaded)
         self.body.controls = self._body()
 
     def _body(self) -> list[ft.Control]:
