@@ -25,6 +25,7 @@ from tests.shared_media import shared_face, shared_video
 from vidswap.swap.analyser import FaceAnalyser
 from vidswap.swap.errors import (
     CorruptMediaError,
+    InvalidOptionError,
     LabelFontMissingGlyphsError,
     SwapCancelledError,
 )
@@ -408,6 +409,15 @@ def test_label_font_checked_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
 
     assert str(font) in str(error.value)
     label.choose_font.cache_clear()
+
+
+@pytest.mark.parametrize("share", [-0.1, 1.5, math.nan])
+def test_shape_transfer_share_checked(share: float) -> None:
+    with pytest.raises(InvalidOptionError) as error:
+        SwapEngine(SwapOptions(shape_transfer=share))
+
+    assert error.value.code == "option_invalid"
+    assert "shape_transfer" in str(error.value)
 
 
 # Animated image targets: swapped frame by frame into an MP4, like a video.

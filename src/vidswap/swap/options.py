@@ -40,6 +40,11 @@ class SwapOptions:
     quality: int = 18
     keep_audio: bool = True
     label: LabelOptions = field(default_factory=LabelOptions)
+    # How far the swapped face takes the source's proportions (eye spacing, nose,
+    # mouth position): 0 keeps the target's, 1 takes the source's. Below 1 it
+    # trades likeness for a face that MediaPipe reads as steady as the target's
+    # (see docs/benchmarks.md).
+    shape_transfer: float = 0.75
 
 
 @dataclass(frozen=True)

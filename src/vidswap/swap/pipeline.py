@@ -4,7 +4,8 @@ source_face = analyse_source(...)            once per swap
 for target_frame in target:                  one frame in memory at a time
     tracks = tracker.update(target_frame)
     for track in selector.choose(tracks):
-        swap_face(target_frame, source_face, track.smoothed)
+        shaped_face = shaper_of(track).shape(track.smoothed)   towards the source's proportions
+        swap_face(target_frame, source_face, shaped_face)
     draw_visible_label(target_frame)
     write target_frame
 """
@@ -50,6 +51,7 @@ from vidswap.swap.options import (
 )
 from vidswap.swap.raster import compile_kernels
 from vidswap.swap.select import FaceSelector
+from vidswap.swap.shape import FaceShaper
 from vidswap.swap.source import SourceFace, analyse_source
 from vidswap.swap.stages import analyse_frames, swap_frames
 from vidswap.swap.swapper import swap_face
@@ -164,7 +166,9 @@ class SwapEngine:
         chosen = selector.choose(target_frame, tracks)
         self._check_reference_found(selector, target_path)
         for track in chosen:
-            swap_face(target_frame, source_face, track.face.landmarks)
+            shaper = FaceShaper(source_face.face.landmarks, self.options.shape_transfer)
+            shaped_face = shaper.shape(track.face.landmarks)
+            swap_face(target_frame, source_face, shaped_face)
 
         report.people_tracked = len(tracks)
         report.frames_swapped = 1 if chosen else 0
@@ -209,7 +213,7 @@ class SwapEngine:
                     name="vidswap-analyse",
                 )
                 swapped = run_ahead(
-                    swap_frames(analysed, source_face, self._label),
+                    swap_frames(analysed, source_face, self._label, self.options.shape_transfer),
                     depth=_STAGE_DEPTH,
                     name="vidswap-swap",
                 )
@@ -253,6 +257,12 @@ def _validate_options(options: SwapOptions) -> None:
             name="quality",
             value=options.quality,
             hint="use an x264 CRF from 0 to 51; 18 is the default",
+        )
+    if not 0.0 <= options.shape_transfer <= 1.0:
+        raise InvalidOptionError(
+            name="shape_transfer",
+            value=options.shape_transfer,
+            hint="use a share from 0 (the target's face shape) to 1 (the source's)",
         )
     if options.faces is FaceSelection.REFERENCE and options.reference is None:
         raise InvalidOptionError(

@@ -16,6 +16,7 @@ import numpy as np
 
 from vidswap.swap.media.video import VideoFrame
 from vidswap.swap.select import FaceSelector
+from vidswap.swap.shape import FaceShaper
 from vidswap.swap.source import SourceFace
 from vidswap.swap.swapper import swap_face
 from vidswap.swap.track import FaceTracker
@@ -23,10 +24,14 @@ from vidswap.swap.track import FaceTracker
 
 @dataclass
 class AnalysedFrame:
-    """A target frame with the landmarks of the faces that get the source face."""
+    """A target frame with the landmarks of the faces that get the source face.
+
+    ``target_ids`` are the track ids of ``targets``; ``track_ids`` those of all live tracks.
+    """
 
     frame: VideoFrame
     targets: list[np.ndarray] = field(default_factory=list)
+    target_ids: list[int] = field(default_factory=list)
     track_ids: list[int] = field(default_factory=list)
 
 
@@ -41,9 +46,10 @@ def swap_frames(
     analysed: Iterator[AnalysedFrame],
     source_face: SourceFace,
     label: Callable[[np.ndarray], None],
+    shape_transfer: float,
 ) -> Iterator[AnalysedFrame]:
     with _closing_upstream(analysed):
-        yield from _swap(analysed, source_face, label)
+        yield from _swap(analysed, source_face, label, shape_transfer)
 
 
 @contextmanager
@@ -69,6 +75,7 @@ def _analyse(
         yield AnalysedFrame(
             frame=frame,
             targets=[track.smoothed.copy() for track in chosen],
+            target_ids=[track.track_id for track in chosen],
             track_ids=[track.track_id for track in tracks],
         )
 
@@ -77,12 +84,20 @@ def _swap(
     analysed: Iterable[AnalysedFrame],
     source_face: SourceFace,
     label: Callable[[np.ndarray], None],
+    shape_transfer: float,
 ) -> Iterator[AnalysedFrame]:
+    # One shaper per track: each keeps the running mean of its person's shape.
+    shapers: dict[int, FaceShaper] = {}
     for item in analysed:
         target_frame = item.frame.image
 
-        for target_landmarks in item.targets:
-            swap_face(target_frame, source_face, target_landmarks)
+        shapers = {
+            track_id: shapers[track_id] for track_id in item.track_ids if track_id in shapers
+        }
+        for track_id, target_landmarks in zip(item.target_ids, item.targets, strict=True):
+            if track_id not in shapers:
+                shapers[track_id] = FaceShaper(source_face.face.landmarks, shape_transfer)
+            swap_face(target_frame, source_face, shapers[track_id].shape(target_landmarks))
 
         label(target_frame)
         yield item

@@ -8,18 +8,20 @@ import numpy as np
 from vidswap.swap.colour import blend, match_colour, match_sharpness
 from vidswap.swap.face import Box
 from vidswap.swap.mask import face_masks
+from vidswap.swap.shape import OPENINGS, ShapedFace
 from vidswap.swap.source import SourceFace
 from vidswap.swap.warp import Region, warp_face
 
 _REGION_MARGIN = 0.08
+_OPENING_BOX_MARGIN = 0.05
+# Shifts below this many pixels leave the openings where they are.
+_LEAST_SHIFT = 0.25
 
 
-def swap_face(
-    target_frame: np.ndarray, source_face: SourceFace, target_landmarks: np.ndarray
-) -> None:
-    """Replace the face at ``target_landmarks`` (478x3, frame pixels) in ``target_frame``, in place."""
-    target_points = target_landmarks[:468, :2]
-    target_depth = target_landmarks[:468, 2]
+def swap_face(target_frame: np.ndarray, source_face: SourceFace, shaped_face: ShapedFace) -> None:
+    """Replace the face at ``shaped_face`` (frame pixels) in ``target_frame``, in place."""
+    target_points = shaped_face.landmarks[:468, :2]
+    target_depth = shaped_face.landmarks[:468, 2]
     face_size = Box.around(target_points).size
     region = Region.around(target_points, _REGION_MARGIN, target_frame.shape)
     if region.shape[0] < 4 or region.shape[1] < 4:
@@ -37,16 +39,55 @@ def swap_face(
         region,
     )
 
+    # The eye openings and the mouth show the target's own pixels, moved with
+    # the openings by the shape transfer.
+    backdrop = shift_openings(crop, local_points, shaped_face.opening_shifts, face_size)
+
     # Where no source texture landed, the target's own pixels stand in, so the
     # low-pass and the blur below never see garbage.
-    cv2.copyTo(crop, cv2.bitwise_not(coverage), warped)
+    cv2.copyTo(backdrop, cv2.bitwise_not(coverage), warped)
 
     masks = face_masks(local_points, coverage, face_size)
 
     # The colour shift holds only low frequencies, so softening before it gives
     # nearly the same face as softening after it.
-    softened = match_sharpness(warped, crop, masks.blend, face_size)
+    softened = match_sharpness(warped, backdrop, masks.blend, face_size)
 
-    corrected = match_colour(softened, crop, masks.colour, face_size)
+    corrected = match_colour(softened, backdrop, masks.colour, face_size)
 
-    crop[:] = blend(crop, corrected, masks.blend)
+    crop[:] = blend(backdrop, corrected, masks.blend)
+
+
+def shift_openings(
+    crop: np.ndarray, local_points: np.ndarray, shifts: np.ndarray, face_size: float
+) -> np.ndarray:
+    """Return ``crop`` with the pixels around each opening moved by that opening's shift.
+
+    Each opening's box, grown by ``_OPENING_BOX_MARGIN`` of the face size, is
+    filled from the crop moved by the shift. The blend mask covers the box's
+    edge with the swapped face, so the seam is never seen.
+    """
+    if not np.any(np.abs(shifts) >= _LEAST_SHIFT):
+        return crop
+    backdrop = crop.copy()
+    height, width = crop.shape[:2]
+    margin = face_size * _OPENING_BOX_MARGIN
+    for ring, (dx, dy) in zip(OPENINGS, shifts, strict=True):
+        if abs(dx) < _LEAST_SHIFT and abs(dy) < _LEAST_SHIFT:
+            continue
+        low = np.floor(local_points[ring].min(axis=0) - margin).astype(int)
+        high = np.ceil(local_points[ring].max(axis=0) + margin).astype(int)
+        left, top = max(0, low[0]), max(0, low[1])
+        right, bottom = min(width, high[0]), min(height, high[1])
+        if right <= left or bottom <= top:
+            continue
+        # Pixel (x, y) of the box shows crop pixel (x - dx, y - dy).
+        moving = np.float32([[1, 0, left - dx], [0, 1, top - dy]])
+        backdrop[top:bottom, left:right] = cv2.warpAffine(
+            crop,
+            moving,
+            (right - left, bottom - top),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+    return backdrop
