@@ -265,6 +265,21 @@ async def test_result_of_pending_task_not_ready(
     assert error_code(error) == "result_not_ready"
 
 
+async def test_result_of_cancelled_task_unavailable(
+    stub: pb_grpc.VideoServiceStub, alice: Caller
+) -> None:
+    task = await _task(stub, alice)
+    await stub.CancelTask(pb.TaskStatusRequest(task_id=task.task_id), metadata=alice.metadata)
+
+    error = await _failed_stream(
+        stub.DownloadResult(pb.DownloadRequest(task_id=task.task_id), metadata=alice.metadata)
+    )
+
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert error_code(error) == "result_unavailable"
+    assert f"Task {task.task_id} was cancelled" in (error.details() or "")
+
+
 async def test_unknown_page_cursor_rejected(stub: pb_grpc.VideoServiceStub, alice: Caller) -> None:
     error = await _failed(
         stub.ListTasks(pb.ListTasksRequest(cursor="garbage!"), metadata=alice.metadata)

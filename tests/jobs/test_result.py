@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import httpx
+from sqlalchemy import update
 
 from tests.conftest import auth_headers, create_user
 from tests.jobs.results import RESULT_BYTES, store_result
 from tests.jobs.uploads import task_request
+from vidswap.jobs.models import Task
 from vidswap.runtime import Runtime
 
 CONTENT = RESULT_BYTES
@@ -34,6 +36,89 @@ async def test_result_not_ready(client: httpx.AsyncClient, runtime: Runtime) -> 
     assert response.status_code == 409
     assert response.json()["error"] == "result_not_ready"
     assert "pending" in response.json()["message"]
+
+
+async def _get_in_both_languages(
+    client: httpx.AsyncClient, path: str, headers: dict[str, str]
+) -> tuple[httpx.Response, httpx.Response]:
+    english = await client.get(path, headers={**headers, "Accept-Language": "en"})
+    chinese = await client.get(path, headers={**headers, "Accept-Language": "zh-CN"})
+    return english, chinese
+
+
+async def test_result_of_cancelled_task_unavailable(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await create_user(runtime)
+    headers = auth_headers(runtime, user)
+    body = await task_request(runtime, user)
+    task_id = (await client.post("/api/v1/tasks", json=body, headers=headers)).json()["task_id"]
+    cancelled = await client.post(f"/api/v1/tasks/{task_id}/cancel", headers=headers)
+    assert cancelled.json()["status"] == "cancelled"
+
+    for name in ("result", "thumbnail"):
+        path = f"/api/v1/tasks/{task_id}/{name}"
+        english, chinese = await _get_in_both_languages(client, path, headers)
+        assert english.status_code == 409, name
+        assert english.json()["error"] == "result_unavailable", name
+        assert english.json()["message"] == (
+            f"Task {task_id} was cancelled, so it has no result. Create a new task to get a result."
+        )
+        assert chinese.status_code == 409, name
+        assert (
+            chinese.json()["message"] == f"任务 {task_id} 已取消，没有结果。如需结果，请新建任务。"
+        )
+
+
+async def test_result_of_failed_task_unavailable(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await create_user(runtime)
+    headers = auth_headers(runtime, user)
+    body = await task_request(runtime, user)
+    task_id = (await client.post("/api/v1/tasks", json=body, headers=headers)).json()["task_id"]
+    async with runtime.sessionmaker() as session, session.begin():
+        await session.execute(update(Task).where(Task.id == task_id).values(status="failed"))
+
+    english, chinese = await _get_in_both_languages(
+        client, f"/api/v1/tasks/{task_id}/result", headers
+    )
+
+    assert english.status_code == 409
+    assert english.json()["error"] == "result_unavailable"
+    assert english.json()["message"] == (
+        f"Task {task_id} failed, so it has no result. Create a new task to get a result."
+    )
+    assert chinese.json()["error"] == "result_unavailable"
+    assert chinese.json()["message"] == f"任务 {task_id} 处理失败，没有结果。如需结果，请新建任务。"
+
+
+async def test_result_after_retention_unavailable(
+    client: httpx.AsyncClient, runtime: Runtime, tmp_path
+) -> None:
+    user, task_id = await _completed_task(client, runtime, tmp_path)
+    headers = auth_headers(runtime, user)
+    # What the retention purge leaves: a completed task without result keys.
+    async with runtime.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Task)
+            .where(Task.id == task_id)
+            .values(result_key=None, thumbnail_key=None, result_size=None)
+        )
+
+    english, chinese = await _get_in_both_languages(
+        client, f"/api/v1/tasks/{task_id}/result", headers
+    )
+
+    assert english.status_code == 409
+    assert english.json()["error"] == "result_unavailable"
+    assert english.json()["message"] == (
+        f"The result of task {task_id} was deleted when your plan's retention period ended. "
+        "Create a new task to get a result."
+    )
+    assert chinese.json()["message"] == (
+        f"任务 {task_id} 的结果已超过套餐的保留期限，已被删除。如需结果，请新建任务。"
+    )
 
 
 async def test_result_whole_and_ranges(

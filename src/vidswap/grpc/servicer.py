@@ -23,7 +23,7 @@ from vidswap.grpc.generated import video_service_pb2_grpc as pb_grpc
 from vidswap.grpc.messages import task_message, upload_status
 from vidswap.jobs import service as tasks
 from vidswap.jobs.endpoints import RESULT_MEDIA_TYPES
-from vidswap.jobs.errors import ResultFileMissingError, ResultNotReadyError
+from vidswap.jobs.errors import ResultFileMissingError, no_result_error
 from vidswap.jobs.models import Task, TaskStatus
 from vidswap.jobs.schemas import TaskCreate
 from vidswap.kit.i18n import localize
@@ -201,7 +201,7 @@ class VideoServicer(pb_grpc.VideoServiceServicer):
     ) -> AsyncIterator[pb.DownloadChunk]:
         task = await self._task(request.task_id)
         if task.status != TaskStatus.COMPLETED or task.result_key is None:
-            raise ResultNotReadyError(task_id=task.id, status=task.status)
+            raise no_result_error(task.id, task.status)
         key = task.result_key
         storage = self._runtime.storage
         try:

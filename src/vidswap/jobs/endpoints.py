@@ -14,9 +14,9 @@ from vidswap.api.responses import error_responses
 from vidswap.jobs import repository, service
 from vidswap.jobs.errors import (
     ResultFileMissingError,
-    ResultNotReadyError,
     TargetNotFoundError,
     TaskNotFoundError,
+    no_result_error,
 )
 from vidswap.jobs.models import Task, TaskStatus
 from vidswap.jobs.presenter import result_url, target_url, task_public, thumbnail_url
@@ -42,7 +42,8 @@ TaskId = Annotated[
     ),
 ]
 NOT_FOUND = "No task with this id belongs to the caller (`task_not_found`)."
-NOT_READY = "The task is not completed, so it has no result yet (`result_not_ready`)."
+NOT_READY = "The task is not completed yet (`result_not_ready`), or it failed, was cancelled or "
+NOT_READY += "its result was deleted after the retention days (`result_unavailable`)."
 FILE_MISSING = "No task with this id belongs to the caller (`task_not_found`), or its "
 FILE_MISSING += "result file is missing from storage (`result_file_missing`)."
 STORAGE_DOWN = "The storage is unavailable."
@@ -223,7 +224,7 @@ async def get_result(
 ) -> Response:
     task = await _media_task(access, runtime, session, task_id, result_url(task_id))
     if task.status != TaskStatus.COMPLETED or task.result_key is None:
-        raise ResultNotReadyError(task_id=task_id, status=task.status)
+        raise no_result_error(task_id, task.status)
     extension = task.result_key.rsplit(".", 1)[-1]
     media_type = RESULT_MEDIA_TYPES.get(extension, "application/octet-stream")
     return await _stored_file_response(
@@ -258,7 +259,7 @@ async def get_thumbnail(
 ) -> Response:
     task = await _media_task(access, runtime, session, task_id, thumbnail_url(task_id))
     if task.status != TaskStatus.COMPLETED or task.thumbnail_key is None:
-        raise ResultNotReadyError(task_id=task_id, status=task.status)
+        raise no_result_error(task_id, task.status)
     return await _stored_file_response(
         request,
         runtime,

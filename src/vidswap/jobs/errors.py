@@ -83,6 +83,48 @@ class ResultNotReadyError(ConflictError):
     }
 
 
+class ResultUnavailableError(ConflictError):
+    """A task that ended without a result, or whose result was deleted after retention."""
+
+    code = "result_unavailable"
+    messages = {
+        "en": "{reason} Create a new task to get a result.",
+        "zh-CN": "{reason_zh}如需结果，请新建任务。",
+    }
+    # Task status -> the reason in en and zh-CN. A completed task lands here only
+    # after the retention purge cleared its result.
+    reasons = {
+        "failed": (
+            "Task {task_id} failed, so it has no result.",
+            "任务 {task_id} 处理失败，没有结果。",
+        ),
+        "cancelled": (
+            "Task {task_id} was cancelled, so it has no result.",
+            "任务 {task_id} 已取消，没有结果。",
+        ),
+        "completed": (
+            "The result of task {task_id} was deleted when your plan's retention period ended.",
+            "任务 {task_id} 的结果已超过套餐的保留期限，已被删除。",
+        ),
+    }
+
+    def __init__(self, *, task_id: str, status: str) -> None:
+        reason, reason_zh = self.reasons[status]
+        super().__init__(
+            task_id=task_id,
+            status=status,
+            reason=reason.format(task_id=task_id),
+            reason_zh=reason_zh.format(task_id=task_id),
+        )
+
+
+def no_result_error(task_id: str, status: str) -> ConflictError:
+    """Return the error for a task without a result file: unavailable once it ended, else not ready."""
+    if status in ResultUnavailableError.reasons:
+        return ResultUnavailableError(task_id=task_id, status=status)
+    return ResultNotReadyError(task_id=task_id, status=status)
+
+
 class ResultFileMissingError(NotFoundError):
     code = "result_file_missing"
     messages = {
