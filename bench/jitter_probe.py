@@ -6,8 +6,10 @@ raises that figure even when the pixels move no more. For one video and
 several face photos this script prints, all as % of the face size:
 
 - tracker: the engine's own tracker run on the target alone, its raw and its
-  smoothed mesh (the smoothed one places the warped texture, for every face
-  photo alike), and how far the smoothed centroid trails the raw one;
+  smoothed mesh, and how far the smoothed centroid trails the raw one;
+- placing mesh jitter: the mesh that places each face's warped texture, the
+  smoothed mesh after the shape step (on the target's row, the smoothed mesh
+  itself);
 - mesh jitter: quality.py's measure, on the target and on each output, but
   the output's mesh is followed on its own, without the target's face box as
   a hint, so the figures can differ a little from quality.py's;
@@ -37,9 +39,12 @@ from quality import FaceFollower, prepare_target
 from report import markdown_table, write_report
 from vidswap.swap.analyser import FaceAnalyser
 from vidswap.swap.face import Box
+from vidswap.swap.media.images import read_picture
 from vidswap.swap.media.video import VideoReader
 from vidswap.swap.options import LabelOptions, SwapOptions
 from vidswap.swap.pipeline import SwapEngine
+from vidswap.swap.shape import FaceShaper
+from vidswap.swap.source import analyse_source
 from vidswap.swap.track import FaceTracker
 
 DEFAULT_VIDEO = "obama-weekly-address-talking-720p-b.mp4"
@@ -107,11 +112,22 @@ def mesh_jitter(meshes: list[np.ndarray | None], sizes: list[float]) -> float:
     return float(np.mean(values)) * 100
 
 
-def tracker_row(target: Path, analyser: FaceAnalyser) -> list[str]:
+@dataclass
+class TrackerRun:
+    """The engine's tracker on the target alone: its table row, and per frame the
+    smoothed landmarks (478x3, None where no face) and the face size."""
+
+    row: list[str]
+    landmarks: list[np.ndarray | None]
+    sizes: list[float]
+
+
+def tracker_run(target: Path, analyser: FaceAnalyser) -> TrackerRun:
     """Run the engine's tracker on the target alone and measure its raw and smoothed meshes."""
     tracker = FaceTracker(analyser)
     raw: list[np.ndarray | None] = []
     smoothed: list[np.ndarray | None] = []
+    landmarks: list[np.ndarray | None] = []
     sizes: list[float] = []
     trail = []
     reader = VideoReader(target)
@@ -121,22 +137,38 @@ def tracker_row(target: Path, analyser: FaceAnalyser) -> list[str]:
             if not tracks:
                 raw.append(None)
                 smoothed.append(None)
+                landmarks.append(None)
                 sizes.append(np.nan)
                 continue
             track = tracks[0]
             raw.append(track.face.landmarks[:468, :2].astype(float))
             smoothed.append(track.smoothed[:468, :2].astype(float))
+            landmarks.append(track.smoothed.copy())
             sizes.append(track.face.box.size)
             shift = smoothed[-1].mean(axis=0) - raw[-1].mean(axis=0)
             trail.append(float(np.linalg.norm(shift)) / sizes[-1] * 100)
     finally:
         reader.close()
         tracker.close()
-    return [
+    row = [
         f"{mesh_jitter(raw, sizes):.3f}",
         f"{mesh_jitter(smoothed, sizes):.3f}",
         f"{np.mean(trail):.2f} (max {np.max(trail):.2f})",
     ]
+    return TrackerRun(row, landmarks, sizes)
+
+
+def placing_jitter(
+    face_path: Path, run: TrackerRun, analyser: FaceAnalyser, shape_transfer: float
+) -> float:
+    """Jitter of the mesh that places this face's texture: the smoothed mesh after the shape step."""
+    source, _ = analyse_source(read_picture(face_path).bgr, face_path, analyser)
+    shaper = FaceShaper(source.face.landmarks, shape_transfer)
+    placed = [
+        None if landmarks is None else shaper.shape(landmarks).landmarks[:468, :2].astype(float)
+        for landmarks in run.landmarks
+    ]
+    return mesh_jitter(placed, run.sizes)
 
 
 def inner_face_bands(mesh: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -215,10 +247,13 @@ def mesh_noise(clip: Clip, analyser: FaceAnalyser, seed: int = 0) -> float:
     return float(np.mean(spreads)) * 100
 
 
-def clip_row(name: str, clip: Clip, target: Clip, analyser: FaceAnalyser) -> list[str]:
+def clip_row(
+    name: str, clip: Clip, target: Clip, analyser: FaceAnalyser, placing: float
+) -> list[str]:
     band, rest = image_jitter(clip, target)
     return [
         name,
+        f"{placing:.3f}",
         f"{mesh_jitter(clip.meshes, clip.sizes):.3f}",
         f"{band:.3f}",
         f"{rest:.3f}",
@@ -231,27 +266,39 @@ def probe(video_name: str, face_names: list[str], max_seconds: float, work: Path
     analyser = FaceAnalyser()
     target_path = prepare_target(shared_video(video_name), max_seconds, work)
     status("jitter probe: tracking the target")
-    tracker = tracker_row(target_path, analyser)
+    tracker = tracker_run(target_path, analyser)
     target = read_clip(target_path, analyser)
-    rows = [clip_row(f"target `{video_name}`", target, target, analyser)]
+    smoothed = mesh_jitter(
+        [None if m is None else m[:468, :2].astype(float) for m in tracker.landmarks],
+        tracker.sizes,
+    )
+    rows = [clip_row(f"target `{video_name}`", target, target, analyser, smoothed)]
 
     engine = SwapEngine(SwapOptions(label=LabelOptions(visible=False)))
     for face_name in face_names:
         status(f"jitter probe: swapping {face_name}")
+        face_path = shared_face(face_name)
         output = work / f"swap-{Path(face_name).stem}.mp4"
-        engine.swap_file(shared_face(face_name), target_path, output)
-        rows.append(
-            clip_row(f"output, `{face_name}`", read_clip(output, analyser), target, analyser)
-        )
+        engine.swap_file(face_path, target_path, output)
+        placing = placing_jitter(face_path, tracker, analyser, engine.options.shape_transfer)
+        clip = read_clip(output, analyser)
+        rows.append(clip_row(f"output, `{face_name}`", clip, target, analyser, placing))
     engine.close()
     analyser.close()
 
     tracker_table = markdown_table(
         ["raw mesh jitter", "smoothed mesh jitter", "smoothed centroid trails raw, mean"],
-        [tracker],
+        [tracker.row],
     )
     clip_table = markdown_table(
-        ["clip", "mesh jitter", "image jitter, eye band", "image jitter, rest", "mesh noise"],
+        [
+            "clip",
+            "placing mesh jitter",
+            "mesh jitter",
+            "image jitter, eye band",
+            "image jitter, rest",
+            "mesh noise",
+        ],
         rows,
     )
     return (
