@@ -298,7 +298,8 @@ async def test_oversized_body_stops_early(tmp_path: Path, declared: bool) -> Non
     ("data", "files", "code"),
     [
         ({"kind": "audio"}, True, "upload_invalid_kind"),
-        ({}, True, "upload_invalid_kind"),
+        ({}, True, "upload_missing_kind"),
+        ({"kind": ""}, True, "upload_missing_kind"),
         ({"kind": "image"}, False, "upload_missing_file"),
     ],
 )
@@ -322,6 +323,30 @@ async def test_bad_form_rejected(
     assert response.json()["error"] == code
     if code == "upload_invalid_kind" and data:
         assert "'audio'" in response.json()["message"]
+    assert await upload_count(runtime) == 0
+
+
+async def test_missing_kind_message(
+    client: httpx.AsyncClient, runtime: Runtime, headers: dict[str, str]
+) -> None:
+    content = shared_face(PHOTO).read_bytes()
+    responses = {}
+    for locale in ("en", "zh-CN"):
+        responses[locale] = await client.post(
+            "/api/v1/uploads",
+            headers={**headers, "Accept-Language": locale},
+            files={"file": (PHOTO, content, "image/jpeg")},
+        )
+
+    assert responses["en"].status_code == 400
+    assert responses["en"].json()["error"] == "upload_missing_kind"
+    assert responses["en"].json()["message"] == (
+        "The request has no 'kind' field. Send the multipart field kind=image or "
+        "kind=video before 'file'."
+    )
+    assert responses["zh-CN"].json()["message"] == (
+        "请求中没有 'kind' 字段。请在 'file' 之前以 multipart 字段发送 kind=image 或 kind=video。"
+    )
     assert await upload_count(runtime) == 0
 
 

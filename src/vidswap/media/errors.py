@@ -38,6 +38,15 @@ class InvalidKindError(BadInputError):
     }
 
 
+class MissingKindError(BadInputError):
+    code = "upload_missing_kind"
+    messages = {
+        "en": "The request has no 'kind' field. Send the multipart field kind=image or "
+        "kind=video before 'file'.",
+        "zh-CN": "请求中没有 'kind' 字段。请在 'file' 之前以 multipart 字段发送 kind=image 或 kind=video。",
+    }
+
+
 class MissingFileError(BadInputError):
     code = "upload_missing_file"
     messages = {

@@ -17,7 +17,12 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
 from vidswap.kit.settings import Settings
-from vidswap.media.errors import InvalidKindError, MalformedUploadError, MissingFileError
+from vidswap.media.errors import (
+    InvalidKindError,
+    MalformedUploadError,
+    MissingFileError,
+    MissingKindError,
+)
 from vidswap.media.spool import SpoolFile, too_large
 
 KINDS = ("image", "video")
@@ -31,9 +36,12 @@ def size_limit(settings: Settings, kind: str) -> int:
 
 
 def parse_kind(value: str | None) -> str:
+    """Return ``image`` or ``video`` from the multipart ``kind`` field. An empty field counts as missing."""
     kind = (value or "").strip().lower()
+    if not kind:
+        raise MissingKindError()
     if kind not in KINDS:
-        raise InvalidKindError(kind=value or "")
+        raise InvalidKindError(kind=value)
     return kind
 
 
@@ -120,8 +128,9 @@ class _FormState:
 async def receive_multipart(request: Request, settings: Settings, folder: Path) -> ReceivedFile:
     """Stream the request body into a temporary file; return it with the declared kind.
 
-    Raises ``MalformedUploadError``, ``InvalidKindError``, ``MissingFileError`` or
-    ``UploadTooLargeError``; the temporary file is deleted whenever this raises.
+    Raises ``MalformedUploadError``, ``MissingKindError``, ``InvalidKindError``,
+    ``MissingFileError`` or ``UploadTooLargeError``. The temporary file is deleted
+    whenever this raises.
     """
     boundary = _boundary(request)
     _check_declared_length(request, settings)
@@ -158,7 +167,7 @@ def _finish(state: _FormState, settings: Settings) -> ReceivedFile:
     if state.spool is None:
         raise MissingFileError()
     if state.kind is None:
-        raise InvalidKindError(kind="")
+        raise MissingKindError()
     limit = size_limit(settings, state.kind)
     if state.spool.size > limit:
         raise too_large(state.kind, limit)
