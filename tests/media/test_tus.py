@@ -251,6 +251,7 @@ async def test_creation_with_upload_finishes_photo(
     assert response.status_code == 201, response.text
     assert response.headers["Upload-Offset"] == str(len(content))
     upload_id = response.headers["Location"].rsplit("/", 1)[-1]
+    assert response.headers["Vidswap-File-Url"] == f"/api/v1/uploads/{upload_id}/file"
     metadata = await client.get(f"/api/v1/uploads/{upload_id}", headers=headers)
     assert metadata.json()["status"] == "ready"
     assert metadata.json()["media"]["faces"] == 1
@@ -285,7 +286,8 @@ async def test_unsupported_version_rejected(
         ("abc", {"kind": "image"}, 400, "tus_invalid_header"),
         (None, {"kind": "image"}, 400, "tus_invalid_header"),
         ("10", {"kind": "sound"}, 400, "upload_invalid_kind"),
-        ("10", {}, 400, "upload_invalid_kind"),
+        ("10", {}, 400, "upload_missing_kind"),
+        ("10", {"kind": ""}, 400, "upload_missing_kind"),
         (str(21 * 1024 * 1024), {"kind": "image"}, 413, "upload_too_large"),
         ("0", {"kind": "image"}, 400, "media_empty"),
     ],
@@ -309,6 +311,85 @@ async def test_bad_creation_rejected(
     assert response.json()["error"] == code
     async with runtime.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Upload)) == 0
+
+
+@pytest.mark.parametrize(
+    ("metadata", "code", "english", "chinese"),
+    [
+        (
+            {"filename": "face.jpg"},
+            "upload_missing_kind",
+            "Upload-Metadata has no kind. Add 'kind aW1hZ2U=' (image in base64) or "
+            "'kind dmlkZW8=' (video in base64) to it.",
+            "Upload-Metadata 中没有 kind。请在其中加入 'kind aW1hZ2U='（image 的 base64）"
+            "或 'kind dmlkZW8='（video 的 base64）。",
+        ),
+        (
+            {"kind": "sound"},
+            "upload_invalid_kind",
+            "The kind 'sound' in Upload-Metadata is invalid. Set kind to image or video, "
+            "base64-encoded: 'kind aW1hZ2U=' or 'kind dmlkZW8='.",
+            "Upload-Metadata 中的 kind 'sound' 无效。请将 kind 设为 image 或 video 的 base64："
+            "'kind aW1hZ2U=' 或 'kind dmlkZW8='。",
+        ),
+    ],
+)
+async def test_kind_messages_name_metadata(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    metadata: dict[str, str],
+    code: str,
+    english: str,
+    chinese: str,
+) -> None:
+    responses = {}
+    for locale in ("en", "zh-CN"):
+        responses[locale] = await create_tus(
+            client, {**headers, "Accept-Language": locale}, 10, **metadata
+        )
+
+    assert responses["en"].status_code == 400
+    assert responses["en"].json()["error"] == code
+    assert responses["en"].json()["message"] == english
+    assert responses["zh-CN"].json()["error"] == code
+    assert responses["zh-CN"].json()["message"] == chinese
+
+
+async def test_last_patch_returns_file_url(
+    client: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    content = shared_face(PHOTO).read_bytes()
+    created = await create_tus(client, headers, len(content), kind="image", filename=PHOTO)
+    location = created.headers["Location"]
+    upload_id = location.rsplit("/", 1)[-1]
+
+    half = len(content) // 2
+    first = await patch_chunk(client, headers, location, 0, content[:half])
+    last = await patch_chunk(client, headers, location, half, content[half:])
+    head = await client.head(location, headers={**headers, **V1})
+    stored = await client.get(f"/api/v1/uploads/{upload_id}", headers=headers)
+
+    assert "Vidswap-File-Url" not in created.headers
+    assert "Vidswap-File-Url" not in first.headers
+    assert last.status_code == 204, last.text
+    assert last.headers["Vidswap-File-Url"] == f"/api/v1/uploads/{upload_id}/file"
+    assert head.headers["Vidswap-File-Url"] == f"/api/v1/uploads/{upload_id}/file"
+    assert stored.json()["file_url"] == last.headers["Vidswap-File-Url"]
+    file = await client.get(last.headers["Vidswap-File-Url"], headers=headers)
+    assert file.content == content
+
+
+async def test_rejected_last_patch_has_no_file_url(
+    client: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    content = shared_face(NO_FACE).read_bytes()
+    created = await create_tus(client, headers, len(content), kind="image", filename=NO_FACE)
+
+    last = await patch_chunk(client, headers, created.headers["Location"], 0, content)
+
+    assert last.status_code == 400
+    assert last.json()["error"] == "face_not_found"
+    assert "Vidswap-File-Url" not in last.headers
 
 
 async def test_offset_mismatch_conflicts(

@@ -53,6 +53,7 @@ EXPOSED_HEADERS = [
     "Upload-Length",
     "Upload-Metadata",
     "Upload-Expires",
+    "Vidswap-File-Url",
     "Tus-Resumable",
     "Tus-Version",
     "Tus-Extension",

@@ -47,6 +47,28 @@ class MissingKindError(BadInputError):
     }
 
 
+class TusMissingKindError(MissingKindError):
+    """``upload_missing_kind`` for tus, where the kind goes base64-encoded in Upload-Metadata."""
+
+    messages = {
+        "en": "Upload-Metadata has no kind. Add 'kind aW1hZ2U=' (image in base64) or "
+        "'kind dmlkZW8=' (video in base64) to it.",
+        "zh-CN": "Upload-Metadata 中没有 kind。请在其中加入 'kind aW1hZ2U='（image 的 base64）"
+        "或 'kind dmlkZW8='（video 的 base64）。",
+    }
+
+
+class TusInvalidKindError(InvalidKindError):
+    """``upload_invalid_kind`` for tus, where the kind goes base64-encoded in Upload-Metadata."""
+
+    messages = {
+        "en": "The kind {kind!r} in Upload-Metadata is invalid. Set kind to image or video, "
+        "base64-encoded: 'kind aW1hZ2U=' or 'kind dmlkZW8='.",
+        "zh-CN": "Upload-Metadata 中的 kind {kind!r} 无效。请将 kind 设为 image 或 video 的 base64："
+        "'kind aW1hZ2U=' 或 'kind dmlkZW8='。",
+    }
+
+
 class MissingFileError(BadInputError):
     code = "upload_missing_file"
     messages = {

@@ -32,11 +32,15 @@ from vidswap.kit.errors import BadInputError, VidswapError
 from vidswap.kit.i18n import SUPPORTED_LOCALES
 from vidswap.media import repository, service
 from vidswap.media.errors import (
+    InvalidKindError,
+    MissingKindError,
     TusChecksumAlgorithmError,
     TusChecksumMismatchError,
     TusHeaderError,
     TusIncompleteError,
+    TusInvalidKindError,
     TusLengthExceededError,
+    TusMissingKindError,
     TusOffsetMismatchError,
     UploadExpiredError,
     UploadNotFoundError,
@@ -92,6 +96,19 @@ def parse_metadata(value: str | None) -> dict[str, str]:
     return metadata
 
 
+def metadata_kind(metadata: dict[str, str]) -> str:
+    """Return ``image`` or ``video`` from the decoded ``Upload-Metadata``.
+
+    The errors for a missing or invalid kind tell the client to fix the header.
+    """
+    try:
+        return parse_kind(metadata.get("kind"))
+    except MissingKindError as exc:
+        raise TusMissingKindError() from exc
+    except InvalidKindError as exc:
+        raise TusInvalidKindError(**exc.params) from exc
+
+
 def encode_metadata(upload: Upload) -> str:
     pairs = {"kind": upload.kind, "filename": upload.filename}
     return ",".join(
@@ -125,7 +142,7 @@ def http_date(upload: Upload) -> str | None:
 
 
 async def create(runtime: Runtime, user_id: str, length: int, metadata: dict[str, str]) -> Upload:
-    kind = parse_kind(metadata.get("kind"))
+    kind = metadata_kind(metadata)
     filename = display_name(metadata.get("filename"))
     limit = size_limit(runtime.settings, kind)
     if length > limit:

@@ -19,6 +19,7 @@ from vidswap.api.responses import error_responses
 from vidswap.kit.errors import VidswapError
 from vidswap.media import tus
 from vidswap.media.errors import TusContentTypeError, TusHeaderError, TusVersionError
+from vidswap.media.keys import upload_file_url
 from vidswap.media.models import Upload
 from vidswap.media.schemas import stored_error
 from vidswap.runtime import Runtime
@@ -42,6 +43,53 @@ class TusRoute(APIRoute):
 
 
 router = APIRouter(prefix="/uploads/tus", tags=["uploads (tus)"], route_class=TusRoute)
+# tus 1.0 allows extra headers. This one carries the file_url that tasks take, on the
+# response that completes the upload and on HEAD once the upload is ready.
+FILE_URL_HEADER = "Vidswap-File-Url"
+FILE_URL_DOC = {
+    FILE_URL_HEADER: {
+        "description": "The upload's file_url, for image_url or video_url in POST /api/v1/tasks. "
+        "Sent once the last byte has arrived and the file passed the checks.",
+        "schema": {"type": "string", "example": "/api/v1/uploads/5f0c6a1e9b8d4c2a/file"},
+    }
+}
+OFFSET_DOC = {
+    "Upload-Offset": {
+        "description": "Bytes received so far.",
+        "schema": {"type": "integer"},
+    }
+}
+CREATE_DESCRIPTION = """Start a resumable upload (tus 1.0) of a face photo or a target video.
+
+Send `Tus-Resumable: 1.0.0`, `Upload-Length` (the file size in bytes) and
+`Upload-Metadata`: comma-separated `key value` pairs whose values are base64.
+Keys:
+
+- `kind` (required): `image` for a photo or `video` for a video, base64-encoded
+  (`kind aW1hZ2U=` or `kind dmlkZW8=`). It picks the size limit and the checks.
+- `filename` (optional): the name shown for the upload, for example
+  `filename ZmFjZS5qcGc=` for face.jpg.
+
+The response's `Location` is the upload's URL for PATCH, HEAD and DELETE. A body
+with `Content-Type: application/offset+octet-stream` is the first chunk
+(creation-with-upload).
+
+When the last byte arrives, the file gets the same checks as `POST /uploads`.
+The response that completes the upload (this one or the last PATCH) carries the
+upload's `file_url` in the `Vidswap-File-Url` header, and so does HEAD afterwards.
+`GET /api/v1/uploads/{upload_id}` (the last part of `Location`) returns it too,
+with the probed media facts. A rejected file answers with the error, and HEAD,
+PATCH and `GET /uploads/{upload_id}` report it later."""
+PATCH_DESCRIPTION = """Append the body at `Upload-Offset`, which must equal the bytes received so far
+(HEAD returns it). Send `Content-Type: application/offset+octet-stream`, and
+optionally `Upload-Checksum: <sha1|sha256|md5> <base64 digest>`.
+
+The PATCH that sends the last byte returns the upload's `file_url` in the
+`Vidswap-File-Url` header once the file passed the checks, or the error that
+rejected it."""
+HEAD_DESCRIPTION = """Return `Upload-Offset` (bytes received), `Upload-Length` and `Upload-Metadata`.
+A client resumes an interrupted upload by sending PATCH at this offset. Once the
+upload is ready the response carries its `file_url` in `Vidswap-File-Url`."""
 TusId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 # Statuses that every tus request can get; each route adds its own below.
 TUS_ERRORS = error_responses(
@@ -91,6 +139,8 @@ def progress_headers(upload: Upload) -> dict[str, str]:
     expires = tus.http_date(upload)
     if expires and upload.status == "uploading":
         headers["Upload-Expires"] = expires
+    if upload.status == "ready":
+        headers[FILE_URL_HEADER] = upload_file_url(upload.id)
     return headers
 
 
@@ -111,7 +161,19 @@ async def tus_options(runtime: RuntimeDep) -> Response:
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Create a resumable upload (tus creation, creation-with-upload)",
+    description=CREATE_DESCRIPTION,
     responses={
+        201: {
+            "description": "The upload was created. `Location` names it.",
+            "headers": {
+                "Location": {
+                    "description": "The upload's URL for PATCH, HEAD and DELETE.",
+                    "schema": {"type": "string"},
+                },
+                **OFFSET_DOC,
+                **FILE_URL_DOC,
+            },
+        },
         **TUS_ERRORS,
         **APPEND_ERRORS,
         **error_responses(413, s413="Upload-Length is over the size limit of the kind."),
@@ -149,8 +211,13 @@ async def tus_create(request: Request, runtime: RuntimeDep, user: CurrentUser) -
 @router.head(
     "/{upload_id}",
     summary="Read the offset of a resumable upload",
+    description=HEAD_DESCRIPTION,
     name="tus_head",
     responses={
+        200: {
+            "description": "The upload's progress.",
+            "headers": {**OFFSET_DOC, **FILE_URL_DOC},
+        },
         **TUS_ERRORS,
         **UPLOAD_ERRORS,
         **error_responses(409, s409="The upload is an unfinished gRPC upload (`upload_not_tus`)."),
@@ -174,7 +241,16 @@ async def tus_head(
     "/{upload_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Append a chunk at Upload-Offset (tus core, checksum)",
-    responses={**TUS_ERRORS, **UPLOAD_ERRORS, **APPEND_ERRORS},
+    description=PATCH_DESCRIPTION,
+    responses={
+        204: {
+            "description": "The chunk was stored.",
+            "headers": {**OFFSET_DOC, **FILE_URL_DOC},
+        },
+        **TUS_ERRORS,
+        **UPLOAD_ERRORS,
+        **APPEND_ERRORS,
+    },
     response_class=Response,
 )
 async def tus_patch(
@@ -198,6 +274,8 @@ async def tus_patch(
     "/{upload_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Terminate a resumable upload and delete what it stored",
+    description="Delete the upload and its bytes (tus termination). A finished upload "
+    "can be deleted here or with DELETE /api/v1/uploads/{upload_id}.",
     responses={**TUS_ERRORS, **UPLOAD_ERRORS},
     response_class=Response,
 )
