@@ -60,6 +60,9 @@ def test_db_upgrade_postgres(postgres_database: str, tmp_path: Path) -> None:
         ({"VIDSWAP_GOOGLE_CLIENT_IDS": "not-json"}, "VIDSWAP_GOOGLE_CLIENT_IDS"),
         ({"VIDSWAP_STRIPE_API_KEY": "sk_test_1"}, "VIDSWAP_STRIPE_WEBHOOK_SECRET"),
         ({"VIDSWAP_FCM_SERVICE_ACCOUNT_FILE": "/missing.json"}, "VIDSWAP_FCM_SERVICE_ACCOUNT_FILE"),
+        ({"VIDSWAP_DATABASE_URL": "notaurl"}, "VIDSWAP_DATABASE_URL"),
+        ({"VIDSWAP_DATABASE_URL": "postgresql://postgres@127.0.0.1/db"}, "VIDSWAP_DATABASE_URL"),
+        ({"VIDSWAP_REDIS_URL": "notaurl"}, "VIDSWAP_REDIS_URL"),
         (
             {
                 "VIDSWAP_ENVIRONMENT": "production",
@@ -178,3 +181,58 @@ def test_worker_unreachable_database_exits_1(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Cannot connect to the database" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# Commands that read VIDSWAP_DATABASE_URL and VIDSWAP_REDIS_URL. ``with_free_ports`` adds
+# the ports that serve binds.
+SETTINGS_COMMANDS = [
+    pytest.param(["serve"], id="serve"),
+    pytest.param(["api"], id="api"),
+    pytest.param(["grpc"], id="grpc"),
+    pytest.param(["worker"], id="worker"),
+    pytest.param(["db", "upgrade"], id="db-upgrade"),
+    pytest.param(["products", "list"], id="products-list"),
+    pytest.param(["orders", "refund", "order-1"], id="orders-refund"),
+]
+
+
+def with_free_ports(args: list[str]) -> list[str]:
+    if args == ["serve"]:
+        return [*args, "--port", str(free_port()), "--grpc-port", str(free_port())]
+    return args
+
+
+@pytest.mark.parametrize("args", SETTINGS_COMMANDS)
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("VIDSWAP_DATABASE_URL", "notaurl", "it is not a database URL; use postgresql+asyncpg://"),
+        ("VIDSWAP_REDIS_URL", "notaurl", "Redis URL must specify one of the following schemes"),
+    ],
+)
+def test_bad_url_exits_2_one_line(
+    tmp_path: Path, args: list[str], variable: str, value: str, message: str
+) -> None:
+    result = run_vidswap(
+        *with_free_ports(args), env={"VIDSWAP_DATA_DIR": str(tmp_path), variable: value}
+    )
+
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"Error: Invalid setting {variable}: ")
+    assert message in lines[0]
+
+
+def test_bad_url_message_in_chinese(tmp_path: Path) -> None:
+    result = run_vidswap(
+        "worker",
+        env={
+            "VIDSWAP_DATA_DIR": str(tmp_path),
+            "VIDSWAP_REDIS_URL": "notaurl",
+            "VIDSWAP_LOCALE": "zh-CN",
+        },
+    )
+
+    assert result.returncode == 2
+    assert "配置项 VIDSWAP_REDIS_URL 无效" in result.stderr

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vidswap.kit.errors import BadInputError
@@ -29,6 +30,12 @@ PLACEHOLDER_SECRETS = frozenset(
 MIN_SECRET_LENGTH = 32
 # Room for the fields of an UploadRequest beside its chunk.
 GRPC_MESSAGE_OVERHEAD = 64 * 1024
+# The async database drivers that vidswap installs and is tested with.
+DATABASE_DRIVERS = frozenset({"sqlite+aiosqlite", "postgresql+asyncpg"})
+DATABASE_URL_EXAMPLES = (
+    "postgresql+asyncpg://user:password@host/db or sqlite+aiosqlite:////absolute/path/vidswap.db"
+)
+REDIS_URL_EXAMPLE = "redis://127.0.0.1:6379/0"
 
 
 class SettingsError(BadInputError):
@@ -183,6 +190,20 @@ class Settings(BaseSettings, PaymentSettings, SocialSettings):
     def _absolute_data_dir(cls, value: Path) -> Path:
         return value.expanduser().resolve()
 
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value:
+            _validate_database_url(value)
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if value:
+            _validate_redis_url(value)
+        return value
+
     @model_validator(mode="after")
     def _check_switches(self) -> Settings:
         if self.storage == "s3" and not self.s3_bucket:
@@ -243,6 +264,44 @@ class Settings(BaseSettings, PaymentSettings, SocialSettings):
         if self.public_url:
             return self.public_url.rstrip("/")
         return f"http://{self.host}:{self.port}"
+
+
+def _validate_database_url(url: str) -> None:
+    """Raise a validation error unless ``url`` names one of ``DATABASE_DRIVERS``.
+
+    The message never repeats the URL, which may contain a password.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        driver = make_url(url).drivername
+    except ArgumentError:
+        raise PydanticCustomError(
+            "invalid_database_url",
+            "it is not a database URL; use {examples}",
+            {"examples": DATABASE_URL_EXAMPLES},
+        ) from None
+    if driver not in DATABASE_DRIVERS:
+        raise PydanticCustomError(
+            "unsupported_database_driver",
+            "the scheme {driver}:// is not supported; use {examples}",
+            {"driver": driver, "examples": DATABASE_URL_EXAMPLES},
+        )
+
+
+def _validate_redis_url(url: str) -> None:
+    """Raise a validation error unless redis-py can parse ``url``, without connecting."""
+    from redis.connection import parse_url
+
+    try:
+        parse_url(url)
+    except ValueError as exc:
+        raise PydanticCustomError(
+            "invalid_redis_url",
+            "{reason}. Example: {example}",
+            {"reason": str(exc).rstrip("."), "example": REDIS_URL_EXAMPLE},
+        ) from None
 
 
 def _read_or_create_key(path: Path) -> str:
