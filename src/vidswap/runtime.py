@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -26,6 +27,16 @@ from vidswap.worker.queue import TaskQueue
 
 log = structlog.get_logger(__name__)
 
+REDIS_CHECK_TIMEOUT_SECONDS = 5.0
+
+
+class RedisUnreachableError(ServiceUnavailableError):
+    code = "redis_unreachable"
+    messages = {
+        "en": "Cannot connect to Redis at {url}: {detail}. Check that Redis is running and that VIDSWAP_REDIS_URL is correct.",
+        "zh-CN": "无法连接 Redis {url}：{detail}。请确认 Redis 正在运行，且 VIDSWAP_REDIS_URL 正确。",
+    }
+
 
 def check_providers(settings: Settings) -> None:
     """Build the payment, sign-in and push providers once, so a provider configured only
@@ -41,6 +52,37 @@ def check_providers(settings: Settings) -> None:
             detail=f"{', '.join(called_back)} send users and callbacks back to the API; "
             "set it to the address they reach the API at, e.g. https://api.example.com",
         )
+
+
+def check_redis(settings: Settings) -> None:
+    """Raise ``RedisUnreachableError`` unless the server at ``VIDSWAP_REDIS_URL`` replies
+    to PING within ``REDIS_CHECK_TIMEOUT_SECONDS``. Does nothing when Redis is not set."""
+    if not settings.redis_url:
+        return
+    import redis
+    from redis.exceptions import RedisError
+
+    client = redis.Redis.from_url(
+        settings.redis_url,
+        socket_connect_timeout=REDIS_CHECK_TIMEOUT_SECONDS,
+        socket_timeout=REDIS_CHECK_TIMEOUT_SECONDS,
+    )
+    try:
+        client.ping()
+    except (RedisError, OSError) as exc:
+        detail = str(exc).splitlines()[0].rstrip(".")
+        raise RedisUnreachableError(url=redact_url(settings.redis_url), detail=detail) from exc
+    finally:
+        client.close()
+
+
+def redact_url(url: str) -> str:
+    """Return ``url`` with its password, if any, replaced by ``***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
 
 
 @dataclass

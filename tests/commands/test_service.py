@@ -236,3 +236,43 @@ def test_bad_url_message_in_chinese(tmp_path: Path) -> None:
 
     assert result.returncode == 2
     assert "配置项 VIDSWAP_REDIS_URL 无效" in result.stderr
+
+
+@pytest.mark.parametrize("args", [["serve"], ["api"], ["grpc"], ["worker"]])
+def test_unreachable_redis_exits_1(tmp_path: Path, args: list[str]) -> None:
+    upgraded = run_vidswap("db", "upgrade", env={"VIDSWAP_DATA_DIR": str(tmp_path)})
+    assert upgraded.returncode == 0, upgraded.stderr
+    port = free_port()
+
+    result = run_vidswap(
+        *with_free_ports(args),
+        env={
+            "VIDSWAP_DATA_DIR": str(tmp_path),
+            "VIDSWAP_REDIS_URL": f"redis://:secret@127.0.0.1:{port}/0",
+        },
+    )
+
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"Error: Cannot connect to Redis at redis://:***@127.0.0.1:{port}/0")
+    assert "VIDSWAP_REDIS_URL is correct" in lines[0]
+    assert "secret" not in result.stderr
+
+
+def test_serve_unreachable_database_exits_1(tmp_path: Path) -> None:
+    port = free_port()
+
+    result = run_vidswap(
+        *with_free_ports(["serve"]),
+        env={
+            "VIDSWAP_DATA_DIR": str(tmp_path),
+            "VIDSWAP_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:{port}/none",
+        },
+    )
+
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: Cannot connect to the database postgresql+asyncpg://")
+    assert "VIDSWAP_DATABASE_URL is correct" in lines[0]

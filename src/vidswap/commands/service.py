@@ -83,19 +83,29 @@ def _mute_native_stderr() -> None:
     os.close(devnull)
 
 
-def _require_migrated(settings: Settings) -> None:
-    """Exit with a message naming the fix when the database is unreachable or behind."""
+def _require_services(settings: Settings) -> None:
+    """Exit with a message naming the fix when the database is missing, unreachable
+    or behind, or when Redis is set but unreachable."""
     from vidswap.kit.migrate import check_database_current
+    from vidswap.runtime import check_redis
 
     try:
         check_database_current(settings.resolved_database_url)
+        check_redis(settings)
     except VidswapError as error:
         _fail(error)
 
 
 def _migrate(settings: Settings) -> None:
-    from vidswap.kit.migrate import upgrade_database
+    """Migrate the database, or exit with a message when it cannot be reached."""
+    from vidswap.kit.migrate import current_revision, upgrade_database
 
+    try:
+        # Connect once first, so an unreachable database gets one line, not
+        # Alembic's traceback.
+        current_revision(settings.resolved_database_url)
+    except VidswapError as error:
+        _fail(error)
     upgrade_database(settings.resolved_database_url)
 
 
@@ -120,6 +130,7 @@ def serve(host: str | None, port: int | None, grpc_port: int | None, data_dir: P
     _check_port_free(settings.host, settings.port)
     _check_port_free(settings.host, settings.grpc_port, option="--grpc-port")
     _migrate(settings)
+    _require_services(settings)
 
     from vidswap.commands.supervisor import WorkerSupervisor
 
@@ -199,7 +210,7 @@ def _run_http(settings: Settings, with_grpc: bool = False) -> None:
 def api(host: str | None, port: int | None) -> None:
     """Run the REST API only (scaled out: run several behind a load balancer)."""
     settings = _settings(host=host, port=port)
-    _require_migrated(settings)
+    _require_services(settings)
     _run_http(settings)
 
 
@@ -209,7 +220,7 @@ def api(host: str | None, port: int | None) -> None:
 def grpc_command(host: str | None, grpc_port: int | None) -> None:
     """Run the gRPC VideoService only (scaled out, beside `vidswap api` replicas)."""
     settings = _settings(host=host, grpc_port=grpc_port)
-    _require_migrated(settings)
+    _require_services(settings)
     _check_port_free(settings.host, settings.grpc_port, option="--grpc-port")
     import asyncio
 
@@ -232,7 +243,7 @@ def grpc_command(host: str | None, grpc_port: int | None) -> None:
 def worker(concurrency: int) -> None:
     """Run a queue worker that processes swap tasks."""
     settings = _settings()
-    _require_migrated(settings)
+    _require_services(settings)
     from vidswap.worker.main import run_worker
 
     run_worker(settings, concurrency=concurrency)

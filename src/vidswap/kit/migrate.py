@@ -52,8 +52,8 @@ class DatabaseNotMigratedError(BadInputError):
 class DatabaseUnreachableError(ServiceUnavailableError):
     code = "database_unreachable"
     messages = {
-        "en": "Cannot connect to the database {url}: {detail}",
-        "zh-CN": "无法连接数据库 {url}：{detail}",
+        "en": "Cannot connect to the database {url}: {detail}. Check that the database server is running and that VIDSWAP_DATABASE_URL is correct.",
+        "zh-CN": "无法连接数据库 {url}：{detail}。请确认数据库服务器正在运行，且 VIDSWAP_DATABASE_URL 正确。",
     }
 
 
@@ -65,12 +65,23 @@ def check_database_current(database_url: str) -> None:
     """
     head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
     display_url = make_url(database_url).render_as_string(hide_password=True)
-    try:
-        current = asyncio.run(_current_revision(database_url))
-    except (OSError, SQLAlchemyError) as exc:
-        raise DatabaseUnreachableError(url=display_url, detail=str(exc).splitlines()[0]) from exc
+    current = current_revision(database_url)
     if current != head:
         raise DatabaseNotMigratedError(url=display_url, current=current or "empty", head=head)
+
+
+def current_revision(database_url: str) -> str | None:
+    """Return the database's Alembic revision, or None when it has none.
+
+    Raises ``DatabaseUnreachableError`` when the database cannot be opened. Like
+    every connection, this creates a missing SQLite file.
+    """
+    try:
+        return asyncio.run(_current_revision(database_url))
+    except (OSError, SQLAlchemyError) as exc:
+        display_url = make_url(database_url).render_as_string(hide_password=True)
+        detail = str(exc).splitlines()[0].rstrip(".")
+        raise DatabaseUnreachableError(url=display_url, detail=detail) from exc
 
 
 async def _current_revision(database_url: str) -> str | None:
