@@ -594,3 +594,38 @@ def test_unmigrated_data_dir_exits_2(tmp_path: Path) -> None:
 
     assert result.exit_code == 2
     assert "vidswap db upgrade" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "C.UTF-8",
+            "Error: The database file {path} does not exist. Set VIDSWAP_DATA_DIR to the folder "
+            "given to `vidswap serve --data-dir`, or VIDSWAP_DATABASE_URL to the database. "
+            "To start a new one, run `vidswap db upgrade`.",
+        ),
+        (
+            "zh_CN.UTF-8",
+            "错误：数据库文件 {path} 不存在。请将 VIDSWAP_DATA_DIR 设为传给 "
+            "`vidswap serve --data-dir` 的目录，或将 VIDSWAP_DATABASE_URL 设为该数据库。"
+            "要新建数据库，请运行 `vidswap db upgrade`。",
+        ),
+    ],
+)
+def test_process_outside_data_dir_exits_2(tmp_path: Path, lang: str, expected: str) -> None:
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("VIDSWAP_")}
+    database = tmp_path / "var" / "vidswap.db"
+
+    result = subprocess.run(
+        [sys.executable, "-m", "vidswap", "products", "list"],
+        env={**clean, "LANG": lang},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.strip() == expected.format(path=database)
+    assert not database.exists()

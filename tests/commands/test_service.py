@@ -276,3 +276,17 @@ def test_serve_unreachable_database_exits_1(tmp_path: Path) -> None:
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("Error: Cannot connect to the database postgresql+asyncpg://")
     assert "VIDSWAP_DATABASE_URL is correct" in lines[0]
+
+
+def test_api_missing_database_file_exits_2(tmp_path: Path) -> None:
+    data_dir = tmp_path / "var"
+
+    result = run_vidswap("api", env={}, cwd=tmp_path)
+
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == (
+        f"Error: The database file {data_dir / 'vidswap.db'} does not exist. "
+        "Set VIDSWAP_DATA_DIR to the folder given to `vidswap serve --data-dir`, "
+        "or VIDSWAP_DATABASE_URL to the database. To start a new one, run `vidswap db upgrade`."
+    )
+    assert not (data_dir / "vidswap.db").exists()

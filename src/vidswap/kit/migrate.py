@@ -57,14 +57,27 @@ class DatabaseUnreachableError(ServiceUnavailableError):
     }
 
 
-def check_database_current(database_url: str) -> None:
-    """Raise unless the database is reachable and migrated to the newest revision.
+class DatabaseFileNotFoundError(BadInputError):
+    code = "database_file_not_found"
+    messages = {
+        "en": "The database file {path} does not exist. Set VIDSWAP_DATA_DIR to the folder given to `vidswap serve --data-dir`, or VIDSWAP_DATABASE_URL to the database. To start a new one, run `vidswap db upgrade`.",
+        "zh-CN": "数据库文件 {path} 不存在。请将 VIDSWAP_DATA_DIR 设为传给 `vidswap serve --data-dir` 的目录，或将 VIDSWAP_DATABASE_URL 设为该数据库。要新建数据库，请运行 `vidswap db upgrade`。",
+    }
 
-    The API, gRPC and worker commands call this instead of migrating, so that in a
-    scaled-out set-up only ``vidswap db upgrade`` changes the schema.
+
+def check_database_current(database_url: str) -> None:
+    """Raise unless the database exists, is reachable and is migrated to the newest revision.
+
+    The API, gRPC, worker and admin commands call this instead of migrating, so that
+    in a scaled-out set-up only ``vidswap db upgrade`` changes the schema. A missing
+    SQLite file raises ``DatabaseFileNotFoundError`` before SQLite would create an
+    empty one.
     """
     head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
     display_url = make_url(database_url).render_as_string(hide_password=True)
+    sqlite_path = _sqlite_file(database_url)
+    if sqlite_path is not None and not sqlite_path.is_file():
+        raise DatabaseFileNotFoundError(path=sqlite_path.absolute())
     current = current_revision(database_url)
     if current != head:
         raise DatabaseNotMigratedError(url=display_url, current=current or "empty", head=head)
@@ -82,6 +95,16 @@ def current_revision(database_url: str) -> str | None:
         display_url = make_url(database_url).render_as_string(hide_password=True)
         detail = str(exc).splitlines()[0].rstrip(".")
         raise DatabaseUnreachableError(url=display_url, detail=detail) from exc
+
+
+def _sqlite_file(database_url: str) -> Path | None:
+    """Return the file path of an SQLite URL, or None for other databases and in-memory SQLite."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    if url.database.startswith("file:"):  # a URI filename, whose form SQLite parses itself
+        return None
+    return Path(url.database)
 
 
 async def _current_revision(database_url: str) -> str | None:
