@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from tests.billing.energy import energy_of, make_member
 from tests.conftest import assert_ledger_consistent, auth_headers, create_user, make_settings
 from tests.jobs.uploads import face_upload, file_url, store_upload
-from tests.shared_media import shared_video
+from tests.shared_media import shared_face, shared_video
 from vidswap.accounts.models import User
 from vidswap.api.app import create_app
 from vidswap.billing.defaults import FREE, PRO
@@ -32,6 +32,7 @@ from vidswap.runtime import Runtime
 # 17.41 s of 640x480, and 3.88 s of 1280x720.
 LONG_VIDEO = "hikers-walking-toward-camera-ccby.mp4"
 HD_VIDEO = "obama-weekly-address-talking-720p-a.mp4"
+PORTRAIT = "obama-official-portrait-2012.jpg"
 PLANS = "buy pro_monthly, pro_yearly."
 PLANS_ZH = "请购买 pro_monthly, pro_yearly。"
 
@@ -170,6 +171,35 @@ async def test_resolution_pro_member_passes(client: httpx.AsyncClient, runtime: 
     response = await post_task(client, runtime, user, body)
 
     assert response.status_code == 201
+
+
+async def test_photo_target_skips_video_resolution(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await create_user(runtime, energy_balance=100)
+    headers = auth_headers(runtime, user)
+    face = await face_upload(runtime, user)
+    portrait = shared_face(PORTRAIT)
+    uploaded = await client.post(
+        "/api/v1/uploads",
+        headers=headers,
+        data={"kind": "image"},
+        files={"file": (PORTRAIT, portrait.read_bytes(), "image/jpeg")},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    # The portrait is 910x1137, so its shorter side is over the free level's 720.
+    assert uploaded.json()["media"]["width"] == 910
+    body = {
+        "image_url": file_url(face),
+        "video_url": uploaded.json()["file_url"],
+        "options": {},
+        "consent": True,
+    }
+
+    response = await post_task(client, runtime, user, body)
+
+    assert response.status_code == 201, response.text
+    assert await energy_of(runtime, user.id) == (99, 1)
 
 
 async def test_concurrent_tasks_over_free_limit(

@@ -29,6 +29,9 @@ class TaskRequest:
     width: int | None
     height: int | None
     label: bool
+    # A photo target is not held to the level's video resolution. Its size is
+    # bounded by the upload limit for images (max_image_bytes) instead.
+    photo: bool = False
 
 
 # limit name -> (level attribute, English text, Chinese text); texts take {value} and {allowed}.
@@ -101,7 +104,7 @@ async def check_new_task(
     if duration is not None and duration > level.max_video_seconds:
         await _refuse(session, level, "max_video_seconds", round(duration, 1))
     short_side = min(request.width or 0, request.height or 0)
-    if short_side > level.max_resolution:
+    if not request.photo and short_side > level.max_resolution:
         await _refuse(session, level, "max_resolution", short_side)
     if not request.label and not (allow_label_removal and level.label_removal):
         await _refuse(session, level, "label_removal", 0, plans=allow_label_removal)

@@ -87,7 +87,10 @@ class Benefits(BaseModel):
     level: int
     name: str
     max_video_seconds: int
-    max_resolution: int = Field(description="The shorter side of the video, in pixels.")
+    max_resolution: int = Field(
+        description="The longest allowed shorter side of a target video, in pixels. "
+        "Photo targets are not held to it."
+    )
     concurrent_tasks: int
     daily_tasks: int = Field(description="Tasks per rolling 24 hours.")
     priority: int

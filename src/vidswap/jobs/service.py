@@ -101,6 +101,7 @@ async def create_task(runtime: Runtime, user: User, body: TaskCreate, locale: st
         width=_media_int(target.media, "width"),
         height=_media_int(target.media, "height"),
         label=bool(options["label"]),
+        photo=target.kind == "image",
     )
     try:
         async with runtime.sessionmaker() as session, session.begin():
