@@ -19,6 +19,7 @@ from tests.shared_media import shared_face, shared_video
 from vidswap.cli import main
 from vidswap.commands.client import parse_size
 from vidswap.grpc.server import GrpcServer, start_grpc_server
+from vidswap.jobs import repository
 from vidswap.jobs.models import Task
 from vidswap.kit.migrate import upgrade_database
 from vidswap.media.models import Upload
@@ -112,6 +113,44 @@ async def test_cancel_then_watch_exits_1(server: GrpcServer, alice: Caller) -> N
     assert cancelled.stdout.strip() == "cancelled"
     assert watched.exit_code == 1
     assert watched.stdout.strip() == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("locale", "message"),
+    [
+        (
+            "en",
+            "Requested cancellation of task {task_id}, which is processing. Its worker stops it "
+            "shortly. Follow it with `vidswap task watch {task_id}`.",
+        ),
+        (
+            "zh-CN",
+            "已请求取消任务 {task_id}（当前状态为 processing），其工作进程很快会停止它。"
+            "可用 `vidswap task watch {task_id}` 跟踪。",
+        ),
+    ],
+)
+async def test_cancel_processing_says_requested(
+    server: GrpcServer, runtime: Runtime, alice: Caller, locale: str, message: str
+) -> None:
+    env = _env(server, alice, locale)
+    image_url, video_url = await _uploaded(env)
+    created = await _vidswap(
+        ["task", "create", "--image", image_url, "--video", video_url, "--consent"], env
+    )
+    task_id = created.stdout.strip()
+    async with runtime.sessionmaker() as session, session.begin():
+        assert await repository.claim(session, task_id, "test-worker", lease_seconds=60) == 1
+
+    cancelled = await _vidswap(["task", "cancel", task_id], env)
+
+    assert cancelled.exit_code == 0, cancelled.output
+    assert cancelled.stdout.strip() == "processing"
+    assert cancelled.stderr.strip() == message.format(task_id=task_id)
+    async with runtime.sessionmaker() as session:
+        task = await session.get(Task, task_id)
+    assert task is not None
+    assert task.cancel_requested is True
 
 
 async def test_download_unfinished_task_exits_2(

@@ -63,6 +63,10 @@ _TEXT = {
         "en": "Task {task_id} is {status}.",
         "zh-CN": "任务 {task_id} 的状态为 {status}。",
     },
+    "cancel_requested": {
+        "en": "Requested cancellation of task {task_id}, which is {status}. Its worker stops it shortly. Follow it with `vidswap task watch {task_id}`.",
+        "zh-CN": "已请求取消任务 {task_id}（当前状态为 {status}），其工作进程很快会停止它。可用 `vidswap task watch {task_id}` 跟踪。",
+    },
     "task_failed": {
         "en": "Task {task_id} failed: {message}",
         "zh-CN": "任务 {task_id} 失败：{message}",
@@ -433,11 +437,18 @@ def list_command(
 def cancel(
     task_id: str, server: str, token: str, tls_ca: Path | None, progress: bool | None
 ) -> None:
-    """Cancel TASK_ID and print its new status."""
+    """Cancel TASK_ID and print its status afterwards.
+
+    A pending task is cancelled at once. A processing one stays processing until
+    its worker stops it, which `vidswap task watch` shows.
+    """
 
     def action(client: Any) -> None:
         cancelled = client.cancel(task_id)
-        _tell(_say("ended", task_id=task_id, status=cancelled.status))
+        if cancelled.status == "cancelled":
+            _tell(_say("ended", task_id=task_id, status=cancelled.status))
+        else:
+            _tell(_say("cancel_requested", task_id=task_id, status=cancelled.status))
         click.echo(cancelled.status)
 
     _run(server, token, tls_ca, action)
