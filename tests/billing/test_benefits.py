@@ -21,7 +21,7 @@ from tests.shared_media import shared_face, shared_video
 from vidswap.accounts.models import User
 from vidswap.api.app import create_app
 from vidswap.billing.defaults import FREE, PRO
-from vidswap.billing.models import EnergyHold, MemberLevel
+from vidswap.billing.models import EnergyHold, MemberLevel, Product
 from vidswap.jobs.models import Task
 from vidswap.kit.db import transaction
 from vidswap.kit.migrate import upgrade_database
@@ -33,8 +33,8 @@ from vidswap.runtime import Runtime
 LONG_VIDEO = "hikers-walking-toward-camera-ccby.mp4"
 HD_VIDEO = "obama-weekly-address-talking-720p-a.mp4"
 PORTRAIT = "obama-official-portrait-2012.jpg"
-PLANS = "buy pro_monthly, pro_yearly."
-PLANS_ZH = "请购买 pro_monthly, pro_yearly。"
+PLANS = "buy Pro monthly or Pro yearly."
+PLANS_ZH = "请购买专业版月度会员或专业版年度会员。"
 
 
 async def set_level(runtime: Runtime, rank: int, **benefits: object) -> None:
@@ -160,6 +160,33 @@ async def test_resolution_over_free_limit(client: httpx.AsyncClient, runtime: Ru
     )
     assert chinese == f"当前套餐支持最高 480p 的视频，此视频为 720p。专业版可满足：{PLANS_ZH}"
     assert await task_count(runtime, user.id) == 0
+
+
+async def test_plan_names_joined_per_locale(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    await set_level(runtime, FREE, max_resolution=480)
+    async with transaction(runtime.sessionmaker) as session:
+        monthly = await session.get(Product, "pro_monthly")
+        assert monthly is not None
+        session.add(
+            Product(
+                **{
+                    column.key: getattr(monthly, column.key)
+                    for column in Product.__table__.columns
+                    if column.key not in ("id", "names", "sort_order")
+                },
+                id="pro_quarterly",
+                names={"en": "Pro quarterly", "zh-CN": "专业版季度会员"},
+                sort_order=15,
+            )
+        )
+    user = await create_user(runtime, energy_balance=100)
+    body = await video_task(runtime, user, HD_VIDEO)
+
+    english = assert_plan_limit(await post_task(client, runtime, user, body))
+    chinese = assert_plan_limit(await post_task(client, runtime, user, body, "zh-CN"))
+
+    assert english.endswith("buy Pro monthly, Pro quarterly or Pro yearly.")
+    assert chinese.endswith("请购买专业版月度会员、专业版季度会员或专业版年度会员。")
 
 
 async def test_resolution_pro_member_passes(client: httpx.AsyncClient, runtime: Runtime) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from vidswap.kit.i18n import normalize_locale, system_locale
+from vidswap.kit.i18n import join_alternatives, normalize_locale, system_locale
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,20 @@ def test_system_locale_order(
         monkeypatch.setenv(name, value)
 
     assert system_locale() == expected
+
+
+@pytest.mark.parametrize(
+    ("items", "locale", "expected"),
+    [
+        ([], "en", ""),
+        (["Pro monthly"], "en", "Pro monthly"),
+        (["Pro monthly", "Pro yearly"], "en", "Pro monthly or Pro yearly"),
+        (["A", "B", "C"], "en", "A, B or C"),
+        (["专业版月度会员"], "zh-CN", "专业版月度会员"),
+        (["专业版月度会员", "专业版年度会员"], "zh-CN", "专业版月度会员或专业版年度会员"),
+        (["甲", "乙", "丙"], "zh-CN", "甲、乙或丙"),
+        (["A", "B"], "zh_CN.UTF-8", "A或B"),
+    ],
+)
+def test_join_alternatives_per_locale(items: list[str], locale: str, expected: str) -> None:
+    assert join_alternatives(items, locale) == expected

@@ -18,6 +18,7 @@ from vidswap.billing.errors import PlanLimitError
 from vidswap.billing.membership import effective_level
 from vidswap.billing.models import MemberLevel, Product
 from vidswap.jobs.models import Task, TaskStatus
+from vidswap.kit.i18n import join_alternatives
 from vidswap.kit.settings import Settings
 
 
@@ -151,20 +152,23 @@ async def _upgrade_hint(
             continue
         plans = (
             await session.scalars(
-                select(Product.id).where(
+                select(Product)
+                .where(
                     Product.active.is_(True),
                     Product.member_level == candidate.rank,
                     Product.duration_days > 0,
                 )
+                .order_by(Product.sort_order, Product.id)
             )
         ).all()
         if plans:
-            names = ", ".join(plans)
+            names = [catalog.pick(plan.names, "en") for plan in plans]
+            names_zh = [catalog.pick(plan.names, "zh-CN") for plan in plans]
             en_name = catalog.pick(candidate.names, "en")
             zh_name = catalog.pick(candidate.names, "zh-CN")
             return (
-                f"The {en_name} plan allows it: buy {names}.",
-                f"{zh_name}可满足：请购买 {names}。",
+                f"The {en_name} plan allows it: buy {join_alternatives(names, 'en')}.",
+                f"{zh_name}可满足：请购买{join_alternatives(names_zh, 'zh-CN')}。",
             )
     return ("No plan allows more.", "目前没有套餐支持更高的限额。")
 

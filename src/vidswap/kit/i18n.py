@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 SUPPORTED_LOCALES = ("zh-CN", "en")
@@ -44,3 +44,12 @@ def localize(messages: Mapping[str, str], locale: str | None, params: Mapping[st
     """Fill the template of ``locale`` (English when that locale has none) with ``params``."""
     template = messages.get(normalize_locale(locale)) or messages[DEFAULT_LOCALE]
     return template.format(**params)
+
+
+def join_alternatives(items: Sequence[str], locale: str | None) -> str:
+    """Join ``items`` as a list of choices: "A, B or C" in English, "A、B或C" in Chinese."""
+    if len(items) <= 1:
+        return "".join(items)
+    if normalize_locale(locale) == "zh-CN":
+        return "、".join(items[:-1]) + "或" + items[-1]
+    return ", ".join(items[:-1]) + " or " + items[-1]
