@@ -115,3 +115,16 @@ def test_expression_change_is_kept(faces: dict[str, np.ndarray]) -> None:
         return float(lips[np.isin(INNER_LIPS, lower_lip)].mean() - lips.mean())
 
     assert gap(opened) - gap(closed) == pytest.approx(gap(opened_target) - gap(target), abs=0.5)
+
+
+def test_far_turned_head_keeps_its_shape(faces: dict[str, np.ndarray]) -> None:
+    """Rotated 70° away from the source's pose, the target mesh is left as it is."""
+    target = faces["target"].astype(np.float64)
+    centre = target[:MESH_POINT_COUNT].mean(axis=0)
+    turned = (target - centre) @ rotation_about(np.array([0.0, 1.0, 0.0]), 70).T + centre
+    shaper = FaceShaper(faces["source"])
+
+    shaped = shaper.shape(turned.astype(np.float32))
+
+    np.testing.assert_allclose(shaped.landmarks, turned, atol=1e-3)
+    assert shaper.shape(faces["target"]).opening_shifts.any()

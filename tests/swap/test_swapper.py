@@ -13,7 +13,8 @@ from vidswap.swap.face import Box
 from vidswap.swap.identity import SAME_PERSON_DISTANCE, IdentityEncoder, identity_distance
 from vidswap.swap.shape import FaceShaper, ShapedFace
 from vidswap.swap.source import analyse_source
-from vidswap.swap.swapper import swap_face
+from vidswap.swap.swapper import shift_openings, swap_face
+from vidswap.swap.topology import INNER_LIPS, LEFT_EYE
 
 
 @pytest.fixture(scope="module")
@@ -87,8 +88,6 @@ def test_background_untouched(biden_on_obama: dict[str, np.ndarray]) -> None:
 
 
 def test_mouth_inside_kept_from_target(biden_on_obama: dict[str, np.ndarray]) -> None:
-    from vidswap.swap.topology import INNER_LIPS
-
     """The target's mouth shows in the output, moved with the lips by the shape transfer."""
     lips = biden_on_obama["target_landmarks"][INNER_LIPS, :2]
     center_x, center_y = lips.mean(axis=0).round().astype(int)
@@ -102,3 +101,27 @@ def test_mouth_inside_kept_from_target(biden_on_obama: dict[str, np.ndarray]) ->
     target_patch = biden_on_obama["target"][patch(center_x, center_y)]
     # Rounding the shift to whole pixels leaves a small difference at the teeth's edges.
     assert np.abs(output_patch.astype(int) - target_patch.astype(int)).mean() <= 4
+
+
+def test_shift_openings_moves_only_around_the_openings(analyser: FaceAnalyser) -> None:
+    image = load_face_photo("obama-official-portrait-2012.jpg")
+    points = analyser.find_faces(image)[0].mesh
+    face_size = Box.around(points).size
+    shifts = np.array([[0.0, 0.0], [0.0, 0.0], [6.0, -4.0]], dtype=np.float32)
+
+    moved = shift_openings(image, points, shifts, face_size)
+
+    changed_rows, changed_columns = np.nonzero(np.any(moved != image, axis=2))
+    lips = points[INNER_LIPS]
+    reach = face_size * 0.07
+    assert changed_rows.size > 100
+    assert changed_columns.min() >= lips[:, 0].min() - reach
+    assert changed_columns.max() <= lips[:, 0].max() + reach
+    assert changed_rows.min() >= lips[:, 1].min() - reach
+    assert changed_rows.max() <= lips[:, 1].max() + reach
+    eye = points[LEFT_EYE].round().astype(int)
+    assert np.array_equal(moved[eye[:, 1], eye[:, 0]], image[eye[:, 1], eye[:, 0]])
+    center_x, center_y = lips.mean(axis=0).round().astype(int)
+    inside = moved[center_y - 2 : center_y + 3, center_x + 6 - 6 : center_x + 6 + 7]
+    source = image[center_y + 2 : center_y + 7, center_x - 6 : center_x + 7]
+    assert np.abs(inside.astype(int) - source.astype(int)).max() <= 2

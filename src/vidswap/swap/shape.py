@@ -38,8 +38,13 @@ from vidswap.swap.topology import (
 # The weight rises from 0 at the outline to 1 this far inside it, as a
 # fraction of the face size.
 _OUTLINE_FALLOFF = 0.18
-# The running mean of the target's shape forgets over about this many frames.
+# The running mean of the target's shape weighs about this many recent frames.
 _MEAN_FRAMES = 60
+# The offset applies in full up to the first angle between the source's and the
+# target's head pose, and fades to nothing at the second. The offset turns with
+# the mesh's depth, which is least reliable on a turned head.
+_FULL_SHAPE_DEGREES = 30.0
+_NO_SHAPE_DEGREES = 60.0
 # Points this close to an eye's ring (a fraction of the face size) move with the eye.
 _EYE_BLOCK_MARGIN = 0.02
 
@@ -101,10 +106,18 @@ def outline_weights(points: np.ndarray) -> np.ndarray:
     return (ramp * ramp * (3.0 - 2.0 * ramp)).astype(np.float32)
 
 
+def _pose_share(rotation: np.ndarray) -> float:
+    """Return the share of the offset that applies at this source-to-target rotation."""
+    cosine = (float(np.trace(rotation)) - 1.0) / 2.0
+    degrees = float(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0))))
+    share = (_NO_SHAPE_DEGREES - degrees) / (_NO_SHAPE_DEGREES - _FULL_SHAPE_DEGREES)
+    return float(np.clip(share, 0.0, 1.0))
+
+
 def opening_blocks(points: np.ndarray) -> list[np.ndarray]:
     """Per ring of ``OPENINGS``, the mesh points that move with that opening as one block.
 
-    An eye's block is its ring and the points within a small margin of it; the
+    An eye's block is its ring and the points within a small margin of it. The
     mouth's is every point on or inside the outer lip line, so the lips keep
     their shape around the opening.
     """
@@ -152,6 +165,7 @@ class FaceShaper:
 
         assert self._target_mean is not None
         offset = (self.source_landmarks - self._target_mean) * self.weights[:, None]
+        offset *= _pose_share(similarity.rotation)
         shift = similarity.scale * offset @ similarity.rotation.T
         for block in self.blocks:
             shift[block] = shift[block].mean(axis=0)

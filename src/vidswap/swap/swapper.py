@@ -13,7 +13,11 @@ from vidswap.swap.source import SourceFace
 from vidswap.swap.warp import Region, warp_face
 
 _REGION_MARGIN = 0.08
-_OPENING_BOX_MARGIN = 0.05
+# The moved pixels reach this far beyond an opening, then fade out over the
+# next part, both as fractions of the face size. The blend mask's opening is
+# grown by less (see mask.py), so it never shows the fade.
+_OPENING_REACH = 0.03
+_OPENING_FADE = 0.01
 # Shifts below this many pixels leave the openings where they are.
 _LEAST_SHIFT = 0.25
 
@@ -61,17 +65,20 @@ def swap_face(target_frame: np.ndarray, source_face: SourceFace, shaped_face: Sh
 def shift_openings(
     crop: np.ndarray, local_points: np.ndarray, shifts: np.ndarray, face_size: float
 ) -> np.ndarray:
-    """Return ``crop`` with the pixels around each opening moved by that opening's shift.
+    """Return ``crop`` with the pixels in and around each opening moved by that opening's shift.
 
-    Each opening's box, grown by ``_OPENING_BOX_MARGIN`` of the face size, is
-    filled from the crop moved by the shift. The blend mask covers the box's
-    edge with the swapped face, so the seam is never seen.
+    The moved pixels fill the opening grown by ``_OPENING_REACH`` of the face
+    size and fade out over ``_OPENING_FADE``. The box around them leaves room
+    for the fade, so no edge of the moved patch shows where the swapped face
+    does not cover it (a turned head's far side).
     """
     if not np.any(np.abs(shifts) >= _LEAST_SHIFT):
         return crop
     backdrop = crop.copy()
     height, width = crop.shape[:2]
-    margin = face_size * _OPENING_BOX_MARGIN
+    reach = face_size * _OPENING_REACH
+    fade = max(face_size * _OPENING_FADE, 0.5)
+    margin = reach + 3 * fade
     for ring, (dx, dy) in zip(OPENINGS, shifts, strict=True):
         if abs(dx) < _LEAST_SHIFT and abs(dy) < _LEAST_SHIFT:
             continue
@@ -81,13 +88,25 @@ def shift_openings(
         right, bottom = min(width, high[0]), min(height, high[1])
         if right <= left or bottom <= top:
             continue
+        size = (right - left, bottom - top)
+
         # Pixel (x, y) of the box shows crop pixel (x - dx, y - dy).
         moving = np.float32([[1, 0, left - dx], [0, 1, top - dy]])
-        backdrop[top:bottom, left:right] = cv2.warpAffine(
+        moved = cv2.warpAffine(
             crop,
             moving,
-            (right - left, bottom - top),
+            size,
             flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
             borderMode=cv2.BORDER_REPLICATE,
         )
+
+        weight = np.zeros((size[1], size[0]), dtype=np.uint8)
+        polygon = np.round((local_points[ring] - [left, top]) * 16).astype(np.int32)
+        cv2.fillPoly(weight, [polygon], 255, lineType=cv2.LINE_AA, shift=4)
+        grow = max(1, int(reach) // 2 * 2 + 1)
+        weight = cv2.dilate(weight, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow)))
+        soft = cv2.GaussianBlur(weight, (0, 0), sigmaX=fade).astype(np.float32) / 255.0
+
+        box = backdrop[top:bottom, left:right]
+        box[:] = cv2.blendLinear(moved, box, soft, 1.0 - soft)
     return backdrop
