@@ -171,6 +171,52 @@ async def test_download_unfinished_task_exits_2(
     assert not output.exists()
 
 
+PHOTO_TARGET = "biden-official-vp-portrait-2013.jpg"
+
+
+@pytest.mark.parametrize(
+    ("locale", "message"),
+    [
+        (
+            "en",
+            "Error: The result of task {task_id} is image/jpeg, which does not fit {path}. "
+            "Use one of these extensions for the output file: .jpg, .jpeg.",
+        ),
+        (
+            "zh-CN",
+            "错误：任务 {task_id} 的结果是 image/jpeg，与 {path} 不符。"
+            "请为输出文件使用以下扩展名之一：.jpg, .jpeg。",
+        ),
+    ],
+)
+async def test_download_photo_result_checks_extension(
+    server: GrpcServer, runtime: Runtime, alice: Caller, tmp_path: Path, locale: str, message: str
+) -> None:
+    env = _env(server, alice, locale)
+    chunk = str(CHUNK_SIZE)
+    face = await _vidswap(["upload", str(shared_face(FACE)), "--chunk-size", chunk], env)
+    photo = await _vidswap(["upload", str(shared_face(PHOTO_TARGET)), "--chunk-size", chunk], env)
+    created = await _vidswap(
+        ["task", "create", "--image", face.stdout.strip(), "--video", photo.stdout.strip()]
+        + ["--consent"],
+        env,
+    )
+    assert created.exit_code == 0, created.output
+    task_id = created.stdout.strip()
+    await run_worker_once(runtime, task_id)
+    video_output = tmp_path / "result.mp4"
+    photo_output = tmp_path / "result.JPG"
+
+    rejected = await _vidswap(["task", "download", task_id, str(video_output)], env)
+    downloaded = await _vidswap(["task", "download", task_id, str(photo_output)], env)
+
+    assert rejected.exit_code == 2
+    assert rejected.stderr.strip() == message.format(task_id=task_id, path=video_output)
+    assert not video_output.exists()
+    assert downloaded.exit_code == 0, downloaded.output
+    assert photo_output.read_bytes()[:3] == b"\xff\xd8\xff"
+
+
 async def test_create_without_consent_exits_2(server: GrpcServer, alice: Caller) -> None:
     result = await _vidswap(
         [

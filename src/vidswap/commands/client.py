@@ -396,7 +396,11 @@ def download(
     tls_ca: Path | None,
     progress: bool | None,
 ) -> None:
-    """Download the result of TASK_ID to OUTPUT; an existing OUTPUT is continued."""
+    """Download the result of TASK_ID to OUTPUT; an existing OUTPUT is continued.
+
+    OUTPUT's extension must fit the result: .mp4 or .m4v for a video, .jpg or .jpeg
+    for a JPEG photo, .png for a PNG photo.
+    """
 
     def action(client: Any) -> None:
         with _byte_bar("download", _show_progress(progress)) as callback:

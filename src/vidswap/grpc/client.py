@@ -52,6 +52,12 @@ FINAL_STATUSES = frozenset({"completed", "failed", "cancelled"})
 
 # progress(done_bytes, total_bytes)
 ByteProgress = Callable[[int, int], None]
+# Output file extensions that fit each content type that DownloadResult sends.
+DOWNLOAD_EXTENSIONS = {
+    "video/mp4": (".mp4", ".m4v"),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+}
 
 
 class InvalidChunkSizeError(BadInputError):
@@ -107,6 +113,14 @@ class DownloadFileError(BadInputError):
     messages = {
         "en": "Cannot write {path} ({detail}). Check the folder and its permissions.",
         "zh-CN": "无法写入 {path}（{detail}）。请检查文件夹及其权限。",
+    }
+
+
+class DownloadExtensionError(BadInputError):
+    code = "download_bad_extension"
+    messages = {
+        "en": "The result of task {task_id} is {content_type}, which does not fit {path}. Use one of these extensions for the output file: {allowed}.",
+        "zh-CN": "任务 {task_id} 的结果是 {content_type}，与 {path} 不符。请为输出文件使用以下扩展名之一：{allowed}。",
     }
 
 
@@ -357,6 +371,8 @@ class VideoClient:
 
         An existing file at ``path`` is taken as the start of the result, so an
         interrupted download continues from its size. A broken stream does the same.
+        Raises ``DownloadExtensionError``, before writing anything, when the extension
+        of ``path`` does not fit the result's content type (``DOWNLOAD_EXTENSIONS``).
         """
         failures = 0
         while True:
@@ -387,10 +403,12 @@ class VideoClient:
         result yet leaves no empty file behind.
         """
         request = pb.DownloadRequest(task_id=task_id, offset=offset)
+        stream = self._stub.DownloadResult(request, metadata=self._metadata)
         output: BinaryIO | None = None
         try:
-            for chunk in self._stub.DownloadResult(request, metadata=self._metadata):
+            for chunk in stream:
                 if output is None:
+                    _check_extension(task_id, path, chunk.content_type)
                     output = _open_output(path)
                 if chunk.offset != output.tell():
                     raise InternalError(
@@ -403,6 +421,9 @@ class VideoClient:
                 if progress is not None:
                     progress(output.tell(), chunk.total_size)
         finally:
+            # Cancelling makes the server stop sending when this ends early. After the
+            # stream's end it does nothing.
+            stream.cancel()
             if output is not None:
                 output.close()
 
@@ -459,6 +480,20 @@ def _upload_messages(
                 total_chunks=total,
                 sha256=digest,
             )
+
+
+def _check_extension(task_id: str, path: Path, content_type: str) -> None:
+    """Raise ``DownloadExtensionError`` unless ``path`` has an extension for ``content_type``.
+
+    A content type missing from ``DOWNLOAD_EXTENSIONS`` (an older or newer server) is
+    not checked.
+    """
+    allowed = DOWNLOAD_EXTENSIONS.get(content_type)
+    if allowed is None or path.suffix.lower() in allowed:
+        return
+    raise DownloadExtensionError(
+        task_id=task_id, content_type=content_type, path=path, allowed=", ".join(allowed)
+    )
 
 
 def _open_output(path: Path) -> BinaryIO:
