@@ -140,6 +140,41 @@ async def test_wrong_code_counts_tries(client: httpx.AsyncClient, runtime: Runti
     assert (await client.post(LOGIN, json={"phone": phone, "code": code})).status_code == 200
 
 
+@pytest.mark.parametrize("typed", ["12", "1234567", "12345a", "１２３４５６", "      "])
+async def test_malformed_code_uses_no_try(
+    client: httpx.AsyncClient, runtime: Runtime, typed: str
+) -> None:
+    phone = new_phone()
+    code = await request_code(client, phone)
+
+    english = await client.post(LOGIN, json={"phone": phone, "code": typed})
+    chinese = await client.post(
+        LOGIN, json={"phone": phone, "code": typed}, headers={"Accept-Language": "zh-CN"}
+    )
+
+    assert english.status_code == 400
+    assert english.json()["error"] == "invalid_sms_code"
+    assert english.json()["message"] == (
+        f"{typed!r} is not a login code. Enter the 6 digits from the latest SMS to {phone}."
+    )
+    assert chinese.status_code == 400
+    assert chinese.json()["message"] == (
+        f"{typed!r} 不是有效的验证码，请输入发送到 {phone} 的最新短信中的 6 位数字。"
+    )
+    [row] = await codes_of(runtime, phone)
+    assert row.attempts == 0
+    assert (await client.post(LOGIN, json={"phone": phone, "code": code})).status_code == 200
+
+
+async def test_code_with_spaces_accepted(client: httpx.AsyncClient) -> None:
+    phone = new_phone()
+    code = await request_code(client, phone)
+
+    response = await client.post(LOGIN, json={"phone": phone, "code": f" {code} "})
+
+    assert response.status_code == 200
+
+
 async def test_five_wrong_tries_kill_code(client: httpx.AsyncClient, runtime: Runtime) -> None:
     phone = new_phone()
     code = await request_code(client, phone)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vidswap.accounts import repository
 from vidswap.accounts.errors import (
+    InvalidSmsCodeError,
     SmsCodeExhaustedError,
     SmsCodeExpiredError,
     SmsCodeMissingError,
@@ -34,6 +35,18 @@ LOGIN = "login"
 def generate_code() -> str:
     """Return six random decimal digits from the operating system's CSPRNG."""
     return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+def parse_code(code: str, phone: str) -> str:
+    """Return ``code`` without surrounding spaces, or raise ``InvalidSmsCodeError``.
+
+    A code must be ``CODE_DIGITS`` ASCII digits. Checking that before ``check`` keeps a
+    typo of the wrong length from using up one of the code's tries.
+    """
+    stripped = code.strip()
+    if len(stripped) != CODE_DIGITS or not all("0" <= char <= "9" for char in stripped):
+        raise InvalidSmsCodeError(code=code, phone=phone, digits=CODE_DIGITS)
+    return stripped
 
 
 def hash_code(code: str, *, phone: str, purpose: str, key: str) -> str:

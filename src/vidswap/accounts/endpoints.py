@@ -82,7 +82,8 @@ async def send_sms_code(
         400,
         401,
         429,
-        s400="The phone number is invalid.",
+        s400="The phone number is invalid (`invalid_phone`), or the code is not 6 digits "
+        "(`invalid_sms_code`, which does not use up a try).",
         s401="The code is missing, wrong, expired, used or exhausted; see `error`.",
     ),
     response_model=TokenResponse,

@@ -120,6 +120,14 @@ class WrongCredentialsError(UnauthorizedError):
     }
 
 
+class InvalidSmsCodeError(BadInputError):
+    code = "invalid_sms_code"
+    messages = {
+        "en": "{code!r} is not a login code. Enter the {digits} digits from the latest SMS to {phone}.",
+        "zh-CN": "{code!r} 不是有效的验证码，请输入发送到 {phone} 的最新短信中的 {digits} 位数字。",
+    }
+
+
 class SmsCodeMissingError(UnauthorizedError):
     code = "sms_code_missing"
     messages = {

@@ -37,7 +37,12 @@ class SmsLoginRequest(BaseModel):
     )
 
     phone: str = Field(max_length=32)
-    code: str = Field(min_length=1, max_length=16)
+    code: str = Field(
+        min_length=1,
+        max_length=16,
+        description="The 6 digits from the SMS. A code of another length or with other "
+        "characters gets 400 invalid_sms_code and does not count as a try.",
+    )
 
 
 class RegisterRequest(BaseModel):

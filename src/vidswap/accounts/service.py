@@ -129,7 +129,7 @@ class AuthService:
         """Check the code and sign the phone's user in, creating the account on first use."""
         phone = normalize_phone(raw_phone)
         await self.limits.check_auth(client_ip, phone)
-        row = await self.codes.check(phone, code)
+        row = await self.codes.check(phone, codes.parse_code(code, phone))
         try:
             result = await self.consume_and_sign_in(row, phone, locale)
         except IntegrityError:
