@@ -344,6 +344,20 @@ BAD_INPUTS = {
         ),
         "was not found in ",
     ),  # fmt: skip
+    "missing label font": BadCase(
+        lambda tmp, out: (
+            [*bad_target(photo_target(), out, ".jpg"), "--label-font", tmp / "none.ttf"],
+            tmp / "none.ttf",
+        ),
+        "The label font file ",
+    ),
+    "text as label font": BadCase(
+        lambda tmp, out: (
+            [*bad_target(photo_target(), out, ".jpg"), "--label-font", text_file(tmp / "f.ttf")],
+            tmp / "f.ttf",
+        ),
+        "pass a readable TrueType or OpenType font file",
+    ),
     "missing reference": BadCase(
         lambda tmp, out: (
             [*bad_target(photo_target(), out, ".jpg"), "--reference", tmp / "who.jpg"],

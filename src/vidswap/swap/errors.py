@@ -162,6 +162,14 @@ class InvalidOptionError(BadInputError):
     }
 
 
+class LabelFontNotFoundError(BadInputError):
+    code = "label_font_not_found"
+    messages = {
+        "en": "The label font file {path} does not exist. Check the path, or pass another TrueType or OpenType font file.",
+        "zh-CN": "标注字体文件 {path} 不存在。请检查路径，或换用其他 TrueType 或 OpenType 字体文件。",
+    }
+
+
 class LabelFontMissingGlyphsError(BadInputError):
     code = "label_font_missing_glyphs"
     messages = {

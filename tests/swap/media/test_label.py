@@ -12,6 +12,7 @@ import pytest
 from vidswap.swap.errors import (
     InvalidOptionError,
     LabelFontMissingGlyphsError,
+    LabelFontNotFoundError,
     LabelTextUnsupportedError,
 )
 from vidswap.swap.media import label
@@ -94,9 +95,11 @@ def test_label_cjk_without_font_rejected() -> None:
 
 def test_label_missing_font_file_rejected(tmp_path: Path) -> None:
     font = tmp_path / "missing.ttf"
-    with pytest.raises(InvalidOptionError) as error:
+    with pytest.raises(LabelFontNotFoundError) as error:
         draw_visible_label(np.zeros((100, 100, 3), np.uint8), LabelOptions(font_path=font))
     assert str(font) in str(error.value)
+    assert "does not exist" in str(error.value)
+    assert error.value.exit_code == 2
 
 
 def test_label_cjk_text_drawn_with_system_font() -> None:

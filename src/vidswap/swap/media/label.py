@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw, ImageFont
 from vidswap.swap.errors import (
     InvalidOptionError,
     LabelFontMissingGlyphsError,
+    LabelFontNotFoundError,
     LabelTextUnsupportedError,
 )
 from vidswap.swap.options import LabelOptions
@@ -182,6 +183,8 @@ def open_font(font_path: Path | None, size: int) -> Font:
     """Open ``font_path`` at ``size`` px, or Pillow's built-in font when it is None."""
     if font_path is None:
         return ImageFont.load_default(size=size)
+    if not font_path.exists():
+        raise LabelFontNotFoundError(path=font_path)
     try:
         return ImageFont.truetype(str(font_path), size=size)
     except OSError as exc:
