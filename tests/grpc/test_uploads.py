@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import grpc
 import httpx
 import pytest
+from structlog.testing import capture_logs
 
 from tests.conftest import auth_headers
 from tests.grpc.conftest import (
@@ -270,12 +271,17 @@ async def test_rejected_file_marks_upload_failed(
         )
     ]
 
-    call = stub.UploadVideo(iter(messages), metadata=alice.metadata)
-    error = await _failed_call(call)
+    with capture_logs() as logs:
+        call = stub.UploadVideo(iter(messages), metadata=alice.metadata)
+        error = await _failed_call(call)
     upload_id = str(dict(await call.initial_metadata())["vidswap-upload-id"])
 
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "notes.mp4" in (error.details() or "")
+    rejected = [entry for entry in logs if entry["event"].endswith(".rejected")]
+    assert [entry["event"] for entry in rejected] == ["grpc_upload.rejected"]
+    assert rejected[0]["upload_id"] == upload_id
+    assert rejected[0]["code"] == error_code(error)
     status = await stub.GetUploadStatus(
         pb.UploadStatusRequest(upload_id=upload_id), metadata=alice.metadata
     )

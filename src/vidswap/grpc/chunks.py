@@ -262,7 +262,7 @@ async def _finish(runtime: Runtime, upload: Upload, folder: Path, manifest: Mani
     upload.upload_offset = size
 
     try:
-        await tus.finish(runtime, upload)
+        await tus.finish(runtime, upload, rejected_event="grpc_upload.rejected")
     finally:
         # Finished or rejected, the chunks are no longer needed.
         await asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True)

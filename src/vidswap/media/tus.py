@@ -290,10 +290,11 @@ def _append_file(partial: Path, offset: int, chunk_path: Path) -> None:
 # Completion
 
 
-async def finish(runtime: Runtime, upload: Upload) -> None:
+async def finish(runtime: Runtime, upload: Upload, rejected_event: str = "tus.rejected") -> None:
     """Check the complete file and move it to storage, or mark the upload failed.
 
-    Raises the error that rejected the file after recording it on the row.
+    Raises the error that rejected the file after recording it on the row and
+    logging ``rejected_event``, an event named after the protocol that delivered the file.
     """
     partial = service.tus_folder(runtime) / upload.id
     try:
@@ -305,6 +306,7 @@ async def finish(runtime: Runtime, upload: Upload) -> None:
         facts = await service.check_file(runtime, partial, upload.kind, upload.filename)
     except BadInputError as exc:
         await _mark_failed(runtime, upload, exc)
+        log.info(rejected_event, upload_id=upload.id, code=exc.code)
         await asyncio.to_thread(partial.unlink, missing_ok=True)
         raise
 
@@ -338,7 +340,6 @@ async def _mark_failed(runtime: Runtime, upload: Upload, error: VidswapError) ->
         await repository.finish_upload(session, upload.id, {"status": "failed", "error": stored})
     upload.status = "failed"
     upload.error = stored
-    log.info("tus.rejected", upload_id=upload.id, code=error.code)
 
 
 def error_record(error: VidswapError) -> dict[str, Any]:
