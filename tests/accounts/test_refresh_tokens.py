@@ -16,6 +16,12 @@ from vidswap.runtime import Runtime
 
 REFRESH = "/api/v1/auth/refresh"
 LOGOUT = "/api/v1/auth/logout"
+ME = "/api/v1/users/me"
+SESSION_ENDED = (
+    "The access token is invalid: its sign-in was ended by a sign-out or a reused "
+    "refresh token. Sign in again."
+)
+SESSION_ENDED_ZH = "访问令牌无效：它所属的登录已因退出登录或刷新令牌被重复使用而终止。请重新登录。"
 
 
 async def token_rows(runtime: Runtime, user_id: str) -> list[RefreshToken]:
@@ -84,6 +90,29 @@ async def test_reuse_spares_other_sign_ins(
     assert response.status_code == 200
 
 
+async def test_reuse_ends_access_tokens(db_client: httpx.AsyncClient, db_runtime: Runtime) -> None:
+    tokens = await sign_in_by_sms(db_client)
+    await age_sms_codes(db_runtime, tokens["user"]["phone"], 61)
+    other = await sign_in_by_sms(db_client, tokens["user"]["phone"])
+    rotated = (
+        await db_client.post(REFRESH, json={"refresh_token": tokens["refresh_token"]})
+    ).json()
+    assert (await db_client.get(ME, headers=bearer(rotated))).status_code == 200
+
+    reused = await db_client.post(REFRESH, json={"refresh_token": tokens["refresh_token"]})
+    assert reused.json()["error"] == "refresh_token_reused"
+
+    for issued in (tokens, rotated):
+        english = await db_client.get(ME, headers=bearer(issued))
+        chinese = await db_client.get(ME, headers={**bearer(issued), "Accept-Language": "zh-CN"})
+        assert english.status_code == 401
+        assert english.json()["error"] == "invalid_token"
+        assert english.json()["message"] == SESSION_ENDED
+        assert chinese.status_code == 401
+        assert chinese.json()["message"] == SESSION_ENDED_ZH
+    assert (await db_client.get(ME, headers=bearer(other))).status_code == 200
+
+
 async def test_concurrent_refresh_only_one_wins(db_client: httpx.AsyncClient) -> None:
     tokens = await sign_in_by_sms(db_client)
     body = {"refresh_token": tokens["refresh_token"]}
@@ -129,6 +158,10 @@ async def test_logout_revokes_family(db_client: httpx.AsyncClient, db_runtime: R
     after = await db_client.post(REFRESH, json={"refresh_token": rotated["refresh_token"]})
     assert after.status_code == 401
     assert after.json()["error"] == "refresh_token_invalid"
+    for issued in (tokens, rotated):
+        me = await db_client.get(ME, headers=bearer(issued))
+        assert me.status_code == 401
+        assert me.json()["message"] == SESSION_ENDED
 
 
 async def test_logout_needs_access_token(db_client: httpx.AsyncClient) -> None:

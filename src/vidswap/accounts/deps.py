@@ -8,6 +8,7 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vidswap.accounts import repository
 from vidswap.accounts.errors import InvalidTokenError, NotAuthenticatedError
 from vidswap.accounts.models import User
 from vidswap.accounts.tokens import read_access_token
@@ -32,11 +33,24 @@ def bearer_token(
 
 
 async def load_token_user(session: AsyncSession, runtime: Runtime, token: str) -> User:
-    """Return the user of an access token; a deleted user's token is invalid."""
-    user_id = read_access_token(token, key=runtime.settings.signing_key)
-    user = await session.get(User, user_id)
+    """Return the user of an access token.
+
+    The token is invalid once its user is deleted, and once its sign-in ended
+    (sign-out or a reused refresh token revoked the family named by ``sid``).
+    Both are read in one query, without a cache, so they take effect at once.
+    """
+    claims = read_access_token(token, key=runtime.settings.signing_key)
+    if claims.session_id is None:
+        user = await session.get(User, claims.user_id)
+        ended = False
+    else:
+        user, ended = await repository.find_user_and_session_ended(
+            session, claims.user_id, claims.session_id
+        )
     if user is None:
         raise InvalidTokenError(problem="account_gone")
+    if ended:
+        raise InvalidTokenError(problem="session_ended")
     return user
 
 

@@ -18,6 +18,10 @@ _TOKEN_PROBLEMS = {
     "malformed": {"en": "it is malformed", "zh-CN": "格式不正确"},
     "not_access": {"en": "it is not an access token", "zh-CN": "它不是访问令牌"},
     "account_gone": {"en": "the account no longer exists", "zh-CN": "该账户已不存在"},
+    "session_ended": {
+        "en": "its sign-in was ended by a sign-out or a reused refresh token",
+        "zh-CN": "它所属的登录已因退出登录或刷新令牌被重复使用而终止",
+    },
 }
 
 

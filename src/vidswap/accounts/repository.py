@@ -75,6 +75,25 @@ async def mark_refresh_token_used(session: AsyncSession, token_id: str, now: dat
     return count == 1
 
 
+async def find_user_and_session_ended(
+    session: AsyncSession, user_id: str, family_id: str
+) -> tuple[User | None, bool]:
+    """Return the user and whether the refresh-token family ``family_id`` was revoked.
+
+    Revoking a family sets ``revoked_at`` on all its tokens, so one revoked row
+    means the sign-in ended. A family whose rows were deleted counts as live.
+    """
+    revoked = (
+        select(RefreshToken.id)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_not(None))
+        .exists()
+    )
+    row = (await session.execute(select(User, revoked).where(User.id == user_id))).first()
+    if row is None:
+        return None, False
+    return row[0], bool(row[1])
+
+
 async def revoke_refresh_family(session: AsyncSession, family_id: str, now: datetime) -> int:
     """Revoke every live token of ``family_id``; return how many were revoked."""
     return await execute_count(

@@ -220,7 +220,8 @@ class AuthService:
             if user is None:
                 raise RefreshTokenInvalidError(detail="the account no longer exists")
             await session.commit()
-        return SignIn(user=user, access=self.access_token(user), refresh=issued)
+        access = self.access_token(user, issued.row.family_id)
+        return SignIn(user=user, access=access, refresh=issued)
 
     async def sign_out(self, user: User, token: str) -> None:
         """Revoke every refresh token of the sign-in that ``token`` belongs to."""
@@ -263,11 +264,16 @@ class AuthService:
     ) -> SignIn:
         user.last_login_at = utcnow()
         refresh = await issue_refresh_token(session, user.id, days=self.settings.refresh_token_days)
-        return SignIn(user=user, access=self.access_token(user), refresh=refresh, created=created)
+        access = self.access_token(user, refresh.row.family_id)
+        return SignIn(user=user, access=access, refresh=refresh, created=created)
 
-    def access_token(self, user: User) -> AccessToken:
+    def access_token(self, user: User, session_id: str) -> AccessToken:
+        """Sign an access token that ends with the refresh-token family ``session_id``."""
         return issue_access_token(
-            user.id, key=self.settings.signing_key, minutes=self.settings.access_token_minutes
+            user.id,
+            key=self.settings.signing_key,
+            minutes=self.settings.access_token_minutes,
+            session_id=session_id,
         )
 
 

@@ -22,7 +22,20 @@ class AccessToken:
     expires_in: int  # seconds
 
 
-def issue_access_token(user_id: str, *, key: str, minutes: int) -> AccessToken:
+@dataclass(frozen=True)
+class AccessClaims:
+    """The verified claims of an access token that the API acts on."""
+
+    user_id: str
+    # The refresh-token family of the sign-in that issued the token (claim ``sid``).
+    # None in tokens signed before the claim existed and in tokens the tests sign.
+    session_id: str | None
+
+
+def issue_access_token(
+    user_id: str, *, key: str, minutes: int, session_id: str | None = None
+) -> AccessToken:
+    """Sign an access token for ``user_id``, tied to the refresh-token family ``session_id``."""
     now = utcnow()
     claims = {
         "sub": user_id,
@@ -32,11 +45,13 @@ def issue_access_token(user_id: str, *, key: str, minutes: int) -> AccessToken:
         "exp": now + timedelta(minutes=minutes),
         "jti": new_id(),
     }
+    if session_id is not None:
+        claims["sid"] = session_id
     return AccessToken(jwt.encode(claims, key, algorithm=ALGORITHM), minutes * 60)
 
 
-def read_access_token(token: str, *, key: str) -> str:
-    """Verify ``token`` and return its user id; raise ``InvalidTokenError`` or
+def read_access_token(token: str, *, key: str) -> AccessClaims:
+    """Verify ``token`` and return its claims; raise ``InvalidTokenError`` or
     ``TokenExpiredError`` naming the reason otherwise."""
     try:
         claims = jwt.decode(
@@ -54,4 +69,7 @@ def read_access_token(token: str, *, key: str) -> str:
         raise InvalidTokenError(problem="malformed") from exc
     if claims.get("typ") != ACCESS_TYPE:
         raise InvalidTokenError(problem="not_access")
-    return str(claims["sub"])
+    session_id = claims.get("sid")
+    if session_id is not None and not isinstance(session_id, str):
+        raise InvalidTokenError(problem="malformed")
+    return AccessClaims(user_id=str(claims["sub"]), session_id=session_id)
