@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from PIL import Image
+from vidswap_app.api import ApiClient
+from vidswap_app.i18n import I18n
 from vidswap_app.models import Upload
-from vidswap_app.tokens import Tokens
+from vidswap_app.tokens import MemoryTokenStore, Tokens
 from vidswap_app.uploads import FileSource
 from vidswap_app.viewmodels import AppContext, CreateViewModel, SignInViewModel
 from vidswap_app.viewmodels.create import energy_estimate, kind_of
@@ -223,3 +226,94 @@ async def test_cost_line_groups_digits(context: AppContext, runtime: Runtime) ->
 
     assert english == "Costs 2 Energy · balance 12,500"
     assert "12,500" in form.cost_text
+
+
+# The start of the server's message for a text file sent as a photo or video.
+NOT_AN_IMAGE = "notes.txt is not a supported image or video"
+
+
+def text_file(tmp_path: Path) -> FileSource:
+    path = tmp_path / "notes.txt"
+    path.write_text("hello\n")
+    return FileSource(path)
+
+
+async def test_rejected_file_leaves_the_card(context: AppContext, tmp_path: Path) -> None:
+    await sign_in_context(context)
+    form = CreateViewModel(context)
+
+    upload = await form.pick("face", text_file(tmp_path))
+
+    assert upload is None
+    assert form.face is None
+    assert form.picked_text("face") is None
+    assert list(form.file_errors) == ["face"]
+    assert form.file_errors["face"].startswith(NOT_AN_IMAGE)
+    assert form.error is None
+    assert form.needs_retry("face") is False
+
+
+async def test_rejected_file_keeps_earlier_upload(context: AppContext, tmp_path: Path) -> None:
+    await sign_in_context(context)
+    form = CreateViewModel(context)
+    first = await form.pick("face", FileSource(shared_face(FACE)))
+
+    await form.pick("face", text_file(tmp_path))
+    face_after_rejection = form.face
+    await form.pick("face", FileSource(shared_face(FACE)))
+
+    assert first is not None
+    assert face_after_rejection is not None
+    assert face_after_rejection.upload == first
+    assert form.file_errors == {}
+    assert form.face is not None
+    assert form.face.upload is not None
+
+
+async def test_rejected_file_error_in_chinese(context: AppContext, tmp_path: Path) -> None:
+    await sign_in_context(context)
+    context.i18n.set_locale("zh-CN")
+    context.api.locale = "zh-CN"
+    form = CreateViewModel(context)
+
+    await form.pick("target", text_file(tmp_path))
+
+    assert form.target is None
+    assert form.file_errors["target"].startswith("notes.txt 不是支持的图片或视频")
+
+
+async def test_offline_upload_offers_retry(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    store = MemoryTokenStore(Tokens("access", "refresh", "user"))
+    async with ApiClient(f"http://127.0.0.1:{port}", store, locale="en") as api:
+        form = CreateViewModel(AppContext(api, I18n("en")))
+
+        upload = await form.pick("face", FileSource(shared_face(FACE)))
+
+    assert upload is None
+    assert form.face is not None
+    assert form.face.source.filename == FACE
+    assert form.file_errors == {}
+    assert form.offline is True
+    assert form.error is not None and form.error.startswith("Cannot reach the server")
+    assert form.needs_retry("face") is True
+
+
+async def test_screen_shows_rejection_in_card(context: AppContext, tmp_path: Path) -> None:
+    await sign_in_context(context)
+    model = CreateViewModel(context)
+    screen = CreateScreen(model, lambda: None, picking())
+
+    await model.pick("face", text_file(tmp_path))
+    screen.refresh()
+
+    assert screen.face.error.visible is True
+    assert screen.face.error.value == model.file_errors["face"]
+    assert screen.face.error.value.startswith(NOT_AN_IMAGE)
+    assert screen.face.name.value == ""
+    assert screen.face.progress.visible is False
+    assert screen.error.visible is False
+    assert screen.retry.visible is False
+    assert screen.target.error.visible is False

@@ -18,6 +18,9 @@ FaceChoice = Literal["largest", "all", "reference"]
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi")
 # The server's error code when a file's content is not the kind it was sent as.
 KIND_MISMATCH = "upload_kind_mismatch"
+# Statuses with which the server rejects a file for its type, content or size. The same
+# file cannot pass on a second try, so the form drops it instead of offering a retry.
+REJECTED_FILE_STATUSES = frozenset({400, 413, 415, 422})
 
 
 def kind_of(filename: str) -> str:
@@ -64,14 +67,22 @@ class CreateViewModel(ViewModel):
         self.consent = False
         self.submitting = False
         self.created: Task | None = None
+        # The server's reason for the last file rejected in each slot, shown in that card.
+        self.file_errors: dict[Slot, str] = {}
 
     # --- picking and uploading ------------------------------------------------------
 
     async def pick(self, slot: Slot, source: UploadSource) -> Upload | None:
-        """Take a picked file for ``slot``, upload it, and return the finished upload."""
+        """Take a picked file for ``slot``, upload it, and return the finished upload.
+
+        A file the server rejects leaves the slot, which gets back its earlier file if
+        that one finished uploading. The reason goes to ``file_errors[slot]``.
+        """
+        previous: PickedFile | None = getattr(self, slot)
         kind = kind_of(source.filename) if slot == "target" else "image"
         picked = PickedFile(source, kind)
         setattr(self, slot, picked)
+        self.file_errors.pop(slot, None)
         self.created = None
         upload = await self._upload(picked)
         if upload is None and slot == "target" and self._kind_mismatch():
@@ -80,17 +91,45 @@ class CreateViewModel(ViewModel):
             picked.kind = "image" if picked.kind == "video" else "video"
             picked.sent = 0
             upload = await self._upload(picked)
+        if upload is None and self._file_rejected():
+            restored = previous if previous is not None and previous.upload is not None else None
+            self._drop_rejected(slot, picked, restored)
         return upload
 
     def _kind_mismatch(self) -> bool:
         return isinstance(self.failure, ApiError) and self.failure.code == KIND_MISMATCH
+
+    def _file_rejected(self) -> bool:
+        failure = self.failure
+        return isinstance(failure, ApiError) and failure.status in REJECTED_FILE_STATUSES
+
+    def _drop_rejected(self, slot: Slot, picked: PickedFile, restored: PickedFile | None) -> None:
+        """Replace the rejected ``picked`` in ``slot`` by ``restored`` and show why in its card."""
+        if getattr(self, slot) is not picked:
+            return  # another file was picked while this one uploaded
+        assert self.failure is not None
+        setattr(self, slot, restored)
+        self.file_errors[slot] = self.failure.message
+        self.error = None
+        self.notify()
 
     async def retry_upload(self, slot: Slot) -> Upload | None:
         """Upload the file in ``slot`` again, resuming a tus upload where it stopped."""
         picked: PickedFile | None = getattr(self, slot)
         if picked is None or picked.uploading or picked.upload is not None:
             return picked.upload if picked else None
-        return await self._upload(picked)
+        upload = await self._upload(picked)
+        if upload is None and self._file_rejected():
+            self._drop_rejected(slot, picked, None)
+        return upload
+
+    def needs_retry(self, slot: Slot) -> bool:
+        """Return whether the file in ``slot`` is picked but not uploaded and not uploading.
+
+        Rejected files leave their slot, so this holds only after a network or server failure.
+        """
+        picked: PickedFile | None = getattr(self, slot)
+        return picked is not None and picked.upload is None and not picked.uploading
 
     async def _upload(self, picked: PickedFile) -> Upload | None:
         api = self.context.api
@@ -220,5 +259,6 @@ class CreateViewModel(ViewModel):
         self.target = None
         self.reference = None
         self.consent = False
+        self.file_errors.clear()
         self.say("create.submitted")
         self.context.task_created.emit(task)

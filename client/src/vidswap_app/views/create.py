@@ -29,6 +29,7 @@ class PickCard:
             alignment=ft.Alignment.CENTER,
         )
         self.name = muted("", size=13)
+        self.error = error_text(None)
         self.progress = ft.ProgressBar(value=0, visible=False, border_radius=4)
         self.progress_text = muted("", size=12)
         self.button = ft.OutlinedButton(icon=ft.Icons.ADD_PHOTO_ALTERNATE, on_click=on_pick)
@@ -38,6 +39,7 @@ class PickCard:
                 self.hint,
                 self.preview,
                 self.name,
+                self.error,
                 self.progress,
                 self.progress_text,
                 tagged(identifier, self.button),
@@ -45,9 +47,16 @@ class PickCard:
             col={"xs": 12, "md": 6},
         )
 
-    def show(self, picked: PickedFile | None, labels: tuple[str, str, str, str | None]) -> None:
+    def show(
+        self,
+        picked: PickedFile | None,
+        labels: tuple[str, str, str, str | None],
+        error: str | None = None,
+    ) -> None:
+        """Show ``picked`` with its labels, and ``error`` when the server rejected a file."""
         title, hint, button, progress_text = labels
         self.title.value, self.hint.value, self.button.content = title, hint, button
+        self.error.value, self.error.visible = error or "", bool(error)
         self.progress.visible = picked is not None and picked.upload is None
         self.progress.value = picked.progress if picked else 0
         self.progress_text.value = progress_text or ""
@@ -138,6 +147,7 @@ class CreateScreen(Screen):
                 t("create.change") if model.face else t("create.pick_face"),
                 model.upload_text("face"),
             ),
+            model.file_errors.get("face"),
         )
         self.face.name.value = model.picked_text("face") or ""
         self.target.show(
@@ -148,6 +158,7 @@ class CreateScreen(Screen):
                 t("create.change") if model.target else t("create.pick_target"),
                 model.upload_text("target"),
             ),
+            model.file_errors.get("target"),
         )
         self.target.name.value = model.picked_text("target") or ""
 
@@ -165,6 +176,7 @@ class CreateScreen(Screen):
                 t("create.change") if model.reference else t("create.pick_reference"),
                 model.upload_text("reference"),
             ),
+            model.file_errors.get("reference"),
         )
         self.reference.name.value = model.picked_text("reference") or ""
         self.consent_text.value = t("create.consent")
@@ -175,20 +187,16 @@ class CreateScreen(Screen):
         self.error.value, self.error.visible = model.error or "", bool(model.error)
         self.notice.value, self.notice.visible = model.notice or "", bool(model.notice)
         self.retry.visible = any(
-            self._needs_retry(slot) for slot in ("face", "target", "reference")
+            model.needs_retry(slot) for slot in ("face", "target", "reference")
         )
         self.retry.content = t("common.retry")
         self.submit.content = t("create.submitting") if model.submitting else t("create.submit")
         self.submit.disabled = not model.can_submit
 
-    def _needs_retry(self, slot: Slot) -> bool:
-        picked: PickedFile | None = getattr(self.model, slot)
-        return picked is not None and picked.upload is None and not picked.uploading
-
     async def _retry(self, _: ft.Event[ft.TextButton]) -> None:
         slots: tuple[Slot, ...] = ("face", "target", "reference")
         for slot in slots:
-            if self._needs_retry(slot):
+            if self.model.needs_retry(slot):
                 await self.model.retry_upload(slot)
 
     async def _set_faces(self, event: ft.Event[ft.SegmentedButton]) -> None:
