@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 
 import grpc
 import httpx
 import pytest
+import structlog
 from structlog.testing import capture_logs
 
 from tests.conftest import auth_headers
@@ -259,6 +261,19 @@ async def test_changed_total_chunks_rejected(stub: pb_grpc.VideoServiceStub, ali
     assert list(status.received_chunks) == [0]
 
 
+@pytest.fixture
+def info_logs() -> Iterator[None]:
+    """Let INFO events reach ``capture_logs``.
+
+    An in-process ``vidswap`` command run by an earlier test sets the level to WARNING.
+    """
+    previous = structlog.get_config()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+    yield
+    structlog.configure(**previous)
+
+
+@pytest.mark.usefixtures("info_logs")
 async def test_rejected_file_marks_upload_failed(
     stub: pb_grpc.VideoServiceStub, alice: Caller
 ) -> None:
