@@ -48,6 +48,28 @@ async def test_password_sign_up_and_login(transport: httpx.ASGITransport) -> Non
     assert profile.email == "ada@example.com"
 
 
+async def test_logout_ends_session_on_server(transport: httpx.ASGITransport) -> None:
+    async with ApiClient(BASE_URL, locale="en", transport=transport) as api:
+        await sign_in(api)
+        tokens = await api.store.load()
+        assert tokens is not None
+
+        await api.logout()
+
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as raw:
+        me = await raw.get(
+            "/api/v1/users/me", headers={"Authorization": f"Bearer {tokens.access_token}"}
+        )
+        refreshed = await raw.post(
+            "/api/v1/auth/refresh", json={"refresh_token": tokens.refresh_token}
+        )
+
+    assert me.status_code == 401
+    assert me.json()["error"] == "invalid_token"
+    assert refreshed.status_code == 401
+    assert refreshed.json()["error"] == "refresh_token_invalid"
+
+
 async def test_expired_access_token_refreshed_silently(api: ApiClient, runtime: Runtime) -> None:
     await sign_in(api)
     before = await api.store.load()

@@ -259,9 +259,15 @@ class ApiClient:
         await self.store.clear()
         if tokens is None:
             return
+        # The endpoint needs the access token too. It is sent as it is, without a
+        # refresh, so an expired one makes this best-effort call fail.
         try:
             await self.send(
-                "POST", "/auth/logout", auth=False, json={"refresh_token": tokens.refresh_token}
+                "POST",
+                "/auth/logout",
+                auth=False,
+                headers={"Authorization": f"Bearer {tokens.access_token}"},
+                json={"refresh_token": tokens.refresh_token},
             )
         except (ApiError, Offline) as exc:
             # The tokens are gone from the device either way, and the server expires them.
