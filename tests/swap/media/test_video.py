@@ -148,6 +148,18 @@ def test_variable_frame_rate_kept(tmp_path: Path) -> None:
     transcode(source, output)
 
     assert frame_times(output) == made
+    with VideoReader(source) as reader:
+        *_, last = reader
+    last_frame_end = float((last.pts + last.duration) * last.time_base)
+    assert stream_seconds(output) == pytest.approx(last_frame_end, abs=1e-3)
+
+
+def stream_seconds(path: Path) -> float:
+    """Return the video stream's duration as the container states it."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        assert stream.duration is not None
+        return float(stream.duration * stream.time_base)
 
 
 def test_nonzero_start_kept(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -31,6 +32,9 @@ MUXER_BY_EXTENSION = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov"}
 
 # FFmpeg's value for BT.709 primaries, transfer and matrix coefficients.
 BT709 = 1
+# Packets held back until close(). x264 puts at most 16 B-frames in a row (its
+# placebo preset; 3 by default), so the last frame shown is among these.
+_HELD_PACKETS = 24
 
 
 class VideoWriter:
@@ -68,6 +72,12 @@ class VideoWriter:
         self._width = source.info.width + source.info.width % 2
         self._height = source.info.height + source.info.height % 2
         self._last_pts: int | None = None
+        self._last_duration = 0
+        self._first_pts: int | None = None
+        self._first_dts: int | None = None
+        # The newest packets are held back, so close() can give the last frame
+        # its duration (libx264's packets carry none).
+        self._held_packets: deque[av.Packet] = deque()
         self._frames_written = 0
         self._closed = False
 
@@ -109,10 +119,8 @@ class VideoWriter:
             av_frame.pts = self._next_pts(frame)
             av_frame.time_base = self._time_base
             if frame.duration:
-                # NOTE: libx264's packets carry no duration, so the MP4's last frame
-                # lasts the average frame time. That is wrong when frame times vary
-                # (animations, variable frame rate).
                 av_frame.duration = frame.duration
+                self._last_duration = frame.duration
             self._mux(self._stream.encode(av_frame))
         except BaseException:
             self.abort()
@@ -125,6 +133,7 @@ class VideoWriter:
             return
         try:
             self._mux(self._stream.encode(None))
+            self._mux_last()
             self._container.close()
             if self._video_temp is not None:
                 audio = AudioSource(path=self._source_path, stream_index=self._audio_index)
@@ -208,9 +217,55 @@ class VideoWriter:
             )
             pts = fixed
         self._last_pts = pts
+        if self._first_pts is None:
+            self._first_pts = pts
         return pts
 
     def _mux(self, packets: list[av.Packet]) -> None:
+        """Mux ``packets``, holding back the newest ``_HELD_PACKETS`` for close()."""
+        if packets and self._first_dts is None:
+            self._first_dts = packets[0].dts
+        self._held_packets.extend(packets)
+        ready = []
+        while len(self._held_packets) > _HELD_PACKETS:
+            ready.append(self._held_packets.popleft())
+        self._mux_now(ready)
+
+    def _mux_last(self) -> None:
+        """Give the last frame its duration and mux the held packets.
+
+        The packet shown last gets the last frame's duration. The MP4 track
+        lasts as long as its sample durations add up to: each is the gap to
+        the next dts, and the last is the last packet's duration. libx264's dts
+        lag behind the pts by a few frames, so that last duration is what makes
+        the total reach the end of the last frame.
+        """
+        held_packets = list(self._held_packets)
+        self._held_packets.clear()
+        self._set_last_durations(held_packets)
+        self._mux_now(held_packets)
+
+    def _set_last_durations(self, packets: list[av.Packet]) -> None:
+        if not packets or not self._last_duration:
+            return
+        last_shown = max(packets, key=lambda packet: packet.pts or 0)
+        last_decoded = packets[-1]
+        if (
+            last_shown.pts != self._last_pts
+            or self._first_pts is None
+            or self._first_dts is None
+            or last_decoded.dts is None
+        ):
+            return
+        last_shown.duration = self._last_duration
+        shown_span = last_shown.pts + self._last_duration - self._first_pts
+        decoded_span = last_decoded.dts - self._first_dts
+        if shown_span > decoded_span:
+            last_decoded.duration = shown_span - decoded_span
+
+    def _mux_now(self, packets: list[av.Packet]) -> None:
+        if not packets:
+            return
         try:
             self._container.mux(packets)
         except av.error.FFmpegError as exc:
