@@ -58,6 +58,17 @@ class CorruptMediaError(BadInputError):
     }
 
 
+class ImageTooLargeError(BadInputError):
+    code = "image_too_large"
+    messages = {
+        "en": (
+            "{path} has {megapixels} megapixels, more than the {limit} that vidswap accepts, "
+            "so scale it down and try again."
+        ),
+        "zh-CN": "{path} 有 {megapixels} 百万像素，超过 vidswap 接受的 {limit} 百万像素，请缩小后重试。",
+    }
+
+
 class NoVideoStreamError(BadInputError):
     code = "media_no_video_stream"
     messages = {

@@ -9,7 +9,12 @@ import pytest
 from PIL import Image
 
 from tests.shared_media import shared_face
-from vidswap.swap.errors import NotAnImageError, OutputFormatError, OutputNotWritableError
+from vidswap.swap.errors import (
+    ImageTooLargeError,
+    NotAnImageError,
+    OutputFormatError,
+    OutputNotWritableError,
+)
 from vidswap.swap.media.images import Picture, read_picture, write_picture
 from vidswap.swap.options import LABEL_METADATA_VALUE
 
@@ -97,6 +102,23 @@ def test_unknown_extension_rejected(tmp_path: Path) -> None:
         write_picture(path, sample_picture())
     assert str(path) in str(error.value)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("size", "megapixels"), [((12000, 9000), "108"), ((20000, 10000), "> 178")]
+)
+def test_huge_image_rejected(tmp_path: Path, size: tuple[int, int], megapixels: str) -> None:
+    """A small file of huge dimensions is rejected before it is decoded."""
+    path = tmp_path / "huge.png"
+    Image.new("L", size, 128).save(path)
+
+    with pytest.raises(ImageTooLargeError) as error:
+        read_picture(path)
+
+    assert error.value.code == "image_too_large"
+    assert error.value.params["megapixels"] == megapixels
+    assert str(path) in str(error.value)
+    assert "scale it down" in str(error.value)
 
 
 def test_missing_folder_rejected(tmp_path: Path) -> None:

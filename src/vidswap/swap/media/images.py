@@ -15,6 +15,7 @@ from pillow_heif import register_heif_opener
 
 from vidswap.swap.errors import (
     CorruptMediaError,
+    ImageTooLargeError,
     NotAnImageError,
     OutputFormatError,
     UnsupportedMediaError,
@@ -42,6 +43,9 @@ FORMAT_BY_EXTENSION = {
 FORMATS_WITH_ALPHA = {"PNG", "WEBP", "TIFF"}
 # Formats whose animated files are videos; TIFF and HEIF pages are not frames.
 ANIMATED_FORMATS = {"GIF", "PNG", "WEBP"}
+# Larger images are rejected before they are decoded, because 100 megapixels
+# already take 300 MB as 8-bit BGR and the swap keeps several copies.
+MAX_PICTURE_MEGAPIXELS = 100
 
 EXIF_IMAGE_DESCRIPTION = 0x010E
 EXIF_SOFTWARE = 0x0131
@@ -75,11 +79,18 @@ def read_picture(path: Path) -> Picture:
     check_input_file(path)
     try:
         with Image.open(path) as opened:
+            _check_pixel_count(path, *opened.size)
             image_format = opened.format or "UNKNOWN"
             if getattr(opened, "is_animated", False) and image_format in ANIMATED_FORMATS:
                 raise NotAnImageError(path=str(path))
             opened.load()
             upright = ImageOps.exif_transpose(opened)
+    except Image.DecompressionBombError as exc:
+        # Pillow rejects an image of over twice its own pixel limit while opening it.
+        megapixels = 2 * Image.MAX_IMAGE_PIXELS // 1_000_000 if Image.MAX_IMAGE_PIXELS else 0
+        raise ImageTooLargeError(
+            path=str(path), megapixels=f"> {megapixels}", limit=MAX_PICTURE_MEGAPIXELS
+        ) from exc
     except UnidentifiedImageError as exc:
         raise UnsupportedMediaError(path=str(path), detail="Pillow cannot identify it") from exc
     except (OSError, SyntaxError, ValueError) as exc:
@@ -89,6 +100,14 @@ def read_picture(path: Path) -> Picture:
 
     bgr, alpha = to_bgr_and_alpha(upright)
     return Picture(bgr=bgr, alpha=alpha, format=image_format)
+
+
+def _check_pixel_count(path: Path, width: int, height: int) -> None:
+    megapixels = width * height / 1_000_000
+    if megapixels > MAX_PICTURE_MEGAPIXELS:
+        raise ImageTooLargeError(
+            path=str(path), megapixels=f"{megapixels:.0f}", limit=MAX_PICTURE_MEGAPIXELS
+        )
 
 
 def to_bgr_and_alpha(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
