@@ -128,3 +128,20 @@ def test_far_turned_head_keeps_its_shape(faces: dict[str, np.ndarray]) -> None:
 
     np.testing.assert_allclose(shaped.landmarks, turned, atol=1e-3)
     assert shaper.shape(faces["target"]).opening_shifts.any()
+
+
+def test_openings_follow_the_smoothing_lag(faces: dict[str, np.ndarray]) -> None:
+    """Seen 3 px right of and 2 px above the smoothed mesh, the openings' pixels move back by that."""
+    target = faces["target"]
+    seen = target.copy()
+    seen[:, :2] += np.array([3.0, -2.0], dtype=np.float32)
+
+    without_lag = FaceShaper(faces["source"]).shape(target)
+    with_lag = FaceShaper(faces["source"]).shape(target, seen)
+
+    np.testing.assert_allclose(
+        with_lag.opening_shifts - without_lag.opening_shifts,
+        np.tile([-3.0, 2.0], (len(OPENINGS), 1)),
+        atol=1e-4,
+    )
+    np.testing.assert_array_equal(with_lag.landmarks, without_lag.landmarks)

@@ -16,7 +16,8 @@ The eye openings and the inside of the mouth are holes in the mesh that show
 the target's own pixels. Each opening and the points around it move as one
 block (one shift, no change of shape), so the target's blinks and speech are
 kept exactly, and the swapper moves the target's pixels inside the opening
-by the same shift.
+by the same shift, plus the lag of the tracker's smoothing, so what shows
+through the openings moves with the pasted face.
 """
 
 from __future__ import annotations
@@ -155,8 +156,16 @@ class FaceShaper:
         self.weights = outline_weights(self.source_landmarks) * self.strength
         self.blocks = opening_blocks(self.source_landmarks)
 
-    def shape(self, target_landmarks: np.ndarray) -> ShapedFace:
-        """Move the mesh of ``target_landmarks`` (478x3) towards the source's shape."""
+    def shape(
+        self, target_landmarks: np.ndarray, seen_landmarks: np.ndarray | None = None
+    ) -> ShapedFace:
+        """Move the mesh of ``target_landmarks`` (478x3) towards the source's shape.
+
+        ``target_landmarks`` are the tracker's smoothed landmarks, which place
+        the pasted face. ``seen_landmarks``, the mesh as found in this frame,
+        adds the smoothing's lag to each opening's shift, so the target's eyes
+        and mouth seen through the openings move with the pasted face.
+        """
         target = target_landmarks[:MESH_POINT_COUNT].astype(np.float64)
         similarity = fit_similarity(self.source_landmarks, target)
 
@@ -173,6 +182,9 @@ class FaceShaper:
         shaped = target_landmarks.astype(np.float32, copy=True)
         shaped[:MESH_POINT_COUNT, :2] = (target + shift)[:, :2]
         opening_shifts = np.array([shift[block[0], :2] for block in self.blocks], np.float32)
+        if seen_landmarks is not None:
+            lag = target[:, :2] - seen_landmarks[:MESH_POINT_COUNT, :2]
+            opening_shifts += np.array([lag[block].mean(axis=0) for block in self.blocks])
         return ShapedFace(shaped, opening_shifts)
 
     def _remember(self, aligned_target: np.ndarray) -> None:

@@ -32,6 +32,9 @@ class AnalysedFrame:
     frame: VideoFrame
     targets: list[np.ndarray] = field(default_factory=list)
     target_ids: list[int] = field(default_factory=list)
+    # Per target, the mesh as found in this frame before smoothing; None while
+    # the track bridges a gap with its last landmarks.
+    seen_targets: list[np.ndarray | None] = field(default_factory=list)
     track_ids: list[int] = field(default_factory=list)
 
 
@@ -76,6 +79,9 @@ def _analyse(
             frame=frame,
             targets=[track.smoothed.copy() for track in chosen],
             target_ids=[track.track_id for track in chosen],
+            seen_targets=[
+                track.face.landmarks.copy() if track.visible else None for track in chosen
+            ],
             track_ids=[track.track_id for track in tracks],
         )
 
@@ -94,10 +100,12 @@ def _swap(
         shapers = {
             track_id: shapers[track_id] for track_id in item.track_ids if track_id in shapers
         }
-        for track_id, target_landmarks in zip(item.target_ids, item.targets, strict=True):
+        targets = zip(item.target_ids, item.targets, item.seen_targets, strict=True)
+        for track_id, target_landmarks, seen_landmarks in targets:
             if track_id not in shapers:
                 shapers[track_id] = FaceShaper(source_face.face.landmarks, shape_transfer)
-            swap_face(target_frame, source_face, shapers[track_id].shape(target_landmarks))
+            shaped_face = shapers[track_id].shape(target_landmarks, seen_landmarks)
+            swap_face(target_frame, source_face, shaped_face)
 
         label(target_frame)
         yield item

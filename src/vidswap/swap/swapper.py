@@ -19,7 +19,7 @@ _REGION_MARGIN = 0.08
 _OPENING_REACH = 0.03
 _OPENING_FADE = 0.01
 # Shifts below this many pixels leave the openings where they are.
-_LEAST_SHIFT = 0.25
+_LEAST_SHIFT = 0.05
 
 
 def swap_face(target_frame: np.ndarray, source_face: SourceFace, shaped_face: ShapedFace) -> None:
