@@ -70,6 +70,38 @@ async def test_logout_ends_session_on_server(transport: httpx.ASGITransport) -> 
     assert refreshed.json()["error"] == "refresh_token_invalid"
 
 
+async def test_logout_with_expired_access_token_ends_session(
+    transport: httpx.ASGITransport, runtime: Runtime
+) -> None:
+    async with ApiClient(BASE_URL, locale="en", transport=transport) as api:
+        await sign_in(api)
+        before = await api.store.load()
+        assert before is not None
+        expired = issue_access_token(before.user_id, key=runtime.settings.signing_key, minutes=-1)
+        await api.store.save(Tokens(expired.token, before.refresh_token, before.user_id))
+        saved: list[Tokens] = []
+        save = api.store.save
+
+        async def remember(tokens: Tokens) -> None:
+            saved.append(tokens)
+            await save(tokens)
+
+        api.store.save = remember  # type: ignore[method-assign]
+
+        await api.logout()
+
+        assert await api.store.load() is None
+
+    # The sign-out refreshed first; the new refresh token then ended the sign-in.
+    assert len(saved) == 1
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as raw:
+        refreshed = await raw.post(
+            "/api/v1/auth/refresh", json={"refresh_token": saved[0].refresh_token}
+        )
+    assert refreshed.status_code == 401
+    assert refreshed.json()["error"] == "refresh_token_invalid"
+
+
 async def test_expired_access_token_refreshed_silently(api: ApiClient, runtime: Runtime) -> None:
     await sign_in(api)
     before = await api.store.load()

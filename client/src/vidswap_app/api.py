@@ -254,24 +254,30 @@ class ApiClient:
         return Profile.from_json(body["user"])
 
     async def logout(self) -> None:
-        """Revoke the refresh token on the server (best effort) and forget the tokens."""
+        """End the sign-in on the server (best effort) and forget the tokens.
+
+        The endpoint needs a valid access token as well as the refresh token, so an
+        expired access token is refreshed first and the new pair ends the sign-in.
+        """
         tokens = await self.store.load()
-        await self.store.clear()
         if tokens is None:
             return
-        # The endpoint needs the access token too. It is sent as it is, without a
-        # refresh, so an expired one makes this best-effort call fail.
         try:
-            await self.send(
-                "POST",
-                "/auth/logout",
-                auth=False,
-                headers={"Authorization": f"Bearer {tokens.access_token}"},
-                json={"refresh_token": tokens.refresh_token},
-            )
-        except (ApiError, Offline) as exc:
+            response = await self._send_logout(tokens)
+            if response.status_code == 401 and _error_code(response) == "token_expired":
+                response = await self._send_logout(await self._refresh(tokens))
+            if response.status_code >= 400:
+                raise self._api_error(response)
+        except (ApiError, Offline, SessionExpired) as exc:
             # The tokens are gone from the device either way, and the server expires them.
             log.info("api.logout_failed", error=exc.code)
+        finally:
+            await self.store.clear()
+
+    async def _send_logout(self, tokens: Tokens) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {tokens.access_token}"}
+        body = {"json": {"refresh_token": tokens.refresh_token}}
+        return await self._send_once("POST", "/auth/logout", headers, None, body)
 
     # --- profile -------------------------------------------------------------------------
 
