@@ -63,6 +63,11 @@ class PickCard:
         self.progress_text.visible = bool(progress_text)
         self._show_preview(picked)
 
+    def show_name(self, text: str | None) -> None:
+        """Show the picked file's name and size, and hide the line while none is picked,
+        so an empty card has no gap between its preview and its button."""
+        self.name.value, self.name.visible = text or "", bool(text)
+
     def _show_preview(self, picked: PickedFile | None) -> None:
         if picked is None:
             self.preview.content = ft.Icon(ft.Icons.ADD, size=40, color=ft.Colors.PRIMARY)
@@ -100,7 +105,7 @@ class CreateScreen(Screen):
         )
         self.consent = ft.Checkbox(value=False, on_change=self._set_consent)
         # The statement is long, so it wraps in its own Text beside an unlabelled checkbox.
-        self.consent_text = ft.Text(expand=True)
+        self.consent_text = ft.Text()
 
         self.cost = ft.Text(weight=ft.FontWeight.W_600, color=ft.Colors.PRIMARY)
         self.error = error_text(None)
@@ -116,7 +121,14 @@ class CreateScreen(Screen):
                 tagged("create-faces", self.faces),
                 self.reference.root,
                 ft.Row(
-                    [tagged("create-consent", self.consent), self.consent_text],
+                    [
+                        tagged("create-consent", self.consent),
+                        # The checkbox is 40 px high and a line of text about 20 px, so the
+                        # text moves down by half the difference to centre its first line.
+                        ft.Container(
+                            self.consent_text, padding=ft.Padding.only(top=10), expand=True
+                        ),
+                    ],
                     vertical_alignment=ft.CrossAxisAlignment.START,
                 ),
                 tagged("create-cost", self.cost),
@@ -149,7 +161,7 @@ class CreateScreen(Screen):
             ),
             model.file_errors.get("face"),
         )
-        self.face.name.value = model.picked_text("face") or ""
+        self.face.show_name(model.picked_text("face"))
         self.target.show(
             model.target,
             (
@@ -160,7 +172,7 @@ class CreateScreen(Screen):
             ),
             model.file_errors.get("target"),
         )
-        self.target.name.value = model.picked_text("target") or ""
+        self.target.show_name(model.picked_text("target"))
 
         self.faces_label.value = t("create.faces_option")
         self.faces.segments[0].label = t("create.faces_largest")
@@ -178,7 +190,7 @@ class CreateScreen(Screen):
             ),
             model.file_errors.get("reference"),
         )
-        self.reference.name.value = model.picked_text("reference") or ""
+        self.reference.show_name(model.picked_text("reference"))
         self.consent_text.value = t("create.consent")
         self.consent.semantics_label = t("create.consent")
         self.consent.value = model.consent
