@@ -229,6 +229,24 @@ async def test_profile_settings(context: AppContext, locale: str, sign_out: str)
     assert screen.language.value == locale
 
 
+async def test_profile_history_rows_unindented(context: AppContext) -> None:
+    await sign_in_context(context)
+    screen = ProfileScreen(
+        ProfileViewModel(context),
+        no_update,
+        picking(),
+        show_dialog=lambda _: None,
+        hide_dialog=no_update,
+        set_theme_mode=lambda _: None,
+    )
+
+    await screen.on_show()
+    tiles = [node for node in walk(screen.history) if isinstance(node, ft.ListTile)]
+
+    assert tiles, "the new account has no Energy history rows"
+    assert [tile.content_padding for tile in tiles] == [0] * len(tiles)
+
+
 async def test_failed_task_shows_error(context: AppContext) -> None:
     failed = Task("t9", "failed", 30, error_message="No face was found in the photo.")
     detail = TaskDetailScreen(

@@ -164,6 +164,8 @@ class ProfileScreen(Screen):
                     subtitle=ft.Text(when),
                     trailing=ft.Text(delta, color=color, weight=ft.FontWeight.W_600),
                     dense=True,
+                    # Without it the tile's 16 px inset sets the rows in from the card's title.
+                    content_padding=0,
                 )
             )
         return rows
