@@ -116,6 +116,19 @@ async def test_double_tap_creates_one_task(context: AppContext) -> None:
     assert form.consent is False
 
 
+async def test_next_pick_clears_started_notice(context: AppContext) -> None:
+    await sign_in_context(context)
+    form = await filled_create_form(context)
+    await form.submit()
+    started = form.notice
+
+    await form.pick("face", FileSource(shared_face(FACE)))
+
+    assert started == "Task started. Follow its progress under Tasks."
+    assert form.notice is None
+    assert form.created is None
+
+
 async def test_session_expiry_keeps_form(context: AppContext, runtime: Runtime) -> None:
     signin = SignInViewModel(context)
     signin.set_mode("signup")

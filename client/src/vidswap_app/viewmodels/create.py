@@ -84,6 +84,8 @@ class CreateViewModel(ViewModel):
         setattr(self, slot, picked)
         self.file_errors.pop(slot, None)
         self.created = None
+        # The last task's "Task started" notice would read as news about the new form.
+        self.clear_notice()
         upload = await self._upload(picked)
         if upload is None and slot == "target" and self._kind_mismatch():
             # The extension guessed wrong: an animated GIF, WebP or PNG is a video to the
