@@ -100,6 +100,19 @@ async def test_signin_identifiers_and_modes(context: AppContext) -> None:
     assert "Sign in to vidswap" in texts(screen.root)
 
 
+async def test_signup_hides_code_row(context: AppContext) -> None:
+    model = SignInViewModel(context)
+    screen = SignInScreen(model, no_update)
+
+    model.set_mode("signup")
+    signup_row = screen.code_row.visible
+    model.set_mode("sms")
+
+    assert signup_row is False
+    assert screen.code_row.visible is True
+    assert "signin-phone" in identifiers(screen.root)
+
+
 async def test_signin_in_chinese(context: AppContext) -> None:
     context.i18n.set_locale("zh-CN")
     screen = SignInScreen(SignInViewModel(context), no_update)

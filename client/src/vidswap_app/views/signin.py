@@ -52,14 +52,12 @@ class SignInScreen(Screen):
         # Semantics needs visible content, so these wrappers are what is shown or hidden.
         self.code_box = ft.Container(tagged("signin-code", self.code), expand=True)
         self.send_code_tag = tagged("signin-send-code", self.send_code)
+        self.code_row = ft.Row(
+            [self.code_box, self.send_code_tag],
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+        )
         self.sms_fields = ft.Column(
-            [
-                tagged("signin-phone", self.phone),
-                ft.Row(
-                    [self.code_box, self.send_code_tag],
-                    vertical_alignment=ft.CrossAxisAlignment.CENTER,
-                ),
-            ],
+            [tagged("signin-phone", self.phone), self.code_row],
             spacing=12,
             horizontal_alignment=STRETCH,
         )
@@ -192,6 +190,8 @@ class SignInScreen(Screen):
             self.send_code_tag.visible = False
         else:
             self.send_code_tag.visible = True
+        # An empty row would still add the column's spacing under the phone field.
+        self.code_row.visible = not signup
         submit_key = "signin.signup_submit" if signup else "signin.submit"
         self.submit.content = t(submit_key)
         self.submit.disabled = model.submitting
