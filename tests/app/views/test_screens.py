@@ -147,32 +147,6 @@ async def test_create_file_name_lines(context: AppContext) -> None:
     assert filled.target.name.visible is True
 
 
-@pytest.mark.parametrize("build", ["signin", "create", "plans", "profile"])
-async def test_cards_without_margin(context: AppContext, build: str) -> None:
-    await sign_in_context(context)
-    screens = {
-        "signin": lambda: SignInScreen(SignInViewModel(context), no_update),
-        "create": lambda: CreateScreen(CreateViewModel(context), no_update, picking()),
-        "plans": lambda: PlansScreen(PlansViewModel(context), no_update, lambda _: None),
-        "profile": lambda: ProfileScreen(
-            ProfileViewModel(context),
-            no_update,
-            picking(),
-            show_dialog=lambda _: None,
-            hide_dialog=no_update,
-            set_theme_mode=lambda _: None,
-        ),
-    }
-    screen = screens[build]()
-    await screen.on_show()
-
-    cards = [node for node in walk(screen.root) if isinstance(node, ft.Card)]
-
-    assert cards, f"the {build} screen has no card"
-    # A card's default 4 px margin would set it in from the heading above it.
-    assert [card.margin for card in cards] == [0] * len(cards)
-
-
 async def test_tasks_rows_and_detail(context: AppContext) -> None:
     await sign_in_context(context)
     form = await filled_create_form(context)

@@ -40,9 +40,7 @@ def card(*controls: ft.Control, spacing: int = 12) -> ft.Card:
         tight=True,
         horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
     )
-    # Flutter's Card adds a 4 px margin by default, which would set every card in from
-    # the headings, rows and buttons beside it. The screen's column spacing separates cards.
-    return ft.Card(content=ft.Container(column, padding=SPACING), elevation=1, margin=0)
+    return ft.Card(content=ft.Container(column, padding=SPACING), elevation=1)
 
 
 def error_text(message: str | None) -> ft.Text:
