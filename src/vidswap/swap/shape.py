@@ -15,9 +15,9 @@ zero at the face outline so the blend edge still meets the target's skin.
 The eye openings and the inside of the mouth are holes in the mesh that show
 the target's own pixels. Each opening and the points around it move as one
 block (one shift, no change of shape), so the target's blinks and speech are
-kept exactly, and the swapper moves the target's pixels inside the opening
-by the same shift, plus the lag of the tracker's smoothing, so what shows
-through the openings moves with the pasted face.
+kept exactly. The swapper moves the target's pixels inside each opening by
+that shift plus the lag of the tracker's smoothing, so what shows through the
+openings moves with the pasted face.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ _REGION_MARGIN = 0.08
 _OPENING_REACH = 0.03
 _OPENING_FADE = 0.01
 # Shifts below this many pixels leave the openings where they are.
-_LEAST_SHIFT = 0.05
+_MIN_SHIFT = 0.05
 
 
 def swap_face(target_frame: np.ndarray, source_face: SourceFace, shaped_face: ShapedFace) -> None:
@@ -72,7 +72,7 @@ def shift_openings(
     for the fade, so no edge of the moved patch shows where the swapped face
     does not cover it (a turned head's far side).
     """
-    if not np.any(np.abs(shifts) >= _LEAST_SHIFT):
+    if not np.any(np.abs(shifts) >= _MIN_SHIFT):
         return crop
     backdrop = crop.copy()
     height, width = crop.shape[:2]
@@ -80,7 +80,7 @@ def shift_openings(
     fade = max(face_size * _OPENING_FADE, 0.5)
     margin = reach + 3 * fade
     for ring, (dx, dy) in zip(OPENINGS, shifts, strict=True):
-        if abs(dx) < _LEAST_SHIFT and abs(dy) < _LEAST_SHIFT:
+        if abs(dx) < _MIN_SHIFT and abs(dy) < _MIN_SHIFT:
             continue
         low = np.floor(local_points[ring].min(axis=0) - margin).astype(int)
         high = np.ceil(local_points[ring].max(axis=0) + margin).astype(int)
