@@ -63,7 +63,7 @@ async def find_live_token(session: AsyncSession, token: str) -> RefreshToken:
     A token that was already used revokes its family, and the caller must commit
     that before raising ``RefreshTokenReusedError`` further.
     """
-    row = await repository.find_refresh_token(session, hash_refresh_token(token))
+    row = await repository.find_refresh_token(session, hash_refresh_token(token), lock=True)
     if row is None:
         raise RefreshTokenInvalidError(detail="unknown token")
     if row.revoked_at is not None:

@@ -56,8 +56,18 @@ async def consume_sms_code(session: AsyncSession, code_id: str, now: datetime) -
     return count == 1
 
 
-async def find_refresh_token(session: AsyncSession, token_hash: str) -> RefreshToken | None:
-    return await session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash))
+async def find_refresh_token(
+    session: AsyncSession, token_hash: str, *, lock: bool = False
+) -> RefreshToken | None:
+    """Return the token row; with ``lock``, hold its row lock until the transaction ends.
+
+    Concurrent refreshes of one token then take their turns on that one row
+    before touching the rest of the family, so they cannot deadlock each other.
+    """
+    query = select(RefreshToken).where(RefreshToken.token_hash == token_hash)
+    if lock:
+        query = query.with_for_update()
+    return await session.scalar(query)
 
 
 async def mark_refresh_token_used(session: AsyncSession, token_id: str, now: datetime) -> bool:

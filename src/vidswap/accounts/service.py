@@ -226,7 +226,7 @@ class AuthService:
     async def sign_out(self, user: User, token: str) -> None:
         """Revoke every refresh token of the sign-in that ``token`` belongs to."""
         async with transaction(self.runtime.sessionmaker) as session:
-            row = await repository.find_refresh_token(session, hash_refresh_token(token))
+            row = await repository.find_refresh_token(session, hash_refresh_token(token), lock=True)
             if row is None or row.user_id != user.id:
                 raise RefreshTokenInvalidError(detail="unknown token")
             revoked = await repository.revoke_refresh_family(session, row.family_id, utcnow())
