@@ -602,6 +602,34 @@ def test_cut_without_index_rejected(tmp_path: Path, extension: str, codec: str) 
     assert "cut short" in error.value.params["detail"]
 
 
+def packet_offsets(path: Path) -> list[int]:
+    with av.open(str(path)) as container:
+        return [packet.pos for packet in container.demux(video=0) if packet.size]
+
+
+def test_avi_cut_between_frames_rejected(tmp_path: Path) -> None:
+    whole = tmp_path / "whole.avi"
+    make_video(whole, VideoSpec(codec="mpeg4", frames=24, source=noise_frame))
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(whole.read_bytes()[: packet_offsets(whole)[12]])
+    indices = []
+
+    with VideoReader(cut) as reader, pytest.raises(CorruptMediaError) as error:
+        for frame in reader:
+            indices.append(frame.index)
+
+    assert indices == list(range(12))
+    assert "counts 24 frames but the file contains 12" in error.value.params["detail"]
+
+
+def test_whole_avi_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "whole.avi"
+    make_video(path, VideoSpec(codec="mpeg4", frames=24, source=noise_frame))
+
+    with VideoReader(path) as reader:
+        assert [frame.index for frame in reader] == list(range(24))
+
+
 def test_whole_without_index_accepted(tmp_path: Path) -> None:
     path = tmp_path / "whole.mkv"
     make_video(path, VideoSpec(frames=24, source=noise_frame))

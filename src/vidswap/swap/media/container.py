@@ -118,17 +118,30 @@ def check_stream_complete(
     *,
     last_packet_corrupt: bool,
     end_seconds: float | None,
+    packets_read: int = 0,
+    header_frames: int = 0,
 ) -> None:
     """Raise CorruptMediaError when the frames read show that the file was cut short.
 
     This catches what check_not_truncated cannot see in files without a sample
-    index: a last packet that the demuxer read only in part (AVI), and frames
-    that end well before the duration in the stream's DURATION tag (Matroska).
-    ``end_seconds`` is the end time of the last frame decoded.
+    index: a last packet that the demuxer read only in part, fewer packets than
+    the frame count in the header (AVI), and frames that end well before the
+    duration in the stream's DURATION tag (Matroska). ``end_seconds`` is the end
+    time of the last frame decoded.
     """
     if last_packet_corrupt:
         raise CorruptMediaError(
             path=str(path), detail="the file ends part-way through a frame, so it was cut short"
+        )
+
+    slack_frames = max(_END_SLACK_FRAMES, round(_END_SLACK_FRACTION * header_frames))
+    if header_frames and header_frames - packets_read > slack_frames:
+        raise CorruptMediaError(
+            path=str(path),
+            detail=(
+                f"the header counts {header_frames} frames but the file contains "
+                f"{packets_read}, so it was cut short"
+            ),
         )
 
     tagged = tagged_duration(stream)

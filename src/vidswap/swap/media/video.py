@@ -160,10 +160,13 @@ class VideoReader:
         does a file that check_stream_complete finds cut short, after its last frame.
         """
         decoded = 0
+        packets = 0
         last_packet_corrupt = False
         end_seconds: float | None = None
         try:
             for packet in self._container.demux(self._stream):
+                if packet.size or packet.dts is not None:
+                    packets += 1  # the empty packet that flushes the decoder has no dts
                 if packet.size:
                     last_packet_corrupt = packet.is_corrupt
                 for frame in packet.decode():
@@ -178,13 +181,15 @@ class VideoReader:
                 detail=f"decoding failed after {decoded} frames, at frame index {decoded}: {exc}",
             ) from exc
 
-        # NOTE: a file cut at a packet boundary that has neither a sample index nor
-        # a DURATION tag (WebM from browsers, AVI) still ends early without an error.
+        # NOTE: a file cut between clusters that has neither cues nor a duration
+        # (WebM recorded by a browser) looks like a shorter recording and ends early.
         check_stream_complete(
             self._stream,
             self.path,
             last_packet_corrupt=last_packet_corrupt,
             end_seconds=end_seconds,
+            packets_read=packets,
+            header_frames=self._stream.frames if self._container.format.name == "avi" else 0,
         )
 
     def _build_info(self, first: av.VideoFrame) -> VideoInfo:
