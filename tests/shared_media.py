@@ -29,3 +29,15 @@ def shared_face(name: str) -> Path:
 
 def shared_video(name: str) -> Path:
     return _require(SHARED_DATA / "videos" / name)
+
+
+def require_cjk_font() -> None:
+    """Skip (fail under CI) unless a system CJK font is installed for the visible mark."""
+    from vidswap.swap.media.label import SYSTEM_CJK_FONTS
+
+    if any(path.is_file() for path in SYSTEM_CJK_FONTS):
+        return
+    reason = "no CJK font installed (Debian package fonts-wqy-microhei)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)

@@ -23,7 +23,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from tests.shared_media import shared_face, shared_video
+from tests.shared_media import require_cjk_font, shared_face, shared_video
 from vidswap.cli import main
 from vidswap.swap.options import LABEL_METADATA_VALUE
 
@@ -138,6 +138,33 @@ def test_no_label_keeps_corner(out_dir: Path) -> None:
     assert unlabelled_run.returncode == 0, unlabelled_run.stderr
     assert corner_difference(unlabelled, target) == 0
     assert corner_difference(labelled, target) > 40
+
+
+def changed_width(output: Path, target: Path) -> int:
+    """Return how far from the right edge the bottom 80 rows of a PNG output changed."""
+    with Image.open(output) as written, Image.open(target) as original:
+        written_pixels = np.asarray(written.convert("RGB"), dtype=np.int16)
+        original_pixels = np.asarray(original.convert("RGB"), dtype=np.int16)
+    changed = np.nonzero(np.abs(written_pixels[-80:] - original_pixels[-80:]).max(axis=(0, 2)))[0]
+    return written_pixels.shape[1] - int(changed.min())
+
+
+def test_label_follows_locale(out_dir: Path) -> None:
+    require_cjk_font()
+    target = shared_face("eileen-collins-astronaut-nasa.png")
+    face = shared_face("biden-official-vp-portrait-2013.jpg")
+    widths = {}
+    for locale in ("en", "zh-CN"):
+        env = english_env()
+        env["VIDSWAP_LOCALE"] = locale
+        output = out_dir / f"{locale}.png"
+
+        run = run_vidswap("--face", face, "--target", target, "--output", output, env=env)
+
+        assert run.returncode == 0, run.stderr
+        widths[locale] = changed_width(output, target)
+    # "AI生成" is about half as wide as "AI-generated".
+    assert widths["zh-CN"] < 0.75 * widths["en"]
 
 
 # Video targets. One module-wide run per option set, shared by the tests below.

@@ -33,7 +33,13 @@ from vidswap import __version__
 from vidswap.kit.errors import VidswapError
 from vidswap.kit.i18n import localize, system_locale
 from vidswap.kit.logging import configure_logging
-from vidswap.swap.options import FaceSelection, LabelOptions, ProgressCallback, SwapOptions
+from vidswap.swap.options import (
+    DEFAULT_LABEL_TEXT,
+    FaceSelection,
+    LabelOptions,
+    ProgressCallback,
+    SwapOptions,
+)
 from vidswap.swap.options import Progress as SwapProgress
 
 log = structlog.get_logger(__name__)
@@ -153,7 +159,12 @@ def _add_service_commands() -> None:
     help="Draw a visible 'AI-generated' mark; the metadata tag is written either way.",
 )
 @click.option(
-    "--label-text", default=None, help="Text of the visible mark (default: AI-generated)."
+    "--label-text",
+    default=None,
+    help=(
+        "Text of the visible mark (default: AI-generated; AI生成 in a Chinese locale "
+        "when a font on this machine has the characters)."
+    ),
 )
 @click.option(
     "--label-font",
@@ -184,9 +195,11 @@ def swap(
     """Swap the face in --face into --target and write --output."""
     selection = _face_selection(context, faces, reference)
 
-    label_options = LabelOptions(visible=label, font_path=label_font)
-    if label_text:
-        label_options = LabelOptions(visible=label, text=label_text, font_path=label_font)
+    if not label_text and label:
+        label_text = _default_label_text(label_font)
+    label_options = LabelOptions(
+        visible=label, text=label_text or DEFAULT_LABEL_TEXT, font_path=label_font
+    )
     options = SwapOptions(
         faces=selection,
         reference=reference,
@@ -196,6 +209,17 @@ def swap(
     )
     show_progress = sys.stderr.isatty() if progress is None else progress
     sys.exit(_run_swap(options, face_path, target_path, output_path, show_progress))
+
+
+def _default_label_text(label_font: Path | None) -> str:
+    """Return the mark's text in this process's locale, in English when no font can draw it."""
+    from vidswap.swap.media.label import label_text_for
+
+    try:
+        return label_text_for(system_locale(), label_font)
+    except VidswapError:
+        # A missing or unreadable --label-font: the swap reports it with its exit status.
+        return DEFAULT_LABEL_TEXT
 
 
 def _face_selection(context: click.Context, faces: str, reference: Path | None) -> FaceSelection:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 from PIL import Image
 from sqlalchemy import select
@@ -15,13 +16,15 @@ from sqlalchemy import select
 from tests.billing.energy import energy_of, hold_status, ledger_rows
 from tests.conftest import auth_headers, create_user
 from tests.jobs.uploads import LONG_CLIP, clip_upload, face_upload, file_url, task_request
-from tests.shared_media import shared_video
+from tests.shared_media import require_cjk_font, shared_face, shared_video
 from vidswap.accounts.models import User
 from vidswap.jobs.models import Task, TaskEvent
 from vidswap.kit.clock import utcnow
 from vidswap.media.storage import StorageError
 from vidswap.runtime import Runtime
+from vidswap.swap.media.label import corner_origin, render_label
 from vidswap.swap.media.video import probe_video
+from vidswap.swap.options import LabelOptions
 from vidswap.worker import runner
 from vidswap.worker.runner import WorkerContext, run_task
 
@@ -250,6 +253,38 @@ async def test_photo_target_gives_photo(
     assert picture.format == "JPEG"
     assert picture.size == (1200, 1200)
     assert runtime.storage.exists(task.thumbnail_key)
+
+
+def label_width(original: np.ndarray, result: np.ndarray) -> int:
+    """Return the width of the bottom-right region where ``result`` differs clearly."""
+    corner = np.abs(result[-80:, -400:].astype(int) - original[-80:, -400:].astype(int))
+    columns = np.nonzero(corner.max(axis=(0, 2)) > 40)[0]
+    assert columns.size, "no visible label in the bottom-right corner"
+    return int(400 - columns.min())
+
+
+@pytest.mark.parametrize(("locale", "text"), [("zh-CN", "AI生成"), ("en", "AI-generated")])
+async def test_label_in_owner_language(
+    client: httpx.AsyncClient, runtime: Runtime, context: WorkerContext, locale: str, text: str
+) -> None:
+    require_cjk_font()
+    user = await create_user(runtime, locale=locale)
+    name = "biden-official-vp-portrait-2013.jpg"
+    target = await face_upload(runtime, user, name)
+    task_id = await _create(client, runtime, user, video_url=file_url(target))
+
+    await run_task(context, task_id)
+
+    response = await client.get(
+        f"/api/v1/tasks/{task_id}/result", headers=auth_headers(runtime, user)
+    )
+    result = np.asarray(Image.open(io.BytesIO(response.content)).convert("RGB"))
+    original = np.asarray(Image.open(shared_face(name)).convert("RGB"))
+    # The text is 2.5% of the 1200 px side, so 30 px high, and starts 10 px inside
+    # its backing, which darkens the dark corner too little to measure.
+    patch = render_label(30, LabelOptions(text=text)).alpha.shape[:2]
+    _, left = corner_origin("bottom-right", (1200, 1200), patch)
+    assert abs(label_width(original, result) - (1200 - left - 10)) <= 4
 
 
 async def test_delete_stops_running_swap(

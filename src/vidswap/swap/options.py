@@ -17,6 +17,8 @@ class FaceSelection(StrEnum):
 
 
 DEFAULT_LABEL_TEXT = "AI-generated"
+# The visible mark's text per locale of vidswap.kit.i18n; other locales get DEFAULT_LABEL_TEXT.
+LABEL_TEXTS = {"en": DEFAULT_LABEL_TEXT, "zh-CN": "AI生成"}
 LABEL_METADATA_VALUE = "AI-generated content: face swapped by vidswap"
 
 

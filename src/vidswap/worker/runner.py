@@ -18,12 +18,14 @@ from typing import Any
 
 import structlog
 
+from vidswap.accounts.models import User
 from vidswap.billing.benefits import label_removal_allowed, retention_days
 from vidswap.jobs.errors import TaskAttemptsExhaustedError, UploadNotFoundError
 from vidswap.jobs.models import Task, TaskStatus
 from vidswap.kit.clock import utcnow
 from vidswap.kit.db import transaction
 from vidswap.kit.errors import BadInputError, VidswapError
+from vidswap.kit.i18n import DEFAULT_LOCALE
 from vidswap.media import keys
 from vidswap.media.models import Upload
 from vidswap.runtime import Runtime
@@ -32,7 +34,7 @@ from vidswap.swap.errors import (
     OutputFormatError,
     OutputNotWritableError,
 )
-from vidswap.swap.options import FaceSelection, LabelOptions, SwapOptions
+from vidswap.swap.options import DEFAULT_LABEL_TEXT, FaceSelection, LabelOptions, SwapOptions
 from vidswap.worker import transitions
 from vidswap.worker.lease import LeaseKeeper, StopReason
 from vidswap.worker.media import FetchedInput, fetch_upload, output_extension, write_thumbnail
@@ -160,7 +162,7 @@ async def _swap(runtime: Runtime, task: Task, folder: Path, keeper: LeaseKeeper)
         faces=FaceSelection(task.options.get("faces", "largest")),
         reference=reference.path if reference else None,
         quality=int(task.options.get("quality", 18)),
-        label=LabelOptions(visible=await _label_visible(runtime, task)),
+        label=await _label_options(runtime, task),
     )
     keeper.check()
     await asyncio.to_thread(_swap_in_thread, options, face.path, target.path, output, keeper)
@@ -185,14 +187,19 @@ def _swap_in_thread(
         engine.close()
 
 
-async def _label_visible(runtime: Runtime, task: Task) -> bool:
-    """Return whether to draw the label: the task's option, unless the operator or the
-    owner's level no longer allows removing it (either may change after creation)."""
-    if task.options.get("label", True):
-        return True
+async def _label_options(runtime: Runtime, task: Task) -> LabelOptions:
+    """Return the label in the owner's language, drawn unless the task leaves it out and
+    the operator and the owner's level still allow that (either may change after creation)."""
+    from vidswap.swap.media.label import label_text_for
+
     async with runtime.sessionmaker() as session:
-        allowed = await label_removal_allowed(session, task.user_id, runtime.settings, utcnow())
-    return not allowed
+        owner = await session.get(User, task.user_id)
+        visible = task.options.get("label", True) or not await label_removal_allowed(
+            session, task.user_id, runtime.settings, utcnow()
+        )
+    locale = owner.locale if owner else DEFAULT_LOCALE
+    text = await asyncio.to_thread(label_text_for, locale) if visible else DEFAULT_LABEL_TEXT
+    return LabelOptions(visible=visible, text=text)
 
 
 async def _fetch_inputs(runtime: Runtime, task: Task, folder: Path) -> dict[str, FetchedInput]:

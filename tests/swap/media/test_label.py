@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.shared_media import require_cjk_font
 from vidswap.swap.errors import (
     InvalidOptionError,
     LabelFontMissingGlyphsError,
@@ -22,6 +22,7 @@ from vidswap.swap.media.label import (
     check_label_options,
     choose_font,
     draw_visible_label,
+    label_text_for,
     render_label,
 )
 from vidswap.swap.options import LabelOptions
@@ -103,12 +104,7 @@ def test_label_missing_font_file_rejected(tmp_path: Path) -> None:
 
 
 def test_label_cjk_text_drawn_with_system_font() -> None:
-    fonts = [path for path in SYSTEM_CJK_FONTS if path.is_file()]
-    if not fonts:
-        reason = "no CJK font installed (Debian package fonts-wqy-microhei)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_cjk_font()
     frame = np.full((480, 640, 3), 200, dtype=np.uint8)
     latin = frame.copy()
 
@@ -250,3 +246,24 @@ def test_builtin_font_accents_fall_back() -> None:
 def test_hidden_label_font_not_checked(tmp_path: Path) -> None:
     latin = build_font(tmp_path / "latin.ttf", "AI")
     check_label_options(LabelOptions(visible=False, text="AI生成", font_path=latin))
+
+
+def test_label_text_for_chinese_locale() -> None:
+    require_cjk_font()
+
+    assert label_text_for("zh-CN") == "AI生成"
+    assert label_text_for("en") == "AI-generated"
+    assert label_text_for("fr") == "AI-generated"
+
+
+def test_label_text_without_cjk_font_english(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(label, "SYSTEM_FALLBACK_FONTS", ())
+
+    assert label_text_for("zh-CN") == "AI-generated"
+
+
+def test_label_text_with_given_cjk_font(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(label, "SYSTEM_FALLBACK_FONTS", ())
+    cjk = build_font(tmp_path / "cjk.ttf", "AI生成")
+
+    assert label_text_for("zh-CN", cjk) == "AI生成"

@@ -17,7 +17,7 @@ from vidswap.swap.errors import (
     LabelFontNotFoundError,
     LabelTextUnsupportedError,
 )
-from vidswap.swap.options import LabelOptions
+from vidswap.swap.options import DEFAULT_LABEL_TEXT, LABEL_TEXTS, LabelOptions
 
 log = structlog.get_logger(__name__)
 
@@ -136,6 +136,28 @@ def check_label_options(options: LabelOptions) -> None:
         return
     check_corner(options.corner)
     choose_font(options.text, options.font_path)
+
+
+def label_text_for(locale: str, font_path: Path | None = None) -> str:
+    """Return the visible mark's text in ``locale``, or the English text when no font draws it.
+
+    A Chinese mark needs a CJK font (``font_path`` or a system one). A worker
+    or server may have none, so the mark falls back to English there.
+    """
+    text = LABEL_TEXTS.get(locale, DEFAULT_LABEL_TEXT)
+    if text == DEFAULT_LABEL_TEXT:
+        return text
+    try:
+        choose_font(text, font_path)
+    except (LabelTextUnsupportedError, LabelFontMissingGlyphsError) as exc:
+        log.warning(
+            "media.label_text_fallback",
+            locale=locale,
+            text=DEFAULT_LABEL_TEXT,
+            reason=exc.message("en"),
+        )
+        return DEFAULT_LABEL_TEXT
+    return text
 
 
 def check_corner(corner: str) -> None:
