@@ -305,7 +305,7 @@ BAD_INPUTS = {
     ),
     "text as face": BadCase(
         lambda tmp, out: bad_face(text_file(tmp / "notes.txt"), out),
-        "is not a supported image or video",
+        "is not a supported photo, so choose a JPEG",
     ),
     "video as face": BadCase(
         lambda tmp, out: bad_face(shared_video(SHORT_CLIP), out),
@@ -420,7 +420,7 @@ def test_text_named_jpg_rejected(tmp_path: Path, out_dir: Path) -> None:
 
     run = run_vidswap(*bad_face(face, out_dir)[0])
 
-    assert_rejected(run, "is not a supported image or video", face, out_dir)
+    assert_rejected(run, "is not a supported photo", face, out_dir)
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files regardless of permission bits")

@@ -136,6 +136,7 @@ async def test_rotated_video_reports_display_size(
     [
         ("empty", "empty.jpg", "image", "media_empty"),
         ("text", "clip.mp4", "video", "media_unsupported"),
+        ("text", "face.jpg", "image", "media_unsupported"),
         ("truncated", "cut.mp4", "video", "media_corrupt"),
         ("photo", "photo.jpg", "video", "upload_kind_mismatch"),
         ("video", "clip.mp4", "image", "upload_kind_mismatch"),
@@ -168,6 +169,10 @@ async def test_bad_file_rejected(
     assert response.json()["error"] == code
     assert filename in response.json()["message"]
     assert str(settings.tmp_dir) not in response.json()["message"]
+    # A photo upload's message names only photo formats.
+    assert ("MP4" in response.json()["message"]) == (
+        kind == "video" and code == "media_unsupported"
+    )
     assert await upload_count(runtime) == 0
     assert stored_files(runtime) == []
     assert spooled_files(settings) == []

@@ -16,7 +16,7 @@ from vidswap.kit.errors import BadInputError
 from vidswap.kit.settings import Settings
 from vidswap.media.errors import ImageSentAsVideoError, VideoSentAsImageError, VideoTooLongError
 from vidswap.media.faces import count_faces
-from vidswap.swap.errors import NoFaceError
+from vidswap.swap.errors import NoFaceError, UnsupportedImageError, UnsupportedMediaError
 from vidswap.swap.media.images import read_picture
 from vidswap.swap.media.sniff import MediaKind, detect_media_kind
 from vidswap.swap.media.video import VideoInfo, probe_video
@@ -53,7 +53,7 @@ def inspect_upload(path: Path, kind: str, filename: str, settings: Settings) -> 
     ``BadInputError`` subclass that names ``filename`` for every unusable file.
     """
     try:
-        detected = detect_media_kind(path)
+        detected = detect_kind(path, kind)
         if detected is MediaKind.IMAGE:
             if kind != "image":
                 raise ImageSentAsVideoError(filename=filename)
@@ -66,6 +66,16 @@ def inspect_upload(path: Path, kind: str, filename: str, settings: Settings) -> 
         if replacement is exc:
             raise
         raise replacement from exc
+
+
+def detect_kind(path: Path, kind: str) -> MediaKind:
+    """Return the file's media kind. An unsupported file sent as an image gets a photo-only message."""
+    try:
+        return detect_media_kind(path)
+    except UnsupportedMediaError as exc:
+        if kind == "image":
+            raise UnsupportedImageError(path=str(path)) from exc
+        raise
 
 
 def inspect_image(path: Path) -> MediaFacts:

@@ -50,6 +50,17 @@ class UnsupportedMediaError(BadInputError):
     }
 
 
+class UnsupportedImageError(UnsupportedMediaError):
+    """An unsupported file where only a photo is accepted (the face or reference photo)."""
+
+    messages = {
+        "en": (
+            "{path} is not a supported photo, so choose a JPEG, PNG, WebP, BMP, TIFF or HEIC photo."
+        ),
+        "zh-CN": "{path} 不是支持的照片，请选择 JPEG、PNG、WebP、BMP、TIFF 或 HEIC 照片。",
+    }
+
+
 class CorruptMediaError(BadInputError):
     code = "media_corrupt"
     messages = {

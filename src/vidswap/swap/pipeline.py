@@ -33,6 +33,8 @@ from vidswap.swap.errors import (
     OutputIsInputError,
     ReferenceNotInTargetError,
     SwapCancelledError,
+    UnsupportedImageError,
+    UnsupportedMediaError,
 )
 from vidswap.swap.identity import IdentityEncoder
 from vidswap.swap.media.atomic import check_output_path
@@ -274,7 +276,11 @@ def _validate_options(options: SwapOptions) -> None:
 
 
 def _read_photo(path: Path) -> Picture:
-    if detect_media_kind(path) is not MediaKind.IMAGE:
+    try:
+        kind = detect_media_kind(path)
+    except UnsupportedMediaError as exc:
+        raise UnsupportedImageError(path=str(path)) from exc
+    if kind is not MediaKind.IMAGE:
         raise NotAnImageError(path=str(path))
     return read_picture(path)
 

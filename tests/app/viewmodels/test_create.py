@@ -241,8 +241,8 @@ async def test_cost_line_groups_digits(context: AppContext, runtime: Runtime) ->
     assert "12,500" in form.cost_text
 
 
-# The start of the server's message for a text file sent as a photo or video.
-NOT_AN_IMAGE = "notes.txt is not a supported image or video"
+# The start of the server's message for a text file sent as a photo.
+NOT_AN_IMAGE = "notes.txt is not a supported photo"
 
 
 def text_file(tmp_path: Path) -> FileSource:
@@ -292,7 +292,8 @@ async def test_rejected_file_error_in_chinese(context: AppContext, tmp_path: Pat
     await form.pick("target", text_file(tmp_path))
 
     assert form.target is None
-    assert form.file_errors["target"].startswith("notes.txt 不是支持的图片或视频")
+    assert form.file_errors["target"].startswith("notes.txt 不是支持的照片或视频")
+    assert "MP4" in form.file_errors["target"]
 
 
 async def test_offline_upload_offers_retry(tmp_path: Path) -> None:

@@ -18,6 +18,8 @@ FaceChoice = Literal["largest", "all", "reference"]
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi")
 # The server's error code when a file's content is not the kind it was sent as.
 KIND_MISMATCH = "upload_kind_mismatch"
+# The server's error code for a file that is no photo or video it can read.
+UNSUPPORTED = "media_unsupported"
 # Statuses with which the server rejects a file for its type, content or size. The same
 # file cannot pass on a second try, so the form drops it instead of offering a retry.
 REJECTED_FILE_STATUSES = frozenset({400, 413, 415, 422})
@@ -109,9 +111,15 @@ class CreateViewModel(ViewModel):
         """Replace the rejected ``picked`` in ``slot`` by ``restored`` and show why in its card."""
         if getattr(self, slot) is not picked:
             return  # another file was picked while this one uploaded
-        assert self.failure is not None
+        failure = self.failure
+        assert failure is not None
         setattr(self, slot, restored)
-        self.file_errors[slot] = self.failure.message
+        self.file_errors[slot] = failure.message
+        if slot == "target" and isinstance(failure, ApiError) and failure.code == UNSUPPORTED:
+            # The server's message names only the formats of the kind the file was sent as.
+            self.file_errors[slot] = self.t(
+                "create.target_unsupported", name=picked.source.filename
+            )
         self.error = None
         self.notify()
 
