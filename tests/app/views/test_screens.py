@@ -167,6 +167,7 @@ async def test_tasks_rows_and_detail(context: AppContext) -> None:
     )
 
     assert f"task-row-{created.task_id}" in identifiers(screen.root)
+    assert "0%" in texts(screen.root)
     assert {"task-progress", "task-cancel", "task-delete"} <= identifiers(detail.root)
     assert "task-download" not in identifiers(detail.root)
     assert detail.progress_tag.label == "0%"
@@ -295,6 +296,8 @@ async def test_completed_task_on_web(context: AppContext, runtime: Runtime, tmp_
     videos = [node for node in walk(detail.root) if isinstance(node, ftv.Video)]
 
     assert f"task-thumbnail-{created.task_id}" in identifiers(tasks.root)
+    assert "Done" in texts(tasks.root)
+    assert not [text for text in texts(tasks.root) if text.endswith("%")]
     assert len(thumbnails) == 1
     assert "signature=" in str(thumbnails[0].src)
     assert {"task-compare", "task-download", "task-copy-link"} <= identifiers(detail.root)

@@ -108,11 +108,15 @@ class TasksScreen(Screen):
             f"{task.progress}%",
         )
         progress.visible = not task.finished
+        # A finished task's status says it all, so no percentage repeats it beside "Done".
+        percent = None
+        if not task.finished:
+            percent = ft.Text(self.t("tasks.progress", percent=task.progress))
         tile = ft.ListTile(
             leading=self._leading(task),
             title=ft.Text(status, weight=ft.FontWeight.W_600),
             subtitle=ft.Text(" · ".join(line for line in lines if line)),
-            trailing=ft.Text(self.t("tasks.progress", percent=task.progress)),
+            trailing=percent,
             on_click=lambda _: self.open_task(task),
         )
         content = ft.Container(
