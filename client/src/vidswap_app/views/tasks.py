@@ -108,7 +108,7 @@ class TasksScreen(Screen):
             f"{task.progress}%",
         )
         progress.visible = not task.finished
-        # A finished task's status says it all, so no percentage repeats it beside "Done".
+        # A finished task shows only its status, because "100%" beside "Done" repeats it.
         percent = None
         if not task.finished:
             percent = ft.Text(self.t("tasks.progress", percent=task.progress))
