@@ -52,6 +52,17 @@ class VideoSpec:
     color_tags: dict[str, int] = field(default_factory=dict)
 
 
+def mux_packets(
+    container: av.container.OutputContainer, packets: list[av.Packet], spec: VideoSpec
+) -> None:
+    for packet in packets:
+        if spec.codec == "libx265":
+            # libx265 in PyAV 18.1 at times leaves a packet's dts uninitialised (a huge
+            # negative number), which the MP4 muxer rejects as "pts/dts pair unsupported".
+            packet.dts = packet.pts
+        container.mux(packet)
+
+
 def make_video(path: Path, spec: VideoSpec) -> list[Fraction]:
     """Write the video of ``spec`` to ``path`` and return each frame's time in seconds."""
     source = spec.source or gradient_frame(spec.width, spec.height)
@@ -70,6 +81,9 @@ def make_video(path: Path, spec: VideoSpec) -> list[Fraction]:
         video.codec_context.time_base = spec.time_base
         for name, value in spec.color_tags.items():
             setattr(video.codec_context, name, value)
+        if spec.codec == "libx265":
+            # Without B-frames every dts equals its pts, which mux_packets relies on.
+            video.codec_context.options = {"x265-params": "bframes=0:log-level=error"}
         if spec.rotation is not None:
             video.set_display_rotation(spec.rotation, hflip=spec.hflip)
         audio = add_audio(container, spec) if spec.audio_codec else None
@@ -79,8 +93,8 @@ def make_video(path: Path, spec: VideoSpec) -> list[Fraction]:
             frame.pts = pts
             frame.time_base = video.codec_context.time_base
             times.append(pts * frame.time_base)
-            container.mux(video.encode(frame))
-        container.mux(video.encode(None))
+            mux_packets(container, video.encode(frame), spec)
+        mux_packets(container, video.encode(None), spec)
 
         if audio is not None:
             duration = float(times[-1] + 1 / spec.rate)
