@@ -248,9 +248,8 @@ class SwapEngine:
                 reference=str(self.options.reference), target=str(target_path)
             )
 
-    def _label(self, target_frame: np.ndarray) -> None:
-        if self.options.label.visible:
-            draw_visible_label(target_frame, self.options.label)
+    def _label(self, target_frame: np.ndarray) -> tuple[int, int, int, int] | None:
+        return draw_visible_label(target_frame, self.options.label)
 
 
 def _validate_options(options: SwapOptions) -> None:

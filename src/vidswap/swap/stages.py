@@ -21,6 +21,9 @@ from vidswap.swap.source import SourceFace
 from vidswap.swap.swapper import swap_face
 from vidswap.swap.track import FaceTracker
 
+# (left, top, right, bottom) in frame pixels, right and bottom excluded.
+Rectangle = tuple[int, int, int, int]
+
 
 @dataclass
 class AnalysedFrame:
@@ -48,7 +51,7 @@ def analyse_frames(
 def swap_frames(
     analysed: Iterator[AnalysedFrame],
     source_face: SourceFace,
-    label: Callable[[np.ndarray], None],
+    label: Callable[[np.ndarray], Rectangle | None],
     shape_transfer: float,
 ) -> Iterator[AnalysedFrame]:
     with _closing_upstream(analysed):
@@ -89,13 +92,15 @@ def _analyse(
 def _swap(
     analysed: Iterable[AnalysedFrame],
     source_face: SourceFace,
-    label: Callable[[np.ndarray], None],
+    label: Callable[[np.ndarray], Rectangle | None],
     shape_transfer: float,
 ) -> Iterator[AnalysedFrame]:
     # One shaper per track: each keeps the running mean of its person's shape.
     shapers: dict[int, FaceShaper] = {}
     for item in analysed:
         target_frame = item.frame.image
+        # What this stage changes is recorded, so the writer converts only that.
+        changed: list[Rectangle] = []
 
         shapers = {
             track_id: shapers[track_id] for track_id in item.track_ids if track_id in shapers
@@ -105,7 +110,12 @@ def _swap(
             if track_id not in shapers:
                 shapers[track_id] = FaceShaper(source_face.face.landmarks, shape_transfer)
             shaped_face = shapers[track_id].shape(target_landmarks, seen_landmarks)
-            swap_face(target_frame, source_face, shaped_face)
+            region = swap_face(target_frame, source_face, shaped_face)
+            if region is not None:
+                changed.append((region.left, region.top, region.right, region.bottom))
 
-        label(target_frame)
+        drawn = label(target_frame)
+        if drawn is not None:
+            changed.append(drawn)
+        item.frame.changed = changed
         yield item

@@ -61,15 +61,15 @@ class RenderedLabel:
     alpha: np.ndarray
 
 
-def draw_visible_label(bgr: np.ndarray, options: LabelOptions) -> None:
+def draw_visible_label(bgr: np.ndarray, options: LabelOptions) -> tuple[int, int, int, int] | None:
     """Blend the label text on a soft dark backing into a corner of ``bgr``, in place.
 
-    The text height is 2.5% of the frame's shorter side, at least 10 px. Does
-    nothing when ``options.visible`` is false. Raises the errors of
-    check_label_options.
+    Returns the (left, top, right, bottom) rectangle drawn, or None when
+    ``options.visible`` is false. The text height is 2.5% of the frame's shorter
+    side, at least 10 px. Raises the errors of check_label_options.
     """
     if not options.visible:
-        return
+        return None
     check_corner(options.corner)
 
     height, width = bgr.shape[:2]
@@ -84,6 +84,7 @@ def draw_visible_label(bgr: np.ndarray, options: LabelOptions) -> None:
     colour = label.bgr[:patch_height, :patch_width]
     blended = colour * alpha + region.astype(np.float32) * (1.0 - alpha)
     region[...] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
+    return left, top, left + patch_width, top + patch_height
 
 
 def corner_origin(
