@@ -587,6 +587,31 @@ def test_internal_error_exit_one(monkeypatch: pytest.MonkeyPatch, out_dir: Path)
     assert sorted(out_dir.iterdir()) == []
 
 
+DEBUG_INTERNAL_MESSAGES = {
+    "en": "Internal error: RuntimeError. The traceback is in the log above.",
+    "zh-CN": "内部错误：RuntimeError。错误的回溯信息见上方日志。",
+}
+
+
+@pytest.mark.parametrize("locale", sorted(DEBUG_INTERNAL_MESSAGES))
+def test_internal_error_debug_message(
+    monkeypatch: pytest.MonkeyPatch, out_dir: Path, locale: str
+) -> None:
+    monkeypatch.setattr("vidswap.swap.pipeline.SwapEngine", BrokenEngine)
+    monkeypatch.setenv("VIDSWAP_LOCALE", locale)
+    monkeypatch.setenv("VIDSWAP_DEBUG", "1")
+    args = ["swap", *map(str, bad_target(photo_target(), out_dir, ".jpg"))]
+
+    result = CliRunner().invoke(main, args)
+
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == DEBUG_INTERNAL_MESSAGES[locale]
+    assert "VIDSWAP_DEBUG=1" not in result.stderr
+    assert "Traceback" in result.stderr
+    assert "simulated failure" in result.stderr
+    assert sorted(out_dir.iterdir()) == []
+
+
 @pytest.mark.parametrize("which", ["target", "face"])
 def test_output_over_input_rejected(tmp_path: Path, which: str) -> None:
     target = tmp_path / "target.jpg"

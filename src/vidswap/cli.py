@@ -63,6 +63,11 @@ _TEXT = {
         "en": "Internal error: {detail}. Run again with VIDSWAP_DEBUG=1 for details.",
         "zh-CN": "内部错误：{detail}。设置 VIDSWAP_DEBUG=1 后重新运行可查看详情。",
     },
+    # With VIDSWAP_DEBUG set, the swap.internal_error log line above carries the traceback.
+    "internal_debug": {
+        "en": "Internal error: {detail}. The traceback is in the log above.",
+        "zh-CN": "内部错误：{detail}。错误的回溯信息见上方日志。",
+    },
     "reference_missing": {
         "en": "--faces reference needs --reference IMAGE_OF_WHO_TO_REPLACE, a photo of the person to replace.",
         "zh-CN": "--faces reference 需要用 --reference 指定一张要替换的人的照片。",
@@ -270,7 +275,7 @@ def _run_swap(
         return EXIT_INTERRUPTED
     except Exception as error:  # noqa: BLE001 - the last boundary before the user
         log.error("swap.internal_error", error=repr(error), exc_info=_debug())
-        _tell(_say("internal", detail=type(error).__name__))
+        _tell(_say("internal_debug" if _debug() else "internal", detail=type(error).__name__))
         return EXIT_INTERNAL
 
     for notice in report.notices:

@@ -481,6 +481,39 @@ def test_hdr_pq_tone_mapped_saturated(tmp_path: Path) -> None:
     assert np.all(np.abs(white - 244) <= 10)
 
 
+def yuv_planes(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as container:
+        return [frame.to_ndarray(format="yuv420p") for frame in container.decode(video=0)]
+
+
+def test_quality_zero_lossless(tmp_path: Path) -> None:
+    bt709 = {"color_primaries": BT709, "color_trc": BT709, "colorspace": BT709}
+    source = tmp_path / "in.mp4"
+    made = make_video(source, VideoSpec(frames=5, audio_codec="aac", color_tags=bt709))
+    output = tmp_path / "out.mp4"
+
+    with VideoReader(source) as reader, VideoWriter(output, reader, crf=0) as writer:
+        for frame in reader:
+            # Unchanged BT.709 frames reach the encoder as their decoded planes, so
+            # lossless output must decode to exactly those planes.
+            assert frame.yuv is not None
+            frame.changed = []
+            writer.write(frame.image, frame)
+
+    assert frame_times(output) == made
+    assert audio_summary(output) is not None
+    with av.open(str(output)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert stream.codec_context.profile == "High 4:4:4 Predictive"
+        assert stream.format.name == "yuv420p"
+    decoded = yuv_planes(output)
+    original = yuv_planes(source)
+    assert len(decoded) == len(original) == 5
+    for index, (got, expected) in enumerate(zip(decoded, original, strict=True)):
+        assert np.array_equal(got, expected), f"frame {index} changed"
+
+
 def test_one_frame_clip(tmp_path: Path) -> None:
     source = tmp_path / "one.mp4"
     make_video(source, VideoSpec(frames=1))

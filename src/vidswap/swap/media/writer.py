@@ -40,6 +40,9 @@ _HELD_PACKETS = 24
 class VideoWriter:
     """Encode BGR frames to H.264 High, yuv420p, in an MP4 (or MOV) with faststart.
 
+    At ``crf`` 0 the video is lossless, in the High 4:4:4 Predictive profile,
+    because libx264 encodes lossless video only in a High 4:4:4 profile.
+
     Every frame keeps the pts of the VideoFrame it replaces, in the source time
     base, so the output has the same frame count and timestamps as the input.
     libx264 cannot encode odd widths or heights in yuv420p, so an odd-sized frame
@@ -188,7 +191,10 @@ class VideoWriter:
         stream.codec_context.color_trc = BT709
         stream.codec_context.colorspace = BT709
         stream.codec_context.color_range = ColorRange.MPEG
-        stream.codec_context.options = {"crf": str(crf), "preset": preset, "profile": "high"}
+        # libx264 rejects lossless coding (crf 0) under the High profile. High 4:4:4
+        # Predictive allows it and still takes yuv420p (checked with PyAV 18.1).
+        profile = "high444" if crf == 0 else "high"
+        stream.codec_context.options = {"crf": str(crf), "preset": preset, "profile": profile}
         self._stream = stream
         return container
 
