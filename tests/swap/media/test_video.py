@@ -635,6 +635,32 @@ def test_cut_without_index_rejected(tmp_path: Path, extension: str, codec: str) 
     assert "cut short" in error.value.params["detail"]
 
 
+def test_matroska_cut_without_tag_rejected(tmp_path: Path) -> None:
+    # This file has no per-stream DURATION tag, only the duration in its Segment Info.
+    data = shared_video("marathon-crowd-small-faces-pd.mkv").read_bytes()
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(data[: len(data) // 2])
+    indices = []
+
+    with VideoReader(cut) as reader, pytest.raises(CorruptMediaError) as error:
+        for frame in reader:
+            indices.append(frame.index)
+
+    assert 0 < len(indices) < 138
+    assert str(cut) in str(error.value)
+    assert "duration of 5.129 s" in error.value.params["detail"]
+    assert "cut short" in error.value.params["detail"]
+
+
+@pytest.mark.parametrize(
+    ("name", "frames"),
+    [("marathon-crowd-small-faces-pd.mkv", 138), ("indoor-group-event-1s-vp8-opus-ccby.webm", 31)],
+)
+def test_whole_matroska_without_tag_accepted(name: str, frames: int) -> None:
+    with VideoReader(shared_video(name)) as reader:
+        assert [frame.index for frame in reader] == list(range(frames))
+
+
 def packet_offsets(path: Path) -> list[int]:
     with av.open(str(path)) as container:
         return [packet.pos for packet in container.demux(video=0) if packet.size]

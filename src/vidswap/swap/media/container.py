@@ -106,8 +106,9 @@ def check_not_truncated(stream: av.video.stream.VideoStream, path: Path, file_si
 
 # Matroska's per-track DURATION tag, which FFmpeg's muxer writes, e.g. "00:00:01.000000000".
 _TAG_DURATION = re.compile(r"^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$")
-# A file counts as cut when its frames end before the tagged duration by more
-# than 3 frame times or 2% of that duration, whichever is longer.
+# A file counts as cut when its frames end before the tagged duration (or the
+# Segment duration) by more than 3 frame times or 2% of that duration,
+# whichever is longer.
 _END_SLACK_FRAMES = 3
 _END_SLACK_FRACTION = 0.02
 
@@ -120,6 +121,8 @@ def check_stream_complete(
     end_seconds: float | None,
     packets_read: int = 0,
     header_frames: int = 0,
+    segment_duration: float | None = None,
+    streams_end_seconds: float | None = None,
 ) -> None:
     """Raise CorruptMediaError when the frames read show that the file was cut short.
 
@@ -128,6 +131,11 @@ def check_stream_complete(
     the frame count in the header (AVI), and frames that end well before the
     duration in the stream's DURATION tag (Matroska). ``end_seconds`` is the end
     time of the last frame decoded.
+
+    A Matroska video stream without a DURATION tag is checked against
+    ``segment_duration`` instead, the duration in the Segment Info in seconds.
+    That duration covers every stream, so it is compared with
+    ``streams_end_seconds``, the end time of the last packet of any stream.
     """
     if last_packet_corrupt:
         raise CorruptMediaError(
@@ -145,19 +153,37 @@ def check_stream_complete(
         )
 
     tagged = tagged_duration(stream)
-    if tagged is None or end_seconds is None:
+    if tagged is not None:
+        if end_seconds is not None and _ends_early(stream, tagged, end_seconds):
+            raise CorruptMediaError(
+                path=str(path),
+                detail=(
+                    f"the video stream is tagged as {tagged:.3f} s long but its frames end at "
+                    f"{end_seconds:.3f} s, so the file was cut short"
+                ),
+            )
         return
-    rate = stream.average_rate or stream.guessed_rate
-    frame_seconds = float(1 / rate) if rate else 0.0
-    slack = max(_END_SLACK_FRAMES * frame_seconds, _END_SLACK_FRACTION * tagged)
-    if tagged - end_seconds > slack:
+
+    if (
+        segment_duration
+        and streams_end_seconds is not None
+        and _ends_early(stream, segment_duration, streams_end_seconds)
+    ):
         raise CorruptMediaError(
             path=str(path),
             detail=(
-                f"the video stream is tagged as {tagged:.3f} s long but its frames end at "
-                f"{end_seconds:.3f} s, so the file was cut short"
+                f"the Matroska Segment Info gives a duration of {segment_duration:.3f} s but "
+                f"its streams end at {streams_end_seconds:.3f} s, so the file was cut short"
             ),
         )
+
+
+def _ends_early(stream: av.video.stream.VideoStream, duration: float, end_seconds: float) -> bool:
+    """Return whether ``end_seconds`` falls short of ``duration`` by more than the slack."""
+    rate = stream.average_rate or stream.guessed_rate
+    frame_seconds = float(1 / rate) if rate else 0.0
+    slack = max(_END_SLACK_FRAMES * frame_seconds, _END_SLACK_FRACTION * duration)
+    return duration - end_seconds > slack
 
 
 def tagged_duration(stream: av.video.stream.VideoStream) -> float | None:

@@ -168,8 +168,17 @@ class VideoReader:
         packets = 0
         last_packet_corrupt = False
         end_seconds: float | None = None
+        streams_end_seconds: float | None = None
+        video_index = self._stream.index
         try:
-            for packet in self._container.demux(self._stream):
+            # Every stream is demuxed, because the end of the last audio packet is
+            # part of the Matroska duration check. FFmpeg reads those packets anyway.
+            for packet in self._container.demux():
+                packet_end = packet_end_seconds(packet)
+                if packet_end is not None:
+                    streams_end_seconds = max(streams_end_seconds or 0.0, packet_end)
+                if packet.stream.index != video_index:
+                    continue
                 if packet.size or packet.dts is not None:
                     packets += 1  # the empty packet that flushes the decoder has no dts
                 if packet.size:
@@ -188,14 +197,24 @@ class VideoReader:
 
         # NOTE: a file cut between clusters that has neither cues nor a duration
         # (WebM recorded by a browser) looks like a shorter recording and ends early.
+        format_name = self._container.format.name
         check_stream_complete(
             self._stream,
             self.path,
             last_packet_corrupt=last_packet_corrupt,
             end_seconds=end_seconds,
             packets_read=packets,
-            header_frames=self._stream.frames if self._container.format.name == "avi" else 0,
+            header_frames=self._stream.frames if format_name == "avi" else 0,
+            segment_duration=self._segment_duration() if "matroska" in format_name else None,
+            streams_end_seconds=streams_end_seconds,
         )
+
+    def _segment_duration(self) -> float | None:
+        """Return the container's duration in seconds, or None when it has none."""
+        # NOTE: for a file without a duration, libavformat may estimate one from the
+        # bitrate (estimate_timings_from_bit_rate), and such an estimate can be far off.
+        duration = self._container.duration
+        return duration / av.time_base if duration else None
 
     def _build_info(self, first: av.VideoFrame) -> VideoInfo:
         stream = self._stream
@@ -245,6 +264,13 @@ def stream_duration(
     if container.duration:
         return container.duration / av.time_base
     return 0.0
+
+
+def packet_end_seconds(packet: av.Packet) -> float | None:
+    """Return the end time of ``packet`` in seconds, or None when it has no timestamp."""
+    if packet.pts is None or not packet.time_base:
+        return None
+    return float((packet.pts + (packet.duration or 0)) * packet.time_base)
 
 
 def encodable_as_is(frame: av.VideoFrame) -> bool:
