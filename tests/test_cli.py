@@ -557,6 +557,73 @@ def test_sigterm_leaves_nothing(out_dir: Path) -> None:
     assert sorted(out_dir.iterdir()) == []
 
 
+# The console script that `pip install -e .` puts next to this interpreter.
+CONSOLE_SCRIPT = Path(sys.executable).parent / "vidswap"
+# Python starts in about 0.05 s and importing vidswap.cli takes about a second,
+# so a signal sent after 0.2 s arrives while vidswap.cli is being imported.
+EARLY_INTERRUPT_SECONDS = 0.2
+INTERRUPTED_MESSAGES = {
+    "en": "Interrupted; no output was written.",
+    "zh-CN": "已中断，未写入任何输出。",
+}
+
+
+def interrupt_at_start(command: list[str], env: dict[str, str]) -> Run:
+    """Start ``command``, send SIGINT after EARLY_INTERRUPT_SECONDS, and wait."""
+    # A busy machine can delay Python's start past the signal, so that SIGINT
+    # kills it before Python handles the signal; such a run is retried.
+    for _attempt in range(3):
+        process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        time.sleep(EARLY_INTERRUPT_SECONDS)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=COMMAND_TIMEOUT_SECONDS)
+        if process.returncode != -signal.SIGINT or stderr:
+            break
+    return Run(process.returncode, stdout, stderr)
+
+
+@pytest.mark.parametrize("locale", sorted(INTERRUPTED_MESSAGES))
+@pytest.mark.parametrize("launcher", ["module", "script"])
+def test_ctrl_c_during_import(out_dir: Path, launcher: str, locale: str) -> None:
+    args = bad_target(shared_video(SHORT_CLIP), out_dir)
+    if launcher == "script":
+        assert CONSOLE_SCRIPT.exists(), "install vidswap with pip install -e ."
+        command = [str(CONSOLE_SCRIPT), "swap", *map(str, args)]
+    else:
+        command = vidswap_command(*args)
+    env = english_env()
+    env["VIDSWAP_LOCALE"] = locale
+
+    run = interrupt_at_start(command, env)
+
+    assert "Traceback" not in run.stderr
+    assert run.stderr.strip() == INTERRUPTED_MESSAGES[locale]
+    assert run.returncode == 130
+    assert sorted(out_dir.iterdir()) == []
+
+
+def test_ctrl_c_during_font_search(monkeypatch: pytest.MonkeyPatch, out_dir: Path) -> None:
+    def interrupted(*args: object) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("vidswap.swap.media.label.label_text_for", interrupted)
+    monkeypatch.setenv("VIDSWAP_LOCALE", "en")
+    args = ["swap", *map(str, bad_target(photo_target(), out_dir, ".jpg"))]
+
+    result = CliRunner().invoke(main, args)
+
+    assert result.exit_code == 130
+    assert result.stderr.strip() == INTERRUPTED_MESSAGES["en"]
+    assert sorted(out_dir.iterdir()) == []
+
+
 # Internal failure, driven in-process with an engine that raises.
 
 

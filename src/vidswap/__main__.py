@@ -1,5 +1,5 @@
 """Run the command line as ``python -m vidswap``."""
 
-from vidswap.cli import main
+from vidswap.entry import main
 
-main(prog_name="vidswap")
+main()

@@ -30,6 +30,7 @@ from rich.progress import (
 )
 
 from vidswap import __version__
+from vidswap.entry import EXIT_INTERRUPTED, INTERRUPTED_MESSAGES
 from vidswap.kit.errors import VidswapError
 from vidswap.kit.i18n import localize, system_locale
 from vidswap.kit.logging import configure_logging
@@ -45,7 +46,6 @@ from vidswap.swap.options import Progress as SwapProgress
 log = structlog.get_logger(__name__)
 
 EXIT_INTERNAL = 1
-EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 128 + signal.SIGTERM
 
 _TEXT = {
@@ -55,10 +55,7 @@ _TEXT = {
     },
     "warning": {"en": "Warning: {message}", "zh-CN": "警告：{message}"},
     "error": {"en": "Error: {message}", "zh-CN": "错误：{message}"},
-    "interrupted": {
-        "en": "Interrupted; no output was written.",
-        "zh-CN": "已中断，未写入任何输出。",
-    },
+    "interrupted": INTERRUPTED_MESSAGES,
     "internal": {
         "en": "Internal error: {detail}. Run again with VIDSWAP_DEBUG=1 for details.",
         "zh-CN": "内部错误：{detail}。设置 VIDSWAP_DEBUG=1 后重新运行可查看详情。",
@@ -201,7 +198,13 @@ def swap(
     selection = _face_selection(context, faces, reference)
 
     if not label_text and label:
-        label_text = _default_label_text(label_font)
+        try:
+            label_text = _default_label_text(label_font)
+        except KeyboardInterrupt:
+            # Loading the label module and searching the fonts takes about 0.1 s,
+            # long enough for a Ctrl-C to arrive here before the swap starts.
+            _tell(_say("interrupted"))
+            sys.exit(EXIT_INTERRUPTED)
     label_options = LabelOptions(
         visible=label, text=label_text or DEFAULT_LABEL_TEXT, font_path=label_font
     )
