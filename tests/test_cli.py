@@ -307,6 +307,10 @@ BAD_INPUTS = {
         lambda tmp, out: bad_face(text_file(tmp / "notes.txt"), out),
         "is not a supported photo, so choose a JPEG",
     ),
+    "audio-only face": BadCase(
+        lambda tmp, out: bad_face(make_audio_only(tmp / "a.m4a"), out),
+        "is not a supported photo, so choose a JPEG",
+    ),
     "video as face": BadCase(
         lambda tmp, out: bad_face(shared_video(SHORT_CLIP), out),
         "is a video, but a photo is needed here",
@@ -384,6 +388,17 @@ BAD_INPUTS = {
             tmp / "f.ttf",
         ),
         "pass a readable TrueType or OpenType font file",
+    ),
+    "audio-only reference": BadCase(
+        lambda tmp, out: (
+            [
+                *bad_target(photo_target(), out, ".jpg"),
+                "--reference",
+                make_audio_only(tmp / "a.mp4"),
+            ],
+            tmp / "a.mp4",
+        ),
+        "is not a supported photo, so choose a JPEG",
     ),
     "missing reference": BadCase(
         lambda tmp, out: (

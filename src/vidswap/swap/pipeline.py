@@ -28,6 +28,7 @@ from vidswap.swap.errors import (
     InvalidOptionError,
     NoFaceError,
     NotAnImageError,
+    NoVideoStreamError,
     OutputExtensionMissingError,
     OutputFormatError,
     OutputIsInputError,
@@ -277,7 +278,8 @@ def _validate_options(options: SwapOptions) -> None:
 def _read_photo(path: Path) -> Picture:
     try:
         kind = detect_media_kind(path)
-    except UnsupportedMediaError as exc:
+    except (UnsupportedMediaError, NoVideoStreamError) as exc:
+        # An audio-only file is not a photo either, and the error names only photo formats.
         raise UnsupportedImageError(path=str(path)) from exc
     if kind is not MediaKind.IMAGE:
         raise NotAnImageError(path=str(path))
