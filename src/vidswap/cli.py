@@ -36,6 +36,7 @@ from vidswap.kit.i18n import localize, system_locale
 from vidswap.kit.logging import configure_logging
 from vidswap.swap.options import (
     DEFAULT_LABEL_TEXT,
+    MAX_LABEL_TEXT_LENGTH,
     FaceSelection,
     LabelOptions,
     ProgressCallback,
@@ -164,8 +165,9 @@ def _add_service_commands() -> None:
     "--label-text",
     default=None,
     help=(
-        "Text of the visible mark (default: AI-generated; AI生成 in a Chinese locale "
-        "when a font on this machine has the characters)."
+        f"Text of the visible mark, at most {MAX_LABEL_TEXT_LENGTH} characters; a text too "
+        "wide for the frame is drawn smaller (default: AI-generated; AI生成 in a Chinese "
+        "locale when a font on this machine has the characters)."
     ),
 )
 @click.option(

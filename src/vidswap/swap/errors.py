@@ -214,6 +214,28 @@ class LabelTextUnsupportedError(BadInputError):
     }
 
 
+class LabelTextTooLongError(BadInputError):
+    code = "label_text_too_long"
+    messages = {
+        "en": (
+            "The label text has {length} characters, more than the {limit} that the visible "
+            "mark allows, so shorten it."
+        ),
+        "zh-CN": "标识文字有 {length} 个字符，超过可见标识允许的 {limit} 个字符，请缩短文字。",
+    }
+
+
+class LabelTooWideError(BadInputError):
+    code = "label_too_wide"
+    messages = {
+        "en": (
+            "The label text {text!r} does not fit in a {width}x{height} frame even at "
+            "{size} px, so shorten the label text or use a larger image or video."
+        ),
+        "zh-CN": "即使字号缩小到 {size} 像素，标识文字 {text!r} 也无法完整放入 {width}x{height} 的画面，请缩短标识文字或使用更大的图片或视频。",
+    }
+
+
 class SwapCancelledError(VidswapError):
     code = "swap_cancelled"
     status_code = 409

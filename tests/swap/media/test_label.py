@@ -13,7 +13,9 @@ from vidswap.swap.errors import (
     InvalidOptionError,
     LabelFontMissingGlyphsError,
     LabelFontNotFoundError,
+    LabelTextTooLongError,
     LabelTextUnsupportedError,
+    LabelTooWideError,
 )
 from vidswap.swap.media import label
 from vidswap.swap.media.label import (
@@ -22,6 +24,7 @@ from vidswap.swap.media.label import (
     check_label_options,
     choose_font,
     draw_visible_label,
+    fit_label,
     label_text_for,
     render_label,
 )
@@ -84,6 +87,69 @@ def test_label_bad_corner_rejected() -> None:
     assert "middle" in str(error.value)
 
 
+LONG_TEXT = " ".join(["This is a very long label text"] * 3)
+
+
+def test_long_label_shrinks_to_fit() -> None:
+    frame = np.full((240, 320, 3), 128, np.uint8)
+    before = frame.copy()
+    options = LabelOptions(text=LONG_TEXT)
+
+    rectangle = draw_visible_label(frame, options)
+
+    top, bottom, left, right = changed_box(before, frame)
+    assert rectangle == (left, top, right, bottom)
+    assert left > 0
+    assert right < 320
+    assert bottom < 240
+    # At the preferred 10 px the patch is wider than the frame, so the text shrank.
+    preferred = render_label(10, options)
+    assert preferred.alpha.shape[1] > 320
+    assert bottom - top < preferred.alpha.shape[0]
+
+
+def test_long_label_drawn_whole() -> None:
+    frame = np.zeros((240, 320, 3), np.uint8)
+    options = LabelOptions(text=LONG_TEXT)
+
+    left, top, right, bottom = draw_visible_label(frame, options) or (0, 0, 0, 0)
+
+    # The whole patch is blended in, not a crop of it.
+    label = fit_label((240, 320), options)
+    expected = np.clip(label.bgr * label.alpha + 0.5, 0, 255).astype(np.uint8)
+    assert np.array_equal(frame[top:bottom, left:right], expected)
+    # The bright text pixels reach both ends of the patch, past its padding only.
+    text_columns = np.nonzero(np.any(frame[top:bottom, left:right] > 128, axis=(0, 2)))[0]
+    assert text_columns.min() <= 4
+    assert text_columns.max() >= right - left - 5
+
+
+def test_label_too_wide_for_frame_rejected() -> None:
+    frame = np.full((48, 64, 3), 128, np.uint8)
+
+    with pytest.raises(LabelTooWideError) as error:
+        draw_visible_label(frame, LabelOptions(text=LONG_TEXT))
+
+    assert "64x48" in str(error.value)
+    assert "6 px" in str(error.value)
+    assert error.value.exit_code == 2
+    assert np.all(frame == 128)
+
+
+def test_label_text_over_limit_rejected() -> None:
+    options = LabelOptions(text="x" * 101)
+
+    with pytest.raises(LabelTextTooLongError) as error:
+        check_label_options(options)
+
+    assert "101 characters" in str(error.value)
+    assert "100" in str(error.value)
+    assert error.value.exit_code == 2
+    with pytest.raises(LabelTextTooLongError):
+        draw_visible_label(np.zeros((1080, 1920, 3), np.uint8), options)
+    check_label_options(LabelOptions(text="x" * 100))
+
+
 @pytest.mark.skipif(
     any(path.is_file() for path in SYSTEM_CJK_FONTS), reason="a system CJK font is installed"
 )
@@ -128,9 +194,11 @@ def fresh_font_choice() -> Iterator[None]:
     """Forget cached font choices, which depend on the fallback fonts a test sets."""
     choose_font.cache_clear()
     render_label.cache_clear()
+    fit_label.cache_clear()
     yield
     choose_font.cache_clear()
     render_label.cache_clear()
+    fit_label.cache_clear()
 
 
 def build_font(path: Path, characters: str) -> Path:

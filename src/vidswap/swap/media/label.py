@@ -15,9 +15,16 @@ from vidswap.swap.errors import (
     InvalidOptionError,
     LabelFontMissingGlyphsError,
     LabelFontNotFoundError,
+    LabelTextTooLongError,
     LabelTextUnsupportedError,
+    LabelTooWideError,
 )
-from vidswap.swap.options import DEFAULT_LABEL_TEXT, LABEL_TEXTS, LabelOptions
+from vidswap.swap.options import (
+    DEFAULT_LABEL_TEXT,
+    LABEL_TEXTS,
+    MAX_LABEL_TEXT_LENGTH,
+    LabelOptions,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -49,6 +56,8 @@ NONCHARACTER = "\U0010ffff"
 
 SIZE_FRACTION = 0.025
 MIN_TEXT_SIZE = 10
+# A text too wide for the frame shrinks down to this size, because smaller text is hard to read.
+MIN_FIT_TEXT_SIZE = 6
 TEXT_OPACITY = 230
 BACKING_OPACITY = 120
 
@@ -65,26 +74,65 @@ def draw_visible_label(bgr: np.ndarray, options: LabelOptions) -> tuple[int, int
     """Blend the label text on a soft dark backing into a corner of ``bgr``, in place.
 
     Returns the (left, top, right, bottom) rectangle drawn, or None when
-    ``options.visible`` is false. The text height is 2.5% of the frame's shorter
-    side, at least 10 px. Raises the errors of check_label_options.
+    ``options.visible`` is false. The label is sized by fit_label, so it is
+    never clipped. Raises the errors of check_label_options, and
+    LabelTooWideError when the text does not fit in the frame.
     """
     if not options.visible:
         return None
     check_corner(options.corner)
+    check_text_length(options.text)
 
     height, width = bgr.shape[:2]
-    text_size = max(MIN_TEXT_SIZE, round(SIZE_FRACTION * min(height, width)))
-    label = render_label(text_size, options)
-    patch_height = min(label.alpha.shape[0], height)
-    patch_width = min(label.alpha.shape[1], width)
+    label = fit_label((height, width), options)
+    patch_height, patch_width = label.alpha.shape[:2]
     top, left = corner_origin(options.corner, (height, width), (patch_height, patch_width))
 
     region = bgr[top : top + patch_height, left : left + patch_width]
-    alpha = label.alpha[:patch_height, :patch_width]
-    colour = label.bgr[:patch_height, :patch_width]
-    blended = colour * alpha + region.astype(np.float32) * (1.0 - alpha)
+    blended = label.bgr * label.alpha + region.astype(np.float32) * (1.0 - label.alpha)
     region[...] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
     return left, top, left + patch_width, top + patch_height
+
+
+@lru_cache(maxsize=32)
+def fit_label(frame_size: tuple[int, int], options: LabelOptions) -> RenderedLabel:
+    """Render the label at the largest text size whose patch and margins fit in the frame.
+
+    The preferred text height is 2.5% of the frame's shorter side, at least
+    10 px. A text too wide or tall for that shrinks, down to MIN_FIT_TEXT_SIZE.
+    Raises LabelTooWideError when even that size does not fit, because a
+    clipped label would no longer show all of its text.
+    """
+    height, width = frame_size
+    preferred = max(MIN_TEXT_SIZE, round(SIZE_FRACTION * min(height, width)))
+    text_size = preferred
+    while True:
+        label = render_label(text_size, options)
+        patch_height, patch_width = label.alpha.shape[:2]
+        # corner_origin insets the patch by half its height. The same margin is kept
+        # on the far side, so the label never touches the opposite edge.
+        needed_width = patch_width + 2 * (patch_height // 2)
+        needed_height = patch_height + 2 * (patch_height // 2)
+        if needed_width <= width and needed_height <= height:
+            break
+        if text_size <= MIN_FIT_TEXT_SIZE:
+            raise LabelTooWideError(
+                text=options.text, width=width, height=height, size=MIN_FIT_TEXT_SIZE
+            )
+        # The patch grows about linearly with the text size, so each step scales the
+        # size by the shortfall, and by at least 1 px.
+        scale = min(width / needed_width, height / needed_height)
+        text_size = max(MIN_FIT_TEXT_SIZE, min(text_size - 1, int(text_size * scale)))
+
+    if text_size < preferred:
+        log.info(
+            "media.label_text_shrunk",
+            text_size=text_size,
+            preferred_size=preferred,
+            frame_width=width,
+            frame_height=height,
+        )
+    return label
 
 
 def corner_origin(
@@ -130,12 +178,15 @@ def check_label_options(options: LabelOptions) -> None:
     """Raise the error that drawing the label would raise, before any frame is read.
 
     Raises InvalidOptionError for an unknown corner or an unreadable font file,
+    LabelTextTooLongError for a text of more than MAX_LABEL_TEXT_LENGTH characters,
     and LabelFontMissingGlyphsError or LabelTextUnsupportedError when no font
-    has glyphs for every character of the text.
+    has glyphs for every character of the text. Whether the text fits in the
+    frame is known only when the first frame is drawn (LabelTooWideError).
     """
     if not options.visible:
         return
     check_corner(options.corner)
+    check_text_length(options.text)
     choose_font(options.text, options.font_path)
 
 
@@ -166,6 +217,11 @@ def check_corner(corner: str) -> None:
         raise InvalidOptionError(
             name="label corner", value=corner, hint=f"use one of {', '.join(CORNERS)}"
         )
+
+
+def check_text_length(text: str) -> None:
+    if len(text) > MAX_LABEL_TEXT_LENGTH:
+        raise LabelTextTooLongError(length=len(text), limit=MAX_LABEL_TEXT_LENGTH)
 
 
 def load_font(text: str, font_path: Path | None, size: int) -> Font:
