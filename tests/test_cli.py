@@ -387,7 +387,7 @@ BAD_INPUTS = {
             [*bad_target(photo_target(), out, ".jpg"), "--label-font", text_file(tmp / "f.ttf")],
             tmp / "f.ttf",
         ),
-        "pass a readable TrueType or OpenType font file",
+        "cannot be read as a TrueType or OpenType font",
     ),
     "audio-only reference": BadCase(
         lambda tmp, out: (
@@ -499,6 +499,35 @@ def test_chinese_message_from_lang(tmp_path: Path, out_dir: Path) -> None:
 
     assert run.returncode == 2
     assert run.stderr.strip() == f"错误：找不到文件：{missing}，请检查路径后重试。"
+
+
+def chinese_env() -> dict[str, str]:
+    env = english_env()
+    env["VIDSWAP_LOCALE"] = "zh-CN"
+    return env
+
+
+def test_chinese_folder_message(tmp_path: Path, out_dir: Path) -> None:
+    run = run_vidswap(*bad_face(tmp_path, out_dir)[0], env=chinese_env())
+
+    assert run.returncode == 2
+    assert (
+        run.stderr.strip()
+        == f"错误：无法读取 {tmp_path}（它是文件夹，不是文件），请确认它是可读的文件。"
+    )
+
+
+def test_chinese_label_font_message(tmp_path: Path, out_dir: Path) -> None:
+    font = text_file(tmp_path / "notes.txt")
+    args = [*bad_target(photo_target(), out_dir, ".jpg"), "--label-font", font]
+
+    run = run_vidswap(*args, env=chinese_env())
+
+    assert run.returncode == 2
+    assert run.stderr.strip() == (
+        f"错误：无法将标识字体文件 {font} 读取为 TrueType 或 OpenType 字体，请换用其他字体文件。"
+    )
+    assert sorted(out_dir.iterdir()) == []
 
 
 def test_locale_override_wins(tmp_path: Path, out_dir: Path) -> None:

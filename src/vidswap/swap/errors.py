@@ -9,6 +9,8 @@ only and means little to a user.
 
 from __future__ import annotations
 
+from typing import Any
+
 from vidswap.kit.errors import BadInputError, InternalError, VidswapError
 
 
@@ -21,11 +23,21 @@ class MediaNotFoundError(BadInputError):
 
 
 class MediaUnreadableError(BadInputError):
+    """A file that exists but cannot be read.
+
+    ``reason`` is English and ``reason_zh`` Chinese. A reason given only in
+    English, such as an OS error message, shows in both locales.
+    """
+
     code = "media_unreadable"
     messages = {
         "en": "Cannot read {path} ({reason}); check that it is a readable file.",
-        "zh-CN": "无法读取 {path}（{reason}），请确认它是可读的文件。",
+        "zh-CN": "无法读取 {path}（{reason_zh}），请确认它是可读的文件。",
     }
+
+    def __init__(self, **params: Any) -> None:
+        params.setdefault("reason_zh", params.get("reason", ""))
+        super().__init__(**params)
 
 
 class EmptyMediaError(BadInputError):
@@ -188,7 +200,18 @@ class LabelFontNotFoundError(BadInputError):
     code = "label_font_not_found"
     messages = {
         "en": "The label font file {path} does not exist. Check the path, or pass another TrueType or OpenType font file.",
-        "zh-CN": "标注字体文件 {path} 不存在。请检查路径，或换用其他 TrueType 或 OpenType 字体文件。",
+        "zh-CN": "标识字体文件 {path} 不存在。请检查路径，或换用其他 TrueType 或 OpenType 字体文件。",
+    }
+
+
+class LabelFontUnreadableError(BadInputError):
+    code = "label_font_unreadable"
+    messages = {
+        "en": (
+            "The label font file {path} cannot be read as a TrueType or OpenType font, so pass "
+            "another font file."
+        ),
+        "zh-CN": "无法将标识字体文件 {path} 读取为 TrueType 或 OpenType 字体，请换用其他字体文件。",
     }
 
 
@@ -199,7 +222,7 @@ class LabelFontMissingGlyphsError(BadInputError):
             "The label font {font} has no glyphs for {characters}, and no installed font has "
             "all of them, so choose a font that contains these characters."
         ),
-        "zh-CN": "标注字体 {font} 缺少以下字符的字形：{characters}，系统中也没有同时包含这些字符的字体，请换用包含这些字符的字体。",
+        "zh-CN": "标识字体 {font} 缺少以下字符的字形：{characters}，系统中也没有同时包含这些字符的字体，请换用包含这些字符的字体。",
     }
 
 
@@ -210,7 +233,7 @@ class LabelTextUnsupportedError(BadInputError):
             "The built-in label font has no glyphs for {characters}, and no installed font has "
             "all of them, so give a label font file that contains these characters."
         ),
-        "zh-CN": "内置标注字体缺少以下字符的字形：{characters}，系统中也没有同时包含这些字符的字体，请提供包含这些字符的标注字体文件。",
+        "zh-CN": "内置标识字体缺少以下字符的字形：{characters}，系统中也没有同时包含这些字符的字体，请提供包含这些字符的标识字体文件。",
     }
 
 

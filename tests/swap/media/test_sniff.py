@@ -99,6 +99,47 @@ def test_directory(tmp_path: Path) -> None:
     assert_raises_with_path(folder, MediaUnreadableError)
 
 
+def test_directory_message_localized(tmp_path: Path) -> None:
+    folder = tmp_path / "folder.jpg"
+    folder.mkdir()
+
+    with pytest.raises(MediaUnreadableError) as error:
+        detect_media_kind(folder)
+
+    assert error.value.message("en") == (
+        f"Cannot read {folder} (it is a folder, not a file); check that it is a readable file."
+    )
+    assert error.value.message("zh-CN") == (
+        f"无法读取 {folder}（它是文件夹，不是文件），请确认它是可读的文件。"
+    )
+
+
+def test_permission_denied_message_localized(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = save_image(tmp_path / "locked.png", "PNG")
+    # Root may read any file, so the permission check itself is made to fail.
+    monkeypatch.setattr(os, "access", lambda *args, **kwargs: False)
+
+    with pytest.raises(MediaUnreadableError) as error:
+        detect_media_kind(path)
+
+    assert error.value.message("en") == (
+        f"Cannot read {path} (permission denied); check that it is a readable file."
+    )
+    assert (
+        error.value.message("zh-CN") == f"无法读取 {path}（没有读取权限），请确认它是可读的文件。"
+    )
+
+
+def test_os_error_reason_kept_in_chinese() -> None:
+    error = MediaUnreadableError(path="clip.mp4", reason="Input/output error")
+
+    assert (
+        error.message("zh-CN") == "无法读取 clip.mp4（Input/output error），请确认它是可读的文件。"
+    )
+
+
 def test_empty_file(tmp_path: Path) -> None:
     path = tmp_path / "empty.mp4"
     path.touch()

@@ -32,6 +32,9 @@ ACCURATE_CONVERSION = (
     | Interpolation.FULL_CHR_H_INP
 )
 
+# The reason of a MediaUnreadableError for a file without read permission.
+PERMISSION_DENIED = {"reason": "permission denied", "reason_zh": "没有读取权限"}
+
 
 def check_input_file(path: Path) -> int:
     """Return the size of ``path`` in bytes; raise the media error that names why it is unusable."""
@@ -40,14 +43,16 @@ def check_input_file(path: Path) -> int:
     except FileNotFoundError as exc:
         raise MediaNotFoundError(path=str(path)) from exc
     except PermissionError as exc:
-        raise MediaUnreadableError(path=str(path), reason="permission denied") from exc
+        raise MediaUnreadableError(path=str(path), **PERMISSION_DENIED) from exc
     except OSError as exc:
         raise MediaUnreadableError(path=str(path), reason=exc.strerror or str(exc)) from exc
 
     if path.is_dir():
-        raise MediaUnreadableError(path=str(path), reason="it is a folder, not a file")
+        raise MediaUnreadableError(
+            path=str(path), reason="it is a folder, not a file", reason_zh="它是文件夹，不是文件"
+        )
     if not os.access(path, os.R_OK):
-        raise MediaUnreadableError(path=str(path), reason="permission denied")
+        raise MediaUnreadableError(path=str(path), **PERMISSION_DENIED)
     if stat.st_size == 0:
         raise EmptyMediaError(path=str(path))
     return stat.st_size
@@ -58,7 +63,7 @@ def open_input(path: Path) -> av.container.InputContainer:
     try:
         return av.open(str(path), mode="r", metadata_errors="replace")
     except PermissionError as exc:
-        raise MediaUnreadableError(path=str(path), reason="permission denied") from exc
+        raise MediaUnreadableError(path=str(path), **PERMISSION_DENIED) from exc
     except FileNotFoundError as exc:
         raise MediaNotFoundError(path=str(path)) from exc
     except (av.error.FFmpegError, OSError, ValueError) as exc:

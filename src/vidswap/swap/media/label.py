@@ -15,6 +15,7 @@ from vidswap.swap.errors import (
     InvalidOptionError,
     LabelFontMissingGlyphsError,
     LabelFontNotFoundError,
+    LabelFontUnreadableError,
     LabelTextTooLongError,
     LabelTextUnsupportedError,
     LabelTooWideError,
@@ -177,7 +178,8 @@ def render_label(text_size: int, options: LabelOptions) -> RenderedLabel:
 def check_label_options(options: LabelOptions) -> None:
     """Raise the error that drawing the label would raise, before any frame is read.
 
-    Raises InvalidOptionError for an unknown corner or an unreadable font file,
+    Raises InvalidOptionError for an unknown corner, LabelFontUnreadableError for
+    a font file that Pillow cannot open,
     LabelTextTooLongError for a text of more than MAX_LABEL_TEXT_LENGTH characters,
     and LabelFontMissingGlyphsError or LabelTextUnsupportedError when no font
     has glyphs for every character of the text. Whether the text fits in the
@@ -267,11 +269,7 @@ def open_font(font_path: Path | None, size: int) -> Font:
     try:
         return ImageFont.truetype(str(font_path), size=size)
     except OSError as exc:
-        raise InvalidOptionError(
-            name="label font",
-            value=str(font_path),
-            hint="pass a readable TrueType or OpenType font file",
-        ) from exc
+        raise LabelFontUnreadableError(path=str(font_path)) from exc
 
 
 def missing_characters(font: Font, text: str) -> list[str]:
