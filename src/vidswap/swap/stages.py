@@ -8,12 +8,14 @@ only that frame and its landmarks, so it runs one frame behind in its own.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from vidswap.swap.face import Box
 from vidswap.swap.media.video import VideoFrame
 from vidswap.swap.select import FaceSelector
 from vidswap.swap.shape import FaceShaper
@@ -21,6 +23,9 @@ from vidswap.swap.source import SourceFace
 from vidswap.swap.swapper import swap_face
 from vidswap.swap.track import FaceTracker
 
+# A face found this much overlapping a bridged track's last box is taken for
+# the same person, found again under a new track.
+_SAME_PLACE_IOU = 0.3
 # (left, top, right, bottom) in frame pixels, right and bottom excluded.
 Rectangle = tuple[int, int, int, int]
 
@@ -39,13 +44,23 @@ class AnalysedFrame:
     # the track bridges a gap with its last landmarks.
     seen_targets: list[np.ndarray | None] = field(default_factory=list)
     track_ids: list[int] = field(default_factory=list)
+    # The tracks whose face was found in this frame (not bridging a gap), and
+    # where: a face that comes back may do so under a new track.
+    visible_ids: set[int] = field(default_factory=set)
+    visible_boxes: list[Box] = field(default_factory=list)
+
+    def drop_target(self, position: int) -> None:
+        del self.targets[position]
+        del self.target_ids[position]
+        del self.seen_targets[position]
 
 
 def analyse_frames(
     frames: Iterator[VideoFrame], tracker: FaceTracker, selector: FaceSelector
 ) -> Iterator[AnalysedFrame]:
     with _closing_upstream(frames):
-        yield from _analyse(frames, tracker, selector)
+        horizon = tracker.settings.max_gap_frames
+        yield from _confirm_gaps(_analyse(frames, tracker, selector), horizon)
 
 
 def swap_frames(
@@ -86,7 +101,44 @@ def _analyse(
                 track.face.landmarks.copy() if track.visible else None for track in chosen
             ],
             track_ids=[track.track_id for track in tracks],
+            visible_ids={track.track_id for track in tracks if track.visible},
+            visible_boxes=[Box.around(track.face.landmarks) for track in tracks if track.visible],
         )
+
+
+def _confirm_gaps(analysed: Iterable[AnalysedFrame], horizon: int) -> Iterator[AnalysedFrame]:
+    """Yield each frame ``horizon`` frames late, without the targets of tracks that
+    bridge a gap their face never comes back from.
+
+    A track carries its last landmarks over a few missed frames. When the face
+    comes back (in the same track, or found again where it was), that hides a
+    detector dropout. When the person has left the picture, pasting there would
+    put a face on the background.
+    """
+    pending: deque[AnalysedFrame] = deque()
+    for item in analysed:
+        pending.append(item)
+        if len(pending) > horizon:
+            yield _drop_unconfirmed(pending.popleft(), pending)
+    while pending:
+        yield _drop_unconfirmed(pending.popleft(), pending)
+
+
+def _drop_unconfirmed(item: AnalysedFrame, later: deque[AnalysedFrame]) -> AnalysedFrame:
+    for position in reversed(range(len(item.targets))):
+        if item.seen_targets[position] is not None:
+            continue
+        track_id = item.target_ids[position]
+        where = Box.around(item.targets[position][:, :2])
+        if not any(_comes_back(track_id, where, frame) for frame in later):
+            item.drop_target(position)
+    return item
+
+
+def _comes_back(track_id: int, where: Box, frame: AnalysedFrame) -> bool:
+    if track_id in frame.visible_ids:
+        return True
+    return any(where.iou(box) > _SAME_PLACE_IOU for box in frame.visible_boxes)
 
 
 def _swap(

@@ -70,6 +70,10 @@ class FaceTracker:
     def tracks(self) -> list[Track]:
         return list(self._tracks)
 
+    @property
+    def settings(self) -> TrackerSettings:
+        return self._settings
+
     def update(self, frame: np.ndarray, time: float) -> list[Track]:
         """Advance to the next frame and return the live tracks (visible or bridging a gap)."""
         self._frame_index += 1

@@ -1,0 +1,89 @@
+"""The analyse stage's gap check: bridged targets stay only when their face comes back."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from vidswap.swap.face import Box
+from vidswap.swap.media.frames import VideoFrame
+from vidswap.swap.stages import AnalysedFrame, _confirm_gaps
+
+
+def mesh_at(left: float, top: float, size: float = 100.0) -> np.ndarray:
+    """A stand-in mesh: 478 points spread over a square face box."""
+    points = np.zeros((478, 3), np.float32)
+    points[:, 0] = left + np.linspace(0, size, 478)
+    points[:, 1] = top + np.linspace(0, size, 478)[::-1]
+    return points
+
+
+MESH = mesh_at(100, 100)
+
+
+def analysed(index: int, seen: dict[int, bool]) -> AnalysedFrame:
+    """A frame whose targets are the tracks in ``seen``, found (True) or bridged (False),
+    all at MESH."""
+    frame = VideoFrame(
+        image=np.zeros((4, 4, 3), np.uint8), pts=index, time_base=Fraction(1, 25), index=index
+    )
+    return AnalysedFrame(
+        frame=frame,
+        targets=[MESH for _ in seen],
+        target_ids=list(seen),
+        seen_targets=[MESH if found else None for found in seen.values()],
+        track_ids=list(seen),
+        visible_ids={track_id for track_id, found in seen.items() if found},
+        visible_boxes=[Box.around(MESH) for found in seen.values() if found],
+    )
+
+
+def test_gap_that_closes_kept() -> None:
+    frames = [
+        analysed(0, {1: True}),
+        analysed(1, {1: False}),
+        analysed(2, {1: False}),
+        analysed(3, {1: True}),
+    ]
+
+    out = list(_confirm_gaps(frames, horizon=2))
+
+    assert [item.target_ids for item in out] == [[1], [1], [1], [1]]
+
+
+def test_gap_never_closed_dropped() -> None:
+    # Track 1 leaves the picture after frame 0; track 2 stays in view elsewhere.
+    frames = [analysed(index, {1: index == 0, 2: True}) for index in range(5)]
+    for item in frames:
+        item.visible_boxes = [Box.around(mesh_at(400, 100))]
+
+    out = list(_confirm_gaps(frames, horizon=3))
+
+    assert [item.frame.index for item in out] == [0, 1, 2, 3, 4]
+    assert [item.target_ids for item in out] == [[1, 2], [2], [2], [2], [2]]
+    assert all(len(item.seen_targets) == len(item.targets) == 1 for item in out[1:])
+
+
+def test_return_beyond_horizon_dropped() -> None:
+    frames = [
+        analysed(0, {1: True}),
+        *(analysed(i, {1: False}) for i in range(1, 4)),
+        analysed(4, {1: True}),
+    ]
+
+    out = list(_confirm_gaps(frames, horizon=2))
+
+    # Frame 1 is checked against frames 2 and 3 only, frames 2 and 3 against the return.
+    assert [item.target_ids for item in out] == [[1], [], [1], [1], [1]]
+
+
+def test_found_again_as_new_track_kept() -> None:
+    frames = [analysed(0, {1: True}), analysed(1, {1: False}), analysed(2, {})]
+    # The detector finds the face again where it was, under a new track id.
+    frames[2].visible_ids = {7}
+    frames[2].visible_boxes = [Box.around(mesh_at(110, 105))]
+
+    out = list(_confirm_gaps(frames, horizon=3))
+
+    assert [item.target_ids for item in out] == [[1], [1], []]
