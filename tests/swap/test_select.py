@@ -145,7 +145,7 @@ def test_reference_skips_hidden_track(
     chosen = selector.choose(image, [hidden])
 
     assert chosen == []
-    assert hidden.embedding is None
+    assert hidden.reference_distance is None
 
 
 def test_reference_needs_embedding() -> None:

@@ -19,6 +19,21 @@ class SeveralSourceFaces(Notice):
     }
 
 
+class SeveralReferenceFaces(Notice):
+    code = "face_several_in_reference"
+    messages = {
+        "en": (
+            "The reference photo {path} shows {count} faces; looking for the largest one "
+            "({width} px wide, centred at x={x}, y={y}). Crop the photo to one face to choose "
+            "another."
+        ),
+        "zh-CN": (
+            "参考照片 {path} 中有 {count} 张人脸，将查找最大的一张（宽 {width} 像素，中心位于 "
+            "x={x}, y={y}）。如需选择其他人，请将照片裁剪为只含一张人脸。"
+        ),
+    }
+
+
 class SourceFaceTurned(Notice):
     code = "face_source_turned"
     messages = {

@@ -43,7 +43,7 @@ from vidswap.swap.media.images import Picture, read_picture, write_picture
 from vidswap.swap.media.label import check_label_options, draw_visible_label
 from vidswap.swap.media.sniff import MediaKind, detect_media_kind
 from vidswap.swap.media.video import VideoWriter, open_video
-from vidswap.swap.notices import NoFaceInTarget
+from vidswap.swap.notices import NoFaceInTarget, SeveralReferenceFaces
 from vidswap.swap.options import (
     LABEL_METADATA_VALUE,
     CancelCheck,
@@ -116,7 +116,7 @@ class SwapEngine:
         # Without an encoder the source gets no identity descriptor. Nothing in the
         # swap reads it, and dlib takes about 0.1 s per swap to compute it.
         source_face, notices = analyse_source(source_picture.bgr, face_path, self._analyser)
-        selector = self._make_selector()
+        selector = self._make_selector(notices)
 
         if target_kind is MediaKind.IMAGE:
             report = self._swap_picture(source_face, selector, target_path, output_path)
@@ -137,7 +137,8 @@ class SwapEngine:
         )
         return report
 
-    def _make_selector(self) -> FaceSelector:
+    def _make_selector(self, notices: list[Notice]) -> FaceSelector:
+        """Return the face selector; a reference photo with several faces adds a notice."""
         if self.options.faces is not FaceSelection.REFERENCE:
             return FaceSelector(self.options.faces)
 
@@ -147,6 +148,17 @@ class SwapEngine:
         faces = self._analyser.find_faces(picture.bgr)
         if not faces:
             raise NoFaceError(path=str(reference_path))
+        if len(faces) > 1:
+            center_x, center_y = faces[0].box.center
+            notices.append(
+                SeveralReferenceFaces(
+                    path=str(reference_path),
+                    count=len(faces),
+                    width=round(faces[0].box.width),
+                    x=round(center_x),
+                    y=round(center_y),
+                )
+            )
         encoder = self._identity_encoder()
         embedding = encoder.embed(picture.bgr, faces[0])
         return FaceSelector(FaceSelection.REFERENCE, reference_embedding=embedding, encoder=encoder)

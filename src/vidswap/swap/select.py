@@ -2,8 +2,10 @@
 
 ``largest`` locks onto one track (the largest face when it is chosen) and
 keeps it while the track lives, so the swap never jumps to another person
-who comes closer. ``reference`` swaps the tracks whose identity descriptor is
-within ``SAME_PERSON_DISTANCE`` of the reference photo's.
+who comes closer. ``reference`` swaps, in each frame, the one track whose
+identity descriptors are on average within ``SAME_PERSON_DISTANCE`` of the
+reference photo's and nearest to it: the photo shows one person, who is in
+any frame at most once.
 """
 
 from __future__ import annotations
@@ -53,33 +55,40 @@ class FaceSelector:
         return [largest]
 
     def _matching_reference(self, frame: np.ndarray, tracks: list[Track]) -> list[Track]:
-        chosen = []
         for track in tracks:
             self._sample_identity(frame, track)
-            if track.embedding is None:
-                continue
-            assert self._reference is not None
-            if identity_distance(track.embedding, self._reference) < SAME_PERSON_DISTANCE:
-                chosen.append(track)
-        if chosen:
-            self.matched_reference = True
-        return chosen
+        matching = [
+            track
+            for track in tracks
+            if track.reference_distance is not None
+            and track.reference_distance < SAME_PERSON_DISTANCE
+        ]
+        if not matching:
+            return []
+        self.matched_reference = True
+        return [min(matching, key=lambda track: track.reference_distance or 0.0)]
 
     def _sample_identity(self, frame: np.ndarray, track: Track) -> None:
-        """Average a few descriptors taken apart in time, since one frame may show
-        the person turned or blurred."""
+        """Average the distances of a few descriptors taken apart in time, since one
+        frame may show the person turned or blurred.
+
+        The distances are averaged, not the descriptors: the distance of a mean
+        descriptor is never above the mean distance (a norm is convex), so averaging
+        descriptors would let a stranger pass more easily.
+        """
         if not track.visible or track.identity_samples >= _IDENTITY_SAMPLES:
             return
-        if track.embedding is not None and track.frames_since_identity < _IDENTITY_SAMPLE_GAP:
+        if (
+            track.reference_distance is not None
+            and track.frames_since_identity < _IDENTITY_SAMPLE_GAP
+        ):
             track.frames_since_identity += 1
             return
 
-        assert self._encoder is not None
-        sample = self._encoder.embed(frame, track.face)
-        if track.embedding is None:
-            track.embedding = sample
-        else:
-            count = track.identity_samples
-            track.embedding = (track.embedding * count + sample) / (count + 1)
+        assert self._encoder is not None and self._reference is not None
+        sample = identity_distance(self._encoder.embed(frame, track.face), self._reference)
+        count = track.identity_samples
+        previous = track.reference_distance or 0.0
+        track.reference_distance = (previous * count + sample) / (count + 1)
         track.identity_samples += 1
         track.frames_since_identity = 0

@@ -33,8 +33,9 @@ class Track:
     filter: OneEuroFilter = field(default_factory=OneEuroFilter)
     follower: FaceFollower | None = None
     yaw_degrees: float = 0.0
-    # Mean identity descriptor, filled by reference selection only.
-    embedding: np.ndarray | None = None
+    # Mean distance of this track's identity samples to the reference photo,
+    # filled by reference selection only.
+    reference_distance: float | None = None
     identity_samples: int = 0
     frames_since_identity: int = 0
 
