@@ -153,7 +153,6 @@ def _swap(
         target_frame = item.frame.image
         # What this stage changes is recorded, so the writer converts only that.
         changed: list[Rectangle] = []
-        decoded_image = target_frame.copy() if item.frame.yuv is not None else None
 
         shapers = {
             track_id: shapers[track_id] for track_id in item.track_ids if track_id in shapers
@@ -171,5 +170,4 @@ def _swap(
         if drawn is not None:
             changed.append(drawn)
         item.frame.changed = changed
-        item.frame.decoded_image = decoded_image
         yield item

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import av
 import numpy as np
 import pytest
@@ -10,8 +12,8 @@ from av.video.reformatter import ColorRange, Colorspace
 from tests.shared_media import shared_video
 from vidswap.swap.media.container import ACCURATE_CONVERSION
 from vidswap.swap.media.frames import VideoFrame
-from vidswap.swap.media.video import VideoReader
-from vidswap.swap.media.writer import bgr_to_yuv420, patch_yuv, yuv420_planes
+from vidswap.swap.media.video import VideoReader, VideoWriter
+from vidswap.swap.media.writer import bgr_to_yuv420, even_rectangle, yuv420_planes
 
 HD_CLIP = "obama-weekly-address-talking-720p-a.mp4"
 # 640x480 and untagged, so BT.601: its planes are not what the writer encodes.
@@ -53,36 +55,42 @@ def test_bgr_to_yuv420_matches_swscale() -> None:
         assert difference.mean() < 0.1, plane
 
 
-def test_patch_changes_only_changed_pixels() -> None:
-    frame = first_frame(HD_CLIP)
-    assert frame.yuv is not None
-    decoded_image = frame.image.copy()
-    frame.image[101:201, 301:451] = (0, 0, 255)
-    # The rectangle reaches past the painted block: its other pixels stay as decoded.
-    rectangle = (281, 81, 481, 231)
+def test_patch_changes_only_rectangles(tmp_path: Path) -> None:
+    with (
+        VideoReader(shared_video(HD_CLIP)) as reader,
+        VideoWriter(tmp_path / "out.mp4", reader) as writer,
+    ):
+        frame = next(iter(reader))
+        assert frame.yuv is not None
+        frame.image[101:201, 301:451] = (0, 0, 255)
+        rectangle = (301, 101, 451, 201)
 
-    patched = patch_yuv(frame.image, decoded_image, frame.yuv, [rectangle]).to_ndarray()
+        patched = writer._patch_yuv(frame.image, frame.yuv, [rectangle]).to_ndarray()
+        writer.abort()
 
     before, after = yuv420_planes(frame.yuv, 1280, 720), yuv420_planes(patched, 1280, 720)
+    left, top, right, bottom = even_rectangle(rectangle, 1280, 720)
+    assert (left, top, right, bottom) == (300, 100, 452, 202)
     outside = np.ones((720, 1280), bool)
-    outside[101:201, 301:451] = False
+    outside[top:bottom, left:right] = False
     assert np.array_equal(after[0][outside], before[0][outside])
-    chroma_outside = np.ones((360, 640), bool)
-    chroma_outside[50:101, 150:226] = False
+    chroma_outside = outside[::2, ::2]
     assert np.array_equal(after[1][chroma_outside], before[1][chroma_outside])
-    assert np.array_equal(after[2][chroma_outside], before[2][chroma_outside])
     # Pure red in BT.709 limited range: Y 63, Cb 102, Cr 240.
     assert after[0][150, 400] == pytest.approx(63, abs=1)
     assert after[1][75, 200] == pytest.approx(102, abs=1)
     assert after[2][75, 200] == pytest.approx(240, abs=1)
 
 
-def test_unchanged_frame_passes_through() -> None:
-    frame = first_frame(HD_CLIP)
-    assert frame.yuv is not None
+def test_unchanged_frame_passes_through(tmp_path: Path) -> None:
+    with (
+        VideoReader(shared_video(HD_CLIP)) as reader,
+        VideoWriter(tmp_path / "out.mp4", reader) as writer,
+    ):
+        frame = next(iter(reader))
+        assert frame.yuv is not None
 
-    passed = patch_yuv(frame.image, frame.image.copy(), frame.yuv, []).to_ndarray()
-    untouched = patch_yuv(frame.image, frame.image.copy(), frame.yuv, [(0, 0, 64, 64)])
+        passed = writer._patch_yuv(frame.image, frame.yuv, []).to_ndarray()
+        writer.abort()
 
     assert np.array_equal(passed, frame.yuv)
-    assert np.array_equal(untouched.to_ndarray(), frame.yuv)

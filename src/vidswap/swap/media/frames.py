@@ -52,11 +52,9 @@ class VideoFrame:
     # The decoded picture as BT.709 limited-range yuv420p, (height * 3 / 2, width),
     # when it shows exactly what ``image`` shows; None when the reader converted it.
     yuv: np.ndarray | None = None
-    # The (left, top, right, bottom) rectangles of ``image`` changed since decoding,
-    # and ``image`` as decoded, to find the changed pixels in them. None means
-    # unknown, so a writer converts the whole image.
+    # The (left, top, right, bottom) rectangles of ``image`` changed since decoding.
+    # None means unknown, so a writer converts the whole image.
     changed: list[tuple[int, int, int, int]] | None = None
-    decoded_image: np.ndarray | None = None
 
     @property
     def seconds(self) -> float:

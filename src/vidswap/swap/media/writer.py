@@ -118,13 +118,8 @@ class VideoWriter:
                 f"got {image.dtype} {image.shape}"
             )
         try:
-            if (
-                frame.yuv is not None
-                and frame.changed is not None
-                and frame.decoded_image is not None
-                and image is frame.image
-            ):
-                av_frame = patch_yuv(image, frame.decoded_image, frame.yuv, frame.changed)
+            if frame.yuv is not None and frame.changed is not None and image is frame.image:
+                av_frame = self._patch_yuv(image, frame.yuv, frame.changed)
             else:
                 av_frame = self._to_av_frame(image)
             av_frame.pts = self._next_pts(frame)
@@ -221,6 +216,28 @@ class VideoWriter:
             interpolation=ACCURATE_CONVERSION,
         )
 
+    def _patch_yuv(
+        self, image: np.ndarray, yuv: np.ndarray, changed: list[tuple[int, int, int, int]]
+    ) -> av.VideoFrame:
+        """Return the decoded ``yuv`` picture with only the ``changed`` rectangles of
+        ``image`` converted into it, so the untouched pixels pass through exactly."""
+        if changed:
+            yuv = yuv.copy()
+            height, width = image.shape[:2]
+            planes = yuv420_planes(yuv, width, height)
+            for rectangle in changed:
+                left, top, right, bottom = even_rectangle(rectangle, width, height)
+                if right <= left or bottom <= top:
+                    continue
+                patch = np.ascontiguousarray(image[top:bottom, left:right])
+                converted = bgr_to_yuv420(patch)
+                parts = yuv420_planes(converted, right - left, bottom - top)
+                halves = (slice(top // 2, bottom // 2), slice(left // 2, right // 2))
+                planes[0][top:bottom, left:right] = parts[0]
+                planes[1][halves] = parts[1]
+                planes[2][halves] = parts[2]
+        return av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+
     def _next_pts(self, frame: VideoFrame) -> int:
         """Return the frame's pts, moved forward when not increasing (libx264 requires that)."""
         pts = frame.pts
@@ -301,43 +318,6 @@ def output_muxer(path: Path) -> str:
             allowed=", ".join(MUXER_BY_EXTENSION),
         )
     return muxer
-
-
-def patch_yuv(
-    image: np.ndarray,
-    decoded_image: np.ndarray,
-    yuv: np.ndarray,
-    changed: list[tuple[int, int, int, int]],
-) -> av.VideoFrame:
-    """Return the decoded ``yuv`` picture with the pixels of ``image`` that differ from
-    ``decoded_image`` inside the ``changed`` rectangles converted into it.
-
-    Every other pixel passes through exactly, including unchanged pixels inside a
-    rectangle. A round trip through BGR moves them by a level or two, and that
-    step at a rectangle's edge, moving with the face, made the face mesh jitter.
-    """
-    if not changed:
-        return av.VideoFrame.from_ndarray(yuv, format="yuv420p")
-    yuv = yuv.copy()
-    height, width = image.shape[:2]
-    planes = yuv420_planes(yuv, width, height)
-    for rectangle in changed:
-        left, top, right, bottom = even_rectangle(rectangle, width, height)
-        if right <= left or bottom <= top:
-            continue
-        patch = np.ascontiguousarray(image[top:bottom, left:right])
-        luma_mask = np.any(patch != decoded_image[top:bottom, left:right], axis=2)
-        if not luma_mask.any():
-            continue
-        chroma_mask = luma_mask.reshape((bottom - top) // 2, 2, (right - left) // 2, 2).any(
-            axis=(1, 3)
-        )
-        parts = yuv420_planes(bgr_to_yuv420(patch), right - left, bottom - top)
-        halves = (slice(top // 2, bottom // 2), slice(left // 2, right // 2))
-        planes[0][top:bottom, left:right][luma_mask] = parts[0][luma_mask]
-        planes[1][halves][chroma_mask] = parts[1][chroma_mask]
-        planes[2][halves][chroma_mask] = parts[2][chroma_mask]
-    return av.VideoFrame.from_ndarray(yuv, format="yuv420p")
 
 
 def yuv420_planes(yuv: np.ndarray, width: int, height: int) -> list[np.ndarray]:
