@@ -26,8 +26,6 @@ from vidswap.swap.track import FaceTracker
 # A face found this much overlapping a bridged track's last box is taken for
 # the same person, found again under a new track.
 _SAME_PLACE_IOU = 0.3
-# (left, top, right, bottom) in frame pixels, right and bottom excluded.
-Rectangle = tuple[int, int, int, int]
 
 
 @dataclass
@@ -66,7 +64,7 @@ def analyse_frames(
 def swap_frames(
     analysed: Iterator[AnalysedFrame],
     source_face: SourceFace,
-    label: Callable[[np.ndarray], Rectangle | None],
+    label: Callable[[np.ndarray], object],
     shape_transfer: float,
 ) -> Iterator[AnalysedFrame]:
     with _closing_upstream(analysed):
@@ -144,15 +142,13 @@ def _comes_back(track_id: int, where: Box, frame: AnalysedFrame) -> bool:
 def _swap(
     analysed: Iterable[AnalysedFrame],
     source_face: SourceFace,
-    label: Callable[[np.ndarray], Rectangle | None],
+    label: Callable[[np.ndarray], object],
     shape_transfer: float,
 ) -> Iterator[AnalysedFrame]:
     # One shaper per track: each keeps the running mean of its person's shape.
     shapers: dict[int, FaceShaper] = {}
     for item in analysed:
         target_frame = item.frame.image
-        # What this stage changes is recorded, so the writer converts only that.
-        changed: list[Rectangle] = []
 
         shapers = {
             track_id: shapers[track_id] for track_id in item.track_ids if track_id in shapers
@@ -162,12 +158,7 @@ def _swap(
             if track_id not in shapers:
                 shapers[track_id] = FaceShaper(source_face.face.landmarks, shape_transfer)
             shaped_face = shapers[track_id].shape(target_landmarks, seen_landmarks)
-            region = swap_face(target_frame, source_face, shaped_face)
-            if region is not None:
-                changed.append((region.left, region.top, region.right, region.bottom))
+            swap_face(target_frame, source_face, shaped_face)
 
-        drawn = label(target_frame)
-        if drawn is not None:
-            changed.append(drawn)
-        item.frame.changed = changed
+        label(target_frame)
         yield item

@@ -49,12 +49,6 @@ class VideoFrame:
     index: int
     # Display duration in time_base units, when the decoder provides it.
     duration: int | None = None
-    # The decoded picture as BT.709 limited-range yuv420p, (height * 3 / 2, width),
-    # when it shows exactly what ``image`` shows; None when the reader converted it.
-    yuv: np.ndarray | None = None
-    # The (left, top, right, bottom) rectangles of ``image`` changed since decoding.
-    # None means unknown, so a writer converts the whole image.
-    changed: list[tuple[int, int, int, int]] | None = None
 
     @property
     def seconds(self) -> float:

@@ -32,7 +32,7 @@ from vidswap.swap.media.container import (
     open_input,
 )
 from vidswap.swap.media.frames import VideoFrame, VideoInfo, VideoSource
-from vidswap.swap.media.orientation import DisplayTransform, display_transform
+from vidswap.swap.media.orientation import display_transform
 from vidswap.swap.media.tonemap import hdr_frame_to_sdr_bgr, is_hdr_transfer
 from vidswap.swap.media.writer import VideoWriter
 
@@ -127,7 +127,6 @@ class VideoReader:
         time_base = self.time_base
         step = self._pts_step()
         last_pts: int | None = None
-        keep_yuv = transform == DisplayTransform() and encodable_as_is(first)
 
         for index, av_frame in enumerate(self._chain(first)):
             image = transform.apply(to_bgr(av_frame))
@@ -135,16 +134,12 @@ class VideoReader:
             if pts is None:
                 pts = 0 if last_pts is None else last_pts + step
             last_pts = pts
-            yuv = None
-            if keep_yuv and encodable_as_is(av_frame):
-                yuv = av_frame.to_ndarray()
             yield VideoFrame(
                 image=image,
                 pts=pts,
                 time_base=time_base,
                 index=index,
                 duration=av_frame.duration or None,
-                yuv=yuv,
             )
 
     def _chain(self, first: av.VideoFrame) -> Iterator[av.VideoFrame]:
@@ -271,19 +266,6 @@ def packet_end_seconds(packet: av.Packet) -> float | None:
     if packet.pts is None or not packet.time_base:
         return None
     return float((packet.pts + (packet.duration or 0)) * packet.time_base)
-
-
-def encodable_as_is(frame: av.VideoFrame) -> bool:
-    """Return whether the frame's planes are what VideoWriter encodes: even-sized 8-bit
-    yuv420p in BT.709 at limited range, so unchanged pixels can skip two conversions."""
-    return (
-        frame.format.name == "yuv420p"
-        and frame.width % 2 == 0
-        and frame.height % 2 == 0
-        and not is_hdr_transfer(frame.color_trc)
-        and source_colorspace(frame) == Colorspace.ITU709
-        and (frame.color_range or ColorRange.MPEG) == ColorRange.MPEG
-    )
 
 
 def source_colorspace(frame: av.VideoFrame) -> int:

@@ -118,10 +118,7 @@ class VideoWriter:
                 f"got {image.dtype} {image.shape}"
             )
         try:
-            if frame.yuv is not None and frame.changed is not None and image is frame.image:
-                av_frame = self._patch_yuv(image, frame.yuv, frame.changed)
-            else:
-                av_frame = self._to_av_frame(image)
+            av_frame = self._to_av_frame(image)
             av_frame.pts = self._next_pts(frame)
             av_frame.time_base = self._time_base
             if frame.duration:
@@ -216,28 +213,6 @@ class VideoWriter:
             interpolation=ACCURATE_CONVERSION,
         )
 
-    def _patch_yuv(
-        self, image: np.ndarray, yuv: np.ndarray, changed: list[tuple[int, int, int, int]]
-    ) -> av.VideoFrame:
-        """Return the decoded ``yuv`` picture with only the ``changed`` rectangles of
-        ``image`` converted into it, so the untouched pixels pass through exactly."""
-        if changed:
-            yuv = yuv.copy()
-            height, width = image.shape[:2]
-            planes = yuv420_planes(yuv, width, height)
-            for rectangle in changed:
-                left, top, right, bottom = even_rectangle(rectangle, width, height)
-                if right <= left or bottom <= top:
-                    continue
-                patch = np.ascontiguousarray(image[top:bottom, left:right])
-                converted = bgr_to_yuv420(patch)
-                parts = yuv420_planes(converted, right - left, bottom - top)
-                halves = (slice(top // 2, bottom // 2), slice(left // 2, right // 2))
-                planes[0][top:bottom, left:right] = parts[0]
-                planes[1][halves] = parts[1]
-                planes[2][halves] = parts[2]
-        return av.VideoFrame.from_ndarray(yuv, format="yuv420p")
-
     def _next_pts(self, frame: VideoFrame) -> int:
         """Return the frame's pts, moved forward when not increasing (libx264 requires that)."""
         pts = frame.pts
@@ -318,58 +293,3 @@ def output_muxer(path: Path) -> str:
             allowed=", ".join(MUXER_BY_EXTENSION),
         )
     return muxer
-
-
-def yuv420_planes(yuv: np.ndarray, width: int, height: int) -> list[np.ndarray]:
-    """Return views of the Y, U and V planes of a packed (height * 3 / 2, width) yuv420p array."""
-    flat = yuv.reshape(-1)
-    luma = width * height
-    chroma = luma // 4
-    half = (height // 2, width // 2)
-    return [
-        flat[:luma].reshape(height, width),
-        flat[luma : luma + chroma].reshape(half),
-        flat[luma + chroma :].reshape(half),
-    ]
-
-
-def even_rectangle(
-    rectangle: tuple[int, int, int, int], width: int, height: int
-) -> tuple[int, int, int, int]:
-    """Grow ``rectangle`` to even edges inside the frame, so it covers whole chroma samples."""
-    left, top, right, bottom = rectangle
-    return (
-        max(0, left - left % 2),
-        max(0, top - top % 2),
-        min(width, right + right % 2),
-        min(height, bottom + bottom % 2),
-    )
-
-
-def bgr_to_yuv420(image: np.ndarray) -> np.ndarray:
-    """Convert an even-sized BGR image to packed BT.709 limited-range yuv420p.
-
-    One matrix product and a 2x2 mean for the chroma. swscale would set up a new
-    context for each rectangle size, which took longer than converting the whole frame.
-    """
-    height, width = image.shape[:2]
-    yuv = cv2.transform(image.astype(np.float32), _BGR_TO_YUV709)
-    chroma = cv2.resize(yuv[:, :, 1:], (width // 2, height // 2), interpolation=cv2.INTER_AREA)
-    planes = (yuv[:, :, 0], chroma[:, :, 0], chroma[:, :, 1])
-    return np.concatenate(
-        [np.clip(plane + 0.5, 0, 255).astype(np.uint8).reshape(-1) for plane in planes]
-    ).reshape(-1, width)
-
-
-def _bgr_to_yuv709() -> np.ndarray:
-    """Return the 3x4 matrix from 8-bit BGR to BT.709 limited-range Y, Cb, Cr (with offsets)."""
-    red, blue = 0.2126, 0.0722
-    green = 1.0 - red - blue
-    luma = np.array([blue, green, red])
-    blue_difference = (np.array([1.0, 0.0, 0.0]) - luma) / (2 * (1 - blue))
-    red_difference = (np.array([0.0, 0.0, 1.0]) - luma) / (2 * (1 - red))
-    rows = [luma * 219 / 255, blue_difference * 224 / 255, red_difference * 224 / 255]
-    return np.column_stack([np.array(rows), [16.0, 128.0, 128.0]]).astype(np.float32)
-
-
-_BGR_TO_YUV709 = _bgr_to_yuv709()
