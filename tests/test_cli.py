@@ -104,6 +104,7 @@ def test_photo_swap_succeeds(out_dir: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert run.stderr == ""
     assert str(output) in run.stdout
+    assert "the face was swapped" in run.stdout
     with Image.open(output) as written, Image.open(target) as original:
         assert written.format == "JPEG"
         assert written.size == original.size
@@ -112,6 +113,20 @@ def test_photo_swap_succeeds(out_dir: Path) -> None:
         original_pixels = np.asarray(original.convert("RGB"), dtype=np.int16)
     assert np.abs(written_pixels - original_pixels).mean() > 1.0
     assert sorted(out_dir.iterdir()) == [output]
+
+
+def test_photo_without_face_summary(out_dir: Path) -> None:
+    output = out_dir / "cup.png"
+
+    run = run_vidswap(
+        "--face", shared_face("obama-official-portrait-2012.jpg"),
+        "--target", shared_face("no-face-coffee-cup-cc0.png"), "--output", output,
+    )  # fmt: skip
+
+    assert run.returncode == 0, run.stderr
+    assert "No face was found in" in run.stderr
+    assert "no face was swapped" in run.stdout
+    assert "frame(s)" not in run.stdout
 
 
 def corner_difference(output: Path, target: Path) -> int:

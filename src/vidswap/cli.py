@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 import structlog
@@ -44,6 +44,9 @@ from vidswap.swap.options import (
 )
 from vidswap.swap.options import Progress as SwapProgress
 
+if TYPE_CHECKING:
+    from vidswap.swap.pipeline import SwapReport
+
 log = structlog.get_logger(__name__)
 
 EXIT_INTERNAL = 1
@@ -53,6 +56,14 @@ _TEXT = {
     "done": {
         "en": "Wrote {output}: {frames} frame(s), {swapped} with a swapped face, in {seconds:.1f} s.",
         "zh-CN": "已写入 {output}：共 {frames} 帧，其中 {swapped} 帧完成换脸，用时 {seconds:.1f} 秒。",
+    },
+    "done_photo": {
+        "en": "Wrote {output}: the face was swapped, in {seconds:.1f} s.",
+        "zh-CN": "已写入 {output}：已完成换脸，用时 {seconds:.1f} 秒。",
+    },
+    "done_photo_no_face": {
+        "en": "Wrote {output}: no face was swapped, in {seconds:.1f} s.",
+        "zh-CN": "已写入 {output}：未替换任何人脸，用时 {seconds:.1f} 秒。",
     },
     "warning": {"en": "Warning: {message}", "zh-CN": "警告：{message}"},
     "error": {"en": "Error: {message}", "zh-CN": "错误：{message}"},
@@ -285,16 +296,24 @@ def _run_swap(
 
     for notice in report.notices:
         _tell(_say("warning", message=notice.message(system_locale())))
-    click.echo(
-        _say(
-            "done",
-            output=report.output,
-            frames=report.frames,
-            swapped=report.frames_swapped,
-            seconds=report.seconds,
-        )
-    )
+    click.echo(_summary(report))
     return 0
+
+
+def _summary(report: SwapReport) -> str:
+    """Return the closing line: frame counts for a video, one outcome for a photo."""
+    from vidswap.swap.media.sniff import MediaKind
+
+    if report.target_kind is MediaKind.IMAGE:
+        key = "done_photo" if report.frames_swapped else "done_photo_no_face"
+        return _say(key, output=report.output, seconds=report.seconds)
+    return _say(
+        "done",
+        output=report.output,
+        frames=report.frames,
+        swapped=report.frames_swapped,
+        seconds=report.seconds,
+    )
 
 
 def _tell(message: str) -> None:
