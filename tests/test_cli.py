@@ -45,6 +45,7 @@ class Run:
 def english_env() -> dict[str, str]:
     env = {name: value for name, value in os.environ.items() if not name.startswith("LC_")}
     env.pop("VIDSWAP_LOCALE", None)
+    env.pop("LANGUAGE", None)
     env.pop("VIDSWAP_DEBUG", None)
     env["LANG"] = "C.UTF-8"
     return env

@@ -555,6 +555,7 @@ def run_vidswap(
 ) -> subprocess.CompletedProcess[str]:
     """Run ``vidswap ARGS`` as a separate process, as an operator would."""
     clean = {key: value for key, value in os.environ.items() if not key.startswith("VIDSWAP_")}
+    clean.pop("LANGUAGE", None)  # it would come before LANG
     env = {**clean, "LANG": lang, "VIDSWAP_DATA_DIR": str(settings.data_dir)}
     return subprocess.run(
         [sys.executable, "-m", "vidswap", *args],

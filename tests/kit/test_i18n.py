@@ -29,12 +29,17 @@ def test_normalize_locale(value: str | None, expected: str) -> None:
         ({"LC_MESSAGES": "zh_CN.UTF-8", "LANG": "en_US.UTF-8"}, "zh-CN"),
         ({"VIDSWAP_LOCALE": "en", "LC_ALL": "zh_CN.UTF-8"}, "en"),
         ({}, "en"),
+        ({"LANGUAGE": "zh_CN:en", "LANG": "en_US.UTF-8"}, "zh-CN"),
+        ({"LANGUAGE": "fr:en_GB", "LANG": "zh_CN.UTF-8"}, "en"),
+        ({"LANGUAGE": "de", "LANG": "zh_CN.UTF-8"}, "zh-CN"),
+        ({"LANGUAGE": "zh_CN", "LANG": "C.UTF-8"}, "en"),
+        ({"LANGUAGE": "zh_CN"}, "en"),
     ],
 )
 def test_system_locale_order(
     monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], expected: str
 ) -> None:
-    for name in ("VIDSWAP_LOCALE", "LC_ALL", "LC_MESSAGES", "LANG"):
+    for name in ("VIDSWAP_LOCALE", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         monkeypatch.delenv(name, raising=False)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)

@@ -29,15 +29,29 @@ def system_locale() -> str:
 
     ``VIDSWAP_LOCALE`` wins, then the first of ``LC_ALL``, ``LC_MESSAGES`` and
     ``LANG`` that is set, as POSIX orders them; the C and POSIX locales mean English.
+    As in GNU gettext, ``LANGUAGE`` (a colon-separated list) comes before those
+    unless the locale they set is C or POSIX.
     """
     override = os.environ.get("VIDSWAP_LOCALE")
     if override:
         return normalize_locale(override)
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name)
-        if value:
-            return normalize_locale(value)
-    return DEFAULT_LOCALE
+    value = next(
+        (os.environ[name] for name in ("LC_ALL", "LC_MESSAGES", "LANG") if os.environ.get(name)),
+        "",
+    )
+    if value.split(".")[0] not in ("", "C", "POSIX"):
+        preferred = _first_supported(os.environ.get("LANGUAGE", ""))
+        if preferred:
+            return preferred
+    return normalize_locale(value)
+
+
+def _first_supported(languages: str) -> str | None:
+    """Return the first entry of a ``LANGUAGE`` list that names zh or en, normalised."""
+    for entry in languages.split(":"):
+        if entry.lower().startswith(("zh", "en")):
+            return normalize_locale(entry)
+    return None
 
 
 def localize(messages: Mapping[str, str], locale: str | None, params: Mapping[str, Any]) -> str:
