@@ -118,9 +118,24 @@ class BrowserSession:
         return node
 
     def fill(self, identifier: str, text: str) -> None:
-        """Type ``text`` into the text field with ``identifier``."""
-        field_input = self.wait_for_control(identifier).locator("input, textarea").first
-        field_input.click()
+        """Type ``text`` into the text field with ``identifier``.
+
+        On a busy machine the field's input element was once not clickable for
+        30 s after a redraw; tapping the field's node focuses it, as a person would.
+        """
+        control = self.wait_for_control(identifier)
+        field_input = control.locator("input, textarea").first
+        for attempt in range(1, TAP_ATTEMPTS + 1):
+            try:
+                field_input.click(timeout=TAP_WAIT_MS)
+                break
+            except PlaywrightTimeoutError:
+                if attempt == TAP_ATTEMPTS:
+                    dump = self.semantics_dump()
+                    raise AssertionError(
+                        f"no input in {identifier!r}; semantics:\n{dump}"
+                    ) from None
+                control.click()
         field_input.fill(text)
 
     def tap(self, identifier: str, position: dict[str, float] | None = None) -> None:
