@@ -8,7 +8,9 @@ with status 130 and one line, as it does later, instead of a traceback.
 
 from __future__ import annotations
 
+import signal
 import sys
+from types import FrameType
 
 from vidswap.kit.i18n import localize, system_locale
 
@@ -20,10 +22,21 @@ INTERRUPTED_MESSAGES = {
 
 
 def main() -> None:
-    """Import and run the command line, exiting with 130 when Ctrl-C interrupts the import."""
+    """Import and run the command line, exiting with 130 when Ctrl-C comes during the import."""
+    # Ctrl-C during the import only sets a flag: raised inside a library's import,
+    # the interrupt can arrive wrapped in another error or be printed and ignored.
+    interrupted = False
+
+    def note_interrupt(_signum: int, _frame: FrameType | None) -> None:
+        nonlocal interrupted
+        interrupted = True
+
+    previous = signal.signal(signal.SIGINT, note_interrupt)
     try:
         from vidswap.cli import main as cli_main
-    except KeyboardInterrupt:
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if interrupted:
         report_interrupted()
         sys.exit(EXIT_INTERRUPTED)
     cli_main(prog_name="vidswap")
