@@ -121,7 +121,7 @@ class BrowserSession:
         """Type ``text`` into the text field with ``identifier``.
 
         On a busy machine the field's input element was once not clickable for
-        30 s after a redraw; tapping the field's node focuses it, as a person would.
+        30 s after a redraw. Tapping the field's node focuses it, as a person would.
         """
         control = self.wait_for_control(identifier)
         field_input = control.locator("input, textarea").first

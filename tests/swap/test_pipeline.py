@@ -264,8 +264,8 @@ def test_video_display_size(video_swaps: VideoSwaps, name: str) -> None:
 @pytest.mark.parametrize("name", VIDEO_PARAMS)
 def test_video_faces_swapped(video_swaps: VideoSwaps, name: str) -> None:
     report = video_swaps.get(name).report
-    # The marathon's runners have faces of 20 to 40 px that the mesh loses for
-    # stretches; a track that never finds its face again swaps none of its gap.
+    # The mesh loses the marathon runners' 20 to 40 px faces for stretches, and a
+    # track that never finds its face again swaps none of its gap.
     share = 0.4 if name.startswith("marathon") else 0.5
 
     assert report.frames_swapped >= share * report.frames

@@ -22,19 +22,14 @@ _OPENING_FADE = 0.01
 _MIN_SHIFT = 0.05
 
 
-def swap_face(
-    target_frame: np.ndarray, source_face: SourceFace, shaped_face: ShapedFace
-) -> Region | None:
-    """Replace the face at ``shaped_face`` (frame pixels) in ``target_frame``, in place.
-
-    Returns the region of the frame that may have changed, or None when none did.
-    """
+def swap_face(target_frame: np.ndarray, source_face: SourceFace, shaped_face: ShapedFace) -> None:
+    """Replace the face at ``shaped_face`` (frame pixels) in ``target_frame``, in place."""
     target_points = shaped_face.landmarks[:468, :2]
     target_depth = shaped_face.landmarks[:468, 2]
     face_size = Box.around(target_points).size
     region = Region.around(target_points, _REGION_MARGIN, target_frame.shape)
     if region.shape[0] < 4 or region.shape[1] < 4:
-        return None
+        return
 
     crop = target_frame[region.top : region.bottom, region.left : region.right]
     local_points = target_points - np.array([region.left, region.top], dtype=np.float32)
@@ -65,7 +60,6 @@ def swap_face(
     corrected = match_colour(softened, backdrop, masks.colour, face_size)
 
     crop[:] = blend(backdrop, corrected, masks.blend)
-    return region
 
 
 def shift_openings(
