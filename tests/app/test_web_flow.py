@@ -145,11 +145,15 @@ def play_result(browser: BrowserSession) -> dict[str, float]:  # noqa: F811
         "() => document.querySelector('video')?.readyState >= 2", timeout=CONTROL_MS
     )
     player = page.locator("video").first
-    player.wait_for(state="visible", timeout=CONTROL_MS)
     state: dict[str, float] = {}
     for _ in range(PLAY_ATTEMPTS):
+        # Flutter re-attaches the platform view when the page lays out again, so the
+        # element can be hidden for a moment between the wait and the read.
+        player.wait_for(state="visible", timeout=CONTROL_MS)
         box = player.bounding_box()
-        assert box is not None, "the player is not on screen"
+        if box is None:
+            page.wait_for_timeout(500)
+            continue
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.wait_for_timeout(800)  # the controls fade in
         # A click on the semantics node does not start the player; a pointer click does.
