@@ -9,6 +9,7 @@ import pytest
 
 from tests.shared_media import shared_video
 from vidswap.swap.analyser import FaceAnalyser, estimate_yaw_degrees
+from vidswap.swap.face import Face
 from vidswap.swap.media.video import VideoReader
 from vidswap.swap.track import FaceTracker, TrackerSettings
 
@@ -110,3 +111,49 @@ def test_head_turning_away_ends_track(analyser: FaceAnalyser) -> None:
     for yaws in yaws_by_track.values():
         steps = np.abs(np.diff(yaws))
         assert steps.max(initial=0.0) <= settings.max_yaw_step_degrees
+
+
+def test_focus_pauses_search_until_missed(
+    analyser: FaceAnalyser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    searches: list[int] = []
+    find_faces = analyser.find_faces
+
+    def counted_find_faces(*args: object, **kwargs: object) -> list[Face]:
+        searches.append(len(searches))
+        return find_faces(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(analyser, "find_faces", counted_find_faces)
+    frames = []
+    with VideoReader(shared_video("indoor-group-event-640x480-ccby.mp4")) as reader:
+        for frame in reader:
+            frames.append((frame.image, frame.seconds))
+            if len(frames) == FRAME_COUNT:
+                break
+    tracker = FaceTracker(analyser)
+    first = tracker.update(*frames[0])
+    assert len(first) >= 2, "the group clip should show several faces in its first frame"
+    focused = max(first, key=lambda track: track.face.box.area)
+
+    tracker.focus_on(focused)
+    searches.clear()
+    focused_states = [tracker.update(image, seconds) for image, seconds in frames[1:GAP_START]]
+
+    assert [[track.track_id for track in tracks] for tracks in focused_states] == [
+        [focused.track_id]
+    ] * (GAP_START - 1)
+    assert searches == [], "the tracker searched for faces while the focused face was visible"
+
+    # Blacking out the focused face makes the tracker miss it, so the search runs again.
+    image, seconds = frames[GAP_START]
+    hidden = image.copy()
+    box = focused.face.box
+    top, left = max(0, int(box.y - box.height)), max(0, int(box.x - box.width))
+    hidden[top : int(box.y + 2 * box.height), left : int(box.x + 2 * box.width)] = 0
+    tracks = tracker.update(hidden, seconds)
+    tracker.focus_on(next(track for track in tracks if track.track_id == focused.track_id))
+    tracker.close()
+
+    assert searches, "the tracker did not search for faces after the focused face was missed"
+    assert len(tracks) >= 2
+    assert focused.track_id in [track.track_id for track in tracks]

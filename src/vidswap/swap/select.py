@@ -37,6 +37,11 @@ class FaceSelector:
         self._locked_track: int | None = None
         self.matched_reference = False
 
+    @property
+    def keeps_one_track(self) -> bool:
+        """True when the choice stays with one track while it lives (``largest``)."""
+        return self._mode is FaceSelection.LARGEST
+
     def choose(self, frame: np.ndarray, tracks: list[Track]) -> list[Track]:
         if not tracks:
             return []

@@ -91,6 +91,9 @@ def _analyse(
         tracks = tracker.update(target_frame, frame.seconds)
 
         chosen = selector.choose(target_frame, tracks)
+        if selector.keeps_one_track and chosen:
+            tracker.focus_on(chosen[0])
+
         yield AnalysedFrame(
             frame=frame,
             targets=[track.smoothed.copy() for track in chosen],

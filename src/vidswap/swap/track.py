@@ -66,6 +66,7 @@ class FaceTracker:
         self._tracks: list[Track] = []
         self._ids = itertools.count(1)
         self._frame_index = -1
+        self._focus_id: int | None = None
 
     @property
     def tracks(self) -> list[Track]:
@@ -87,10 +88,23 @@ class FaceTracker:
         )
         self._drop_merged_tracks()
 
-        if self._detection_due():
+        if not self._focus_visible() and self._detection_due():
             self._add_new_faces(frame, time, tiles=self._tiles_due())
 
         return list(self._tracks)
+
+    def focus_on(self, track: Track) -> None:
+        """Follow only ``track``, and search for no new faces while it stays visible.
+
+        The ``largest`` selection keeps one person, so no other face can be chosen
+        while this one is in view. While ``track`` bridges a gap, the other tracks
+        stay and the search runs as usual.
+        """
+        if not track.visible or track not in self._tracks:
+            self._focus_id = None
+            return
+        self._focus_id = track.track_id
+        self._keep_tracks([track])
 
     def close(self) -> None:
         """Release the mesh graphs of all tracks."""
@@ -140,6 +154,9 @@ class FaceTracker:
             if track not in kept:
                 _release(track)
         self._tracks = kept
+
+    def _focus_visible(self) -> bool:
+        return any(t.track_id == self._focus_id and t.visible for t in self._tracks)
 
     def _follower_count(self) -> int:
         return sum(track.follower is not None for track in self._tracks)
