@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.shared_media import shared_video
 from tests.swap.conftest import load_face_photo
 from vidswap.swap.analyser import FaceAnalyser, estimate_yaw_degrees
+from vidswap.swap.media.video import VideoReader
 
 
 @pytest.mark.parametrize(
@@ -47,6 +49,21 @@ def test_small_faces_found(analyser: FaceAnalyser) -> None:
     assert len(runners) >= 2
     assert min(face.box.width for face in runners) < 45
     assert len(solvay) >= 20
+
+
+def test_crowd_faces_found_in_video(analyser: FaceAnalyser) -> None:
+    # Runners' faces 15 to 50 px wide in a 960x540 frame. Tiles of 640 px alone
+    # found 2 faces in frame 0 and none in frame 30.
+    counts = {}
+    with VideoReader(shared_video("marathon-crowd-small-faces-pd.mkv")) as reader:
+        for frame in reader:
+            if frame.index in (0, 30):
+                counts[frame.index] = len(analyser.find_faces(frame.image))
+            if frame.index == 30:
+                break
+
+    assert counts[0] >= 4
+    assert counts[30] >= 3
 
 
 def test_landmarks_lie_inside_the_face(analyser: FaceAnalyser) -> None:

@@ -1,9 +1,11 @@
 """Face detection: MediaPipe BlazeFace (full range) on the whole frame and on tiles.
 
 BlazeFace's full-range model scales the frame to 192x192, so a face narrower
-than about 1/12 of the frame is lost. Overlapping tiles of ``tile_size``
-pixels bring faces down to about 30 px within reach; boxes found twice are
-merged by non-maximum suppression.
+than about 1/12 of the frame is lost. Overlapping tiles bring smaller faces
+within reach, and boxes found twice are merged by non-maximum suppression.
+Each tile size finds a band of face sizes. In a 960x540 clip of a marathon crowd,
+640 px tiles found boxes of 23 to 55 px and 384 px tiles boxes of 16 to 55 px,
+with some faces of 39 to 46 px found only by the larger tiles.
 """
 
 from __future__ import annotations
@@ -24,13 +26,13 @@ class FaceDetector:
         self,
         *,
         min_confidence: float = 0.5,
-        tile_size: int = 640,
+        tile_sizes: tuple[int, ...] = (640, 384),
         tile_overlap: float = 0.25,
     ) -> None:
         self._model = face_detection.FaceDetection(
             model_selection=_FULL_RANGE_MODEL, min_detection_confidence=min_confidence
         )
-        self._tile_size = tile_size
+        self._tile_sizes = tile_sizes
         self._tile_overlap = tile_overlap
 
     def detect(self, bgr: np.ndarray, *, tiles: bool = True) -> list[Box]:
@@ -39,8 +41,11 @@ class FaceDetector:
         height, width = rgb.shape[:2]
 
         boxes = self._detect_region(rgb, (0, 0, width, height))
-        if tiles and max(height, width) > self._tile_size * 1.2:
-            for region in _tile_regions(width, height, self._tile_size, self._tile_overlap):
+        tile_sizes = self._tile_sizes if tiles else ()
+        for tile_size in tile_sizes:
+            if max(height, width) <= tile_size * 1.2:
+                continue
+            for region in _tile_regions(width, height, tile_size, self._tile_overlap):
                 boxes.extend(self._detect_region(rgb, region))
 
         return _suppress_overlaps(boxes)
