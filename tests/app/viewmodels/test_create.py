@@ -61,6 +61,22 @@ async def test_consent_gates_submit(context: AppContext) -> None:
     assert tasks == []
 
 
+async def test_submit_hint_names_blocker(context: AppContext) -> None:
+    await sign_in_context(context)
+    empty = CreateViewModel(context)
+    form = await filled_create_form(context)
+
+    assert empty.submit_hint == "Choose a face photo first."
+    assert form.submit_hint is None
+    form.set_consent(False)
+    assert form.submit_hint == "Tick the consent statement to continue."
+    form.set_consent(True)
+    created = await form.submit()
+    assert created is not None
+    assert form.notice == "Task started. Follow its progress under Tasks."
+    assert form.submit_hint is None
+
+
 async def test_missing_face_named_first(context: AppContext) -> None:
     await sign_in_context(context)
     form = CreateViewModel(context)

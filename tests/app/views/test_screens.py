@@ -130,7 +130,10 @@ async def test_create_identifiers_after_picking(context: AppContext) -> None:
     expected = {"create-pick-face", "create-pick-target", "create-consent", "create-submit"}
     assert expected <= identifiers(empty.root)
     assert empty.submit.disabled is True
+    assert empty.submit_hint.visible is True
+    assert empty.submit_hint.value == "Choose a face photo first."
     assert filled.submit.disabled is False
+    assert filled.submit_hint.visible is False
     assert filled.cost.value is not None
     assert filled.cost.value.startswith("Costs 2 Energy")
 

@@ -218,6 +218,24 @@ class CreateViewModel(ViewModel):
         return None
 
     @property
+    def submit_hint(self) -> str | None:
+        """Return what still blocks submitting, for the line beside the disabled button.
+
+        None while nothing blocks, while a file uploads (its card shows the progress),
+        after a failed upload (the form shows the error and a retry button) and while the
+        notice about the task just created shows.
+        """
+        missing = self.missing
+        if missing is None or self.submitting or self.created is not None:
+            return None
+        slots: tuple[Slot, ...] = ("face", "target", "reference")
+        for slot in slots:
+            picked: PickedFile | None = getattr(self, slot)
+            if picked is not None and (picked.uploading or self.needs_retry(slot)):
+                return None
+        return self.t(missing)
+
+    @property
     def can_submit(self) -> bool:
         return self.missing is None and not self.submitting
 

@@ -112,6 +112,10 @@ class CreateScreen(Screen):
         self.notice = muted("")
         self.retry = ft.TextButton(on_click=self._retry, visible=False)
         self.submit = ft.FilledButton(icon=ft.Icons.AUTO_AWESOME, height=52, on_click=self._submit)
+        # A disabled button ignores taps, so this line shows what enables it.
+        self.submit_hint = ft.Text(
+            size=13, color=ft.Colors.ON_SURFACE_VARIANT, text_align=ft.TextAlign.RIGHT
+        )
 
         self.root = screen(
             self.title,
@@ -136,7 +140,14 @@ class CreateScreen(Screen):
             self.error,
             self.retry,
             self.notice,
-            ft.Row([tagged("create-submit", self.submit)], alignment=ft.MainAxisAlignment.END),
+            ft.Row(
+                [
+                    ft.Container(self.submit_hint, expand=True),
+                    tagged("create-submit", self.submit),
+                ],
+                alignment=ft.MainAxisAlignment.END,
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            ),
         )
         self.refresh()
 
@@ -204,6 +215,8 @@ class CreateScreen(Screen):
         self.retry.content = t("common.retry")
         self.submit.content = t("create.submitting") if model.submitting else t("create.submit")
         self.submit.disabled = not model.can_submit
+        hint = model.submit_hint
+        self.submit_hint.value, self.submit_hint.visible = hint or "", bool(hint)
 
     async def _retry(self, _: ft.Event[ft.TextButton]) -> None:
         slots: tuple[Slot, ...] = ("face", "target", "reference")
