@@ -287,7 +287,9 @@ class ApiClient:
     async def update_profile(
         self, *, nickname: str | None = None, locale: str | None = None
     ) -> Profile:
-        body = {key: value for key, value in (("nickname", nickname), ("locale", locale)) if value}
+        # An empty nickname is sent too, so the server rejects it with its reason.
+        fields = (("nickname", nickname), ("locale", locale))
+        body = {key: value for key, value in fields if value is not None}
         return Profile.from_json((await self.send("PATCH", "/users/me", json=body)).json())
 
     async def upload_avatar(self, filename: str, data: bytes, content_type: str) -> Profile:

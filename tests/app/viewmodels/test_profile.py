@@ -44,6 +44,47 @@ async def test_nickname_and_energy(context: AppContext) -> None:
     assert profile.balance_text == f"{context.profile.energy_balance} Energy"
 
 
+async def test_empty_nickname_rejected(context: AppContext) -> None:
+    await sign_in_context(context)
+    profile = ProfileViewModel(context)
+    await profile.load()
+    profile.nickname = "Lin"
+    await profile.save_nickname()
+
+    profile.nickname = "   "
+    await profile.save_nickname()
+
+    assert profile.notice is None
+    assert profile.error is None
+    assert profile.nickname_error is not None
+    assert "nickname" in profile.nickname_error.lower()
+    assert context.profile is not None
+    assert context.profile.nickname == "Lin"
+
+    profile.nickname = "Lin Two"
+    await profile.save_nickname()
+
+    assert profile.nickname_error is None
+    assert profile.notice == "Nickname saved."
+
+
+async def test_nickname_error_cleared(context: AppContext) -> None:
+    await sign_in_context(context)
+    profile = ProfileViewModel(context)
+    await profile.load()
+    profile.nickname = ""
+    await profile.save_nickname()
+    assert profile.nickname_error is not None
+
+    await profile.load()
+    assert profile.nickname_error is None
+
+    profile.nickname = ""
+    await profile.save_nickname()
+    await profile.set_language("zh-CN")
+    assert profile.nickname_error is None
+
+
 async def test_sign_out_forgets_tokens(context: AppContext) -> None:
     await sign_in_context(context)
     profile = ProfileViewModel(context)
@@ -132,3 +173,28 @@ def test_avatar_placeholder_letter_or_icon() -> None:
     assert isinstance(letter, ft.Text) and letter.value == "L"
     assert isinstance(chinese, ft.Text) and chinese.value == "林"
     assert isinstance(digits, ft.Icon) and digits.icon == ft.Icons.PERSON
+
+
+async def test_level_name_follows_language(context: AppContext, runtime: Runtime) -> None:
+    profile_data = await sign_in_context(context)
+    await make_member(runtime, profile_data.id)
+    context.i18n.set_locale("zh-CN")
+    profile = ProfileViewModel(context)
+    await profile.load()
+
+    await profile.set_language("en")
+
+    assert profile.error is None
+    assert profile.level_text == "Pro member"
+
+
+async def test_level_name_kept_after_nickname(context: AppContext, runtime: Runtime) -> None:
+    profile_data = await sign_in_context(context)
+    await make_member(runtime, profile_data.id)
+    profile = ProfileViewModel(context)
+    await profile.load()
+
+    profile.nickname = "Lin"
+    await profile.save_nickname()
+
+    assert profile.level_text == "Pro member"

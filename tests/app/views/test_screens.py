@@ -220,6 +220,28 @@ async def test_profile_settings(context: AppContext, locale: str, sign_out: str)
     assert screen.language.value == locale
 
 
+async def test_profile_empty_nickname_under_field(context: AppContext) -> None:
+    await sign_in_context(context)
+    model = ProfileViewModel(context)
+    screen = ProfileScreen(
+        model,
+        no_update,
+        picking(),
+        show_dialog=lambda _: None,
+        hide_dialog=no_update,
+        set_theme_mode=lambda _: None,
+    )
+    await screen.on_show()
+
+    model.nickname = ""
+    await model.save_nickname()
+
+    assert isinstance(screen.nickname.error, str)
+    assert "nickname" in screen.nickname.error.lower()
+    assert screen.error.visible is False
+    assert screen.notice.visible is False
+
+
 async def test_profile_history_rows_unindented(context: AppContext) -> None:
     await sign_in_context(context)
     screen = ProfileScreen(

@@ -3,8 +3,10 @@ sign-out and account deletion."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Literal
 
+from vidswap_app.errors import ApiError
 from vidswap_app.i18n import (
     SUPPORTED_LOCALES,
     format_change,
@@ -24,6 +26,8 @@ class ProfileViewModel(ViewModel):
         super().__init__(context)
         self.energy: Energy | None = None
         self.nickname = context.profile.nickname if context.profile else ""
+        # The server's reason for rejecting the last nickname, shown under the field.
+        self.nickname_error: str | None = None
         self.theme: ThemeChoice = "system"
         self.confirming_delete = False
         self.busy = False
@@ -40,6 +44,7 @@ class ProfileViewModel(ViewModel):
         if profile is not None:
             self.context.set_profile(profile)
             self.nickname = profile.nickname
+            self.nickname_error = None
         if energy is not None:
             self.energy = energy
             self.loaded = True
@@ -47,24 +52,42 @@ class ProfileViewModel(ViewModel):
 
     async def save_nickname(self) -> None:
         nickname = self.nickname.strip()
+        # A notice from an earlier save would read as the result of this one.
+        self.clear_notice()
+        self.nickname_error = None
         profile = await self.call(lambda: self.context.api.update_profile(nickname=nickname))
         if profile is not None:
-            self.context.set_profile(profile)
+            self._use_changed(profile)
             self.say("profile.nickname_saved")
+        elif isinstance(self.failure, ApiError):
+            # The screen's error line sits at the bottom, out of sight on a small screen.
+            self.nickname_error, self.error = self.error, None
         self.notify()
 
     async def set_avatar(self, filename: str, data: bytes, content_type: str) -> None:
         api = self.context.api
         profile = await self.call(lambda: api.upload_avatar(filename, data, content_type))
         if profile is not None:
-            self.context.set_profile(profile)
+            self._use_changed(profile)
         self.notify()
 
     async def remove_avatar(self) -> None:
         profile = await self.call(self.context.api.delete_avatar)
         if profile is not None:
-            self.context.set_profile(profile)
+            self._use_changed(profile)
         self.notify()
+
+    def _use_changed(self, profile: Profile) -> None:
+        """Store the profile that a change returned. Only GET /users/me sends the level's
+        name, so the name read before is kept while the level is the same."""
+        current = self.context.profile
+        if (
+            profile.member_level_name is None
+            and current is not None
+            and current.member_level == profile.member_level
+        ):
+            profile = dataclasses.replace(profile, member_level_name=current.member_level_name)
+        self.context.set_profile(profile)
 
     @property
     def avatar_url(self) -> str | None:
@@ -76,8 +99,15 @@ class ProfileViewModel(ViewModel):
         """Switch the app's language at once, and store it on the account with
         ``PATCH /users/me`` so the server knows it too."""
         self.context.i18n.set_locale(locale)
+        # The server wrote the nickname error in the language being left.
+        self.nickname_error = None
+        api = self.context.api
         if self.context.signed_in:
-            await self.call(lambda: self.context.api.update_profile(locale=locale))
+            updated = await self.call(lambda: api.update_profile(locale=locale))
+            # The level's name comes in the request's language, so it is read again.
+            profile = await self.call(api.get_profile) if updated is not None else None
+            if profile is not None:
+                self.context.set_profile(profile)
         self.notify()
 
     def set_theme(self, theme: ThemeChoice) -> None:

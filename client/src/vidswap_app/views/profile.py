@@ -46,7 +46,10 @@ class ProfileScreen(Screen):
         self.name = ft.Text(size=20, weight=ft.FontWeight.W_600)
         self.level = ft.Text(color=ft.Colors.PRIMARY, weight=ft.FontWeight.W_600)
         self.expiry = muted("")
-        self.nickname = ft.TextField(border_radius=12, on_change=self._set_nickname)
+        # The server's reason for a rejected nickname is a sentence, so it may wrap.
+        self.nickname = ft.TextField(
+            border_radius=12, error_max_lines=3, on_change=self._set_nickname
+        )
         self.save = ft.OutlinedButton(on_click=self._save_nickname)
 
         self.energy_title = ft.Text(weight=ft.FontWeight.W_600)
@@ -129,6 +132,7 @@ class ProfileScreen(Screen):
         self.expiry.value, self.expiry.visible = model.expiry_text or "", bool(model.expiry_text)
         self.nickname.label = t("profile.nickname")
         self.nickname.value = model.nickname
+        self.nickname.error = model.nickname_error
         self.save.content = t("common.save")
         self.energy_title.value = t("profile.energy")
         self.balance.value = model.balance_text
