@@ -153,6 +153,20 @@ async def test_detail_cancel_and_error_text(context: AppContext) -> None:
     assert failed.error_text == "It failed: No face was found in the photo."
 
 
+def test_detail_length_and_cost(context: AppContext) -> None:
+    video = TaskDetailViewModel(
+        context, task("completed", 100, duration_seconds=3.84, energy_cost=4)
+    )
+    photo = TaskDetailViewModel(context, task("completed", 100, energy_cost=1))
+    unknown = TaskDetailViewModel(context, task("pending", 0))
+
+    assert video.details_text == "3.84 s video · 4 Energy"
+    assert photo.details_text == "1 Energy"
+    assert unknown.details_text is None
+    context.i18n.set_locale("zh-CN")
+    assert video.details_text == "3.84 秒视频 · 4 能量"
+
+
 async def test_download_before_result(context: AppContext) -> None:
     detail = TaskDetailViewModel(context, task("processing"))
 

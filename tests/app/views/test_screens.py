@@ -174,6 +174,12 @@ async def test_tasks_rows_and_detail(context: AppContext) -> None:
     assert {"task-progress", "task-cancel", "task-delete"} <= identifiers(detail.root)
     assert "task-download" not in identifiers(detail.root)
     assert detail.progress_tag.label == "0%"
+    await detail.on_show()
+    assert detail.details.visible is True
+    # The clip is just over 1 s, and the cost counts started seconds, so the length shows
+    # its hundredths to explain the 2 Energy.
+    assert str(detail.details.value).startswith("1.0")
+    assert str(detail.details.value).endswith(" s video · 2 Energy")
 
 
 async def test_tasks_empty_and_skeleton(context: AppContext) -> None:

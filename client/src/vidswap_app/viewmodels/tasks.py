@@ -8,7 +8,7 @@ from typing import Literal
 
 import httpx
 
-from vidswap_app.i18n import format_datetime, format_duration
+from vidswap_app.i18n import format_datetime, format_duration, format_number
 from vidswap_app.models import Task, TaskEvent
 from vidswap_app.viewmodels.base import ViewModel
 from vidswap_app.viewmodels.context import AppContext
@@ -171,6 +171,19 @@ class TaskDetailViewModel(ViewModel):
         if event.task.task_id == self.task.task_id:
             self.task = event.task
             self.notify()
+
+    @property
+    def details_text(self) -> str | None:
+        """Return the target video's length and the task's Energy cost, as far as the
+        server sent them, or None."""
+        task, locale = self.task, self.context.i18n.locale
+        parts: list[str] = []
+        if task.duration_seconds is not None:
+            seconds = format_number(round(task.duration_seconds, 2), locale)
+            parts.append(self.t("task.video_length", seconds=seconds))
+        if task.energy_cost:
+            parts.append(self.t("task.cost", energy=format_number(task.energy_cost, locale)))
+        return " · ".join(parts) or None
 
     @property
     def result_url(self) -> str | None:

@@ -187,6 +187,7 @@ class TaskDetailScreen(Screen):
         self.progress_tag = tagged("task-progress", self.progress)
         self.progress_text = ft.Text()
         self.eta = muted("")
+        self.details = muted("")
         self.error = error_text(None)
 
         self.compare = ft.SegmentedButton(
@@ -211,7 +212,14 @@ class TaskDetailScreen(Screen):
 
         self.root = screen(
             ft.Row([tagged("task-back", self.back), self.title]),
-            card(self.status, self.progress_tag, self.progress_text, self.eta, self.error),
+            card(
+                self.status,
+                self.progress_tag,
+                self.progress_text,
+                self.eta,
+                self.details,
+                self.error,
+            ),
             self.compare_tag,
             self.media,
             self.notice,
@@ -241,6 +249,8 @@ class TaskDetailScreen(Screen):
         self.progress_text.value = t("tasks.progress", percent=task.progress)
         eta = model.eta_text
         self.eta.value, self.eta.visible = eta or "", bool(eta)
+        details = model.details_text
+        self.details.value, self.details.visible = details or "", bool(details)
         error = model.error_text or model.error
         self.error.value, self.error.visible = error or "", bool(error)
         self._show_compare()
