@@ -104,7 +104,7 @@ async def test_patch_empty_body_changes_nothing(
 
 @pytest.mark.parametrize(
     ("nickname", "detail"),
-    [("   ", "empty"), ("x" * 65, "65 characters"), ("two\nlines", "control characters")],
+    [("x" * 65, "65 characters"), ("two\nlines", "control characters")],
 )
 async def test_patch_invalid_nickname(
     client: httpx.AsyncClient, runtime: Runtime, nickname: str, detail: str
@@ -118,6 +118,42 @@ async def test_patch_invalid_nickname(
     assert detail in response.json()["message"]
     async with runtime.sessionmaker() as session:
         assert (await session.get(User, user.id)).nickname == "Cy"
+
+
+@pytest.mark.parametrize("nickname", ["", "   "])
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "The nickname is empty. Enter a nickname of 1 to 64 characters."),
+        ("zh-CN", "昵称不能为空，请输入 1 到 64 个字符的昵称。"),
+    ],
+)
+async def test_patch_empty_nickname(
+    client: httpx.AsyncClient, runtime: Runtime, nickname: str, language: str, expected: str
+) -> None:
+    user = await create_user(runtime, nickname="Cy")
+    headers = {**auth_headers(runtime, user), "Accept-Language": language}
+
+    response = await client.patch(ME, json={"nickname": nickname}, headers=headers)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_nickname"
+    assert response.json()["message"] == expected
+    async with runtime.sessionmaker() as session:
+        assert (await session.get(User, user.id)).nickname == "Cy"
+
+
+async def test_invalid_nickname_message_in_chinese(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await create_user(runtime)
+    headers = {**auth_headers(runtime, user), "Accept-Language": "zh-CN"}
+
+    response = await client.patch(ME, json={"nickname": "x" * 65}, headers=headers)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_nickname"
+    assert response.json()["message"].startswith(f"昵称 '{'x' * 65}' 无效")
 
 
 async def test_patch_unsupported_locale(client: httpx.AsyncClient, runtime: Runtime) -> None:
@@ -301,3 +337,31 @@ async def test_profile_names_the_level_in_the_callers_language(
     assert (free["member_level"], free["member_level_name"]) == (0, "Free")
     assert (english["member_level"], english["member_level_name"]) == (1, "Pro")
     assert chinese["member_level_name"] == "专业版"
+
+
+async def test_profile_changes_return_the_level_name(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await create_user(runtime)
+    await make_member(runtime, user.id)
+    headers = auth_headers(runtime, user)
+    chinese = {**headers, "Accept-Language": "zh-CN"}
+    read = (await client.get(ME, headers=headers)).json()
+
+    patched = await client.patch(ME, json={"nickname": "Ada"}, headers=headers)
+    patched_zh = await client.patch(ME, json={"nickname": "小明"}, headers=chinese)
+    uploaded = await upload_avatar(client, chinese, shared_face("grace-hopper-glasses-us-navy.jpg"))
+    removed = await client.delete(AVATAR, headers=headers)
+
+    for response in (patched, patched_zh, uploaded, removed):
+        assert response.status_code == 200, response.text
+        assert set(response.json()) == PROFILE_FIELDS
+        assert response.json()["member_level"] == 1
+    assert patched.json()["member_level_name"] == "Pro"
+    assert patched_zh.json()["member_level_name"] == "专业版"
+    assert uploaded.json()["member_level_name"] == "专业版"
+    assert removed.json()["member_level_name"] == "Pro"
+    assert removed.json()["avatar_url"] is None
+    assert {key: value for key, value in patched.json().items() if key != "nickname"} == {
+        key: value for key, value in read.items() if key != "nickname"
+    }

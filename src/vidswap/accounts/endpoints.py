@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Request, Response, UploadFile, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidswap.accounts.avatar import avatar_response, delete_avatar, replace_avatar
 from vidswap.accounts.deps import CurrentUser
+from vidswap.accounts.models import User
 from vidswap.accounts.profile import delete_account, update_profile
 from vidswap.accounts.schemas import (
     PasswordLoginRequest,
@@ -25,7 +27,7 @@ from vidswap.accounts.sms import SmsSender, build_sms_sender
 from vidswap.api.deps import LocaleDep, RuntimeDep, SessionDep, client_ip
 from vidswap.api.responses import error_responses
 from vidswap.billing import catalog
-from vidswap.media.links import LinkSignerDep, MediaAccessDep
+from vidswap.media.links import LinkSigner, LinkSignerDep, MediaAccessDep
 
 router = APIRouter()
 
@@ -41,6 +43,20 @@ def get_sms_sender(runtime: RuntimeDep) -> SmsSender:
 AuthDep = Annotated[AuthService, Depends(get_auth_service)]
 SmsSenderDep = Annotated[SmsSender, Depends(get_sms_sender)]
 ClientIpDep = Annotated[str, Depends(client_ip)]
+
+
+async def full_profile(
+    user: User, links: LinkSigner, session: AsyncSession, locale: str
+) -> Profile:
+    """Return the profile of ``user`` with the level's name in ``locale``.
+
+    Every ``/users/me`` endpoint that returns a profile builds it here, so they all
+    return the same fields.
+    """
+    profile = Profile.of(user, links)
+    level = await catalog.level_of(session, profile.member_level)
+    profile.member_level_name = str(catalog.pick(level.names, locale))
+    return profile
 
 
 def token_response(result: SignIn) -> TokenResponse:
@@ -173,10 +189,7 @@ async def logout(body: RefreshRequest, user: CurrentUser, auth: AuthDep) -> Resp
 async def read_me(
     user: CurrentUser, links: LinkSignerDep, session: SessionDep, locale: LocaleDep
 ) -> Profile:
-    profile = Profile.of(user, links)
-    level = await catalog.level_of(session, profile.member_level)
-    profile.member_level_name = str(catalog.pick(level.names, locale))
-    return profile
+    return await full_profile(user, links, session, locale)
 
 
 @router.patch(
@@ -186,10 +199,14 @@ async def read_me(
     responses=error_responses(400, s400="Invalid nickname or unsupported locale."),
 )
 async def patch_me(
-    body: ProfileUpdate, user: CurrentUser, session: SessionDep, links: LinkSignerDep
+    body: ProfileUpdate,
+    user: CurrentUser,
+    session: SessionDep,
+    links: LinkSignerDep,
+    locale: LocaleDep,
 ) -> Profile:
     updated = await update_profile(session, user, nickname=body.nickname, locale=body.locale)
-    return Profile.of(updated, links)
+    return await full_profile(updated, links, session, locale)
 
 
 @router.delete(
@@ -216,9 +233,12 @@ async def put_avatar(
     user: CurrentUser,
     runtime: RuntimeDep,
     links: LinkSignerDep,
+    session: SessionDep,
+    locale: LocaleDep,
     file: Annotated[UploadFile, File()],
 ) -> Profile:
-    return Profile.of(await replace_avatar(runtime, user, file), links)
+    updated = await replace_avatar(runtime, user, file)
+    return await full_profile(updated, links, session, locale)
 
 
 @router.delete(
@@ -227,8 +247,15 @@ async def put_avatar(
     summary="Remove the profile picture",
     responses=error_responses(404, 503, s404="The user has no avatar."),
 )
-async def remove_avatar(user: CurrentUser, runtime: RuntimeDep, links: LinkSignerDep) -> Profile:
-    return Profile.of(await delete_avatar(runtime, user), links)
+async def remove_avatar(
+    user: CurrentUser,
+    runtime: RuntimeDep,
+    links: LinkSignerDep,
+    session: SessionDep,
+    locale: LocaleDep,
+) -> Profile:
+    updated = await delete_avatar(runtime, user)
+    return await full_profile(updated, links, session, locale)
 
 
 @router.get(

@@ -230,6 +230,15 @@ class InvalidNicknameError(BadInputError):
     }
 
 
+class EmptyNicknameError(InvalidNicknameError):
+    """A nickname that is empty or only whitespace, under the same ``invalid_nickname`` code."""
+
+    messages = {
+        "en": "The nickname is empty. Enter a nickname of 1 to {maximum} characters.",
+        "zh-CN": "昵称不能为空，请输入 1 到 {maximum} 个字符的昵称。",
+    }
+
+
 class UnsupportedLocaleError(BadInputError):
     code = "unsupported_locale"
     messages = {

@@ -9,7 +9,11 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidswap.accounts import repository
-from vidswap.accounts.errors import InvalidNicknameError, UnsupportedLocaleError
+from vidswap.accounts.errors import (
+    EmptyNicknameError,
+    InvalidNicknameError,
+    UnsupportedLocaleError,
+)
 from vidswap.accounts.models import User
 from vidswap.kit.db import transaction
 from vidswap.kit.i18n import SUPPORTED_LOCALES
@@ -23,11 +27,11 @@ MAX_NICKNAME_LENGTH = 64
 
 
 def clean_nickname(raw: str) -> str:
-    """Return ``raw`` trimmed; raise ``InvalidNicknameError`` when empty, too long or
-    containing control characters."""
+    """Return ``raw`` trimmed; raise ``EmptyNicknameError`` when nothing is left, and
+    ``InvalidNicknameError`` when it is too long or contains control characters."""
     nickname = raw.strip()
     if not nickname:
-        raise InvalidNicknameError(nickname=raw, detail="it is empty", detail_zh="昵称为空")
+        raise EmptyNicknameError(maximum=MAX_NICKNAME_LENGTH)
     if len(nickname) > MAX_NICKNAME_LENGTH:
         raise InvalidNicknameError(
             nickname=raw,

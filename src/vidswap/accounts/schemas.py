@@ -122,7 +122,8 @@ class Profile(BaseModel):
     member_level: int = Field(description="0 (free) once the membership has ended.")
     member_level_name: str | None = Field(
         default=None,
-        description="The level's name in the caller's language; GET /users/me fills it in.",
+        description="The level's name in the caller's language. GET and PATCH /users/me "
+        "and PUT and DELETE /users/me/avatar fill it in; the sign-in responses leave it null.",
     )
     member_expire_at: datetime | None
     energy_balance: int = Field(description="Energy available to spend.")
