@@ -11,13 +11,14 @@ from sqlalchemy import delete, select
 from tests.billing.energy import energy_of, hold_status, ledger_rows, make_member
 from tests.conftest import auth_headers, create_user
 from tests.jobs.uploads import (
+    FACE,
     clip_upload,
     face_upload,
     file_url,
     store_upload,
     task_request,
 )
-from tests.shared_media import shared_video
+from tests.shared_media import shared_face, shared_video
 from vidswap.billing.defaults import DEFAULT_LEVELS, PRO
 from vidswap.billing.models import EnergyHold
 from vidswap.jobs import service
@@ -304,3 +305,61 @@ async def test_upload_deleted_during_create(
     assert await energy_of(runtime, user.id) == (100, 0)
     assert await ledger_rows(runtime, user.id) == [("grant", 100)]
     assert await _energy_holds(runtime, user.id) == []
+
+
+CAT = "no-human-face-cat-cc0.png"
+
+
+async def post_photo(client: httpx.AsyncClient, headers: dict[str, str], name: str) -> str:
+    """Upload a shared photo through POST /uploads and return its file_url."""
+    files = {"file": (name, shared_face(name).read_bytes(), "image/png")}
+    response = await client.post(
+        "/api/v1/uploads", data={"kind": "image"}, files=files, headers=headers
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["file_url"])
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "en",
+            f"No face was found in the target photo '{CAT}'. Pick a photo or video that "
+            "shows a face.",
+        ),
+        ("zh-CN", f"在目标照片 '{CAT}' 中未检测到人脸，请选择一张有人脸的照片或视频。"),
+    ],
+)
+async def test_target_photo_without_face(
+    client: httpx.AsyncClient, runtime: Runtime, language: str, expected: str
+) -> None:
+    user = await create_user(runtime, energy_balance=5)
+    headers = {**auth_headers(runtime, user), "Accept-Language": language}
+    face_url = await post_photo(client, headers, FACE)
+    cat_url = await post_photo(client, headers, CAT)
+    body = {"image_url": face_url, "video_url": cat_url, "consent": True}
+
+    response = await client.post("/api/v1/tasks", json=body, headers=headers)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "face_not_found"
+    assert response.json()["message"] == expected
+    assert "40" not in response.json()["message"]
+    assert await energy_of(runtime, user.id) == (5, 0)
+
+
+async def test_face_photo_without_face(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    user = await create_user(runtime, energy_balance=5)
+    headers = auth_headers(runtime, user)
+    cat_url = await post_photo(client, headers, CAT)
+    target_url = await post_photo(client, headers, FACE)
+    body = {"image_url": cat_url, "video_url": target_url, "consent": True}
+
+    response = await client.post("/api/v1/tasks", json=body, headers=headers)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "face_not_found"
+    assert CAT in response.json()["message"]
+    assert "at least 40 pixels wide" in response.json()["message"]
+    assert await energy_of(runtime, user.id) == (5, 0)

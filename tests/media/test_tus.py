@@ -174,9 +174,10 @@ async def wait_for_offset(runtime: Runtime, upload_id: str, offset: int) -> Uplo
 
 
 async def test_tuspy_rejected_photo_marks_failed(
-    live_server: str, runtime: Runtime, headers: dict[str, str]
+    live_server: str, runtime: Runtime, headers: dict[str, str], tmp_path: Path
 ) -> None:
-    path = shared_face(NO_FACE)
+    path = tmp_path / "cup.png"
+    path.write_bytes(b"this is a text file, not a photo\n" * 50)
     client = TusClient(f"{live_server}{TUS}", headers={**headers, "Accept-Language": "zh-CN"})
     uploader = client.uploader(
         file_path=str(path), chunk_size=CHUNK, metadata={"kind": "image", "filename": "cup.png"}
@@ -186,13 +187,13 @@ async def test_tuspy_rejected_photo_marks_failed(
         await asyncio.to_thread(uploader.upload)
 
     assert raised.value.status_code == 400
-    assert b"face_not_found" in raised.value.response_content
+    assert b"media_unsupported" in raised.value.response_content
     assert "cup.png" in raised.value.response_content.decode()
     upload_id = uploader.url.rstrip("/").rsplit("/", 1)[-1]
     row = await read_row(runtime, upload_id)
     assert row is not None
     assert row.status == "failed"
-    assert row.error is not None and row.error["code"] == "face_not_found"
+    assert row.error is not None and row.error["code"] == "media_unsupported"
     assert row.storage_key is None
 
 
@@ -382,13 +383,13 @@ async def test_last_patch_returns_file_url(
 async def test_rejected_last_patch_has_no_file_url(
     client: httpx.AsyncClient, headers: dict[str, str]
 ) -> None:
-    content = shared_face(NO_FACE).read_bytes()
-    created = await create_tus(client, headers, len(content), kind="image", filename=NO_FACE)
+    content = b"this is a text file, not a photo\n" * 50
+    created = await create_tus(client, headers, len(content), kind="image", filename="cup.png")
 
     last = await patch_chunk(client, headers, created.headers["Location"], 0, content)
 
     assert last.status_code == 400
-    assert last.json()["error"] == "face_not_found"
+    assert last.json()["error"] == "media_unsupported"
     assert "Vidswap-File-Url" not in last.headers
 
 

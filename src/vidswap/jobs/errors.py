@@ -162,3 +162,15 @@ class TargetNotFoundError(NotFoundError):
         "en": "The original video or photo of task {task_id} is no longer stored.",
         "zh-CN": "任务 {task_id} 的原始视频或照片已不再保存。",
     }
+
+
+class NoFaceInTargetPhotoError(BadInputError):
+    """A target photo without a face. The swap would return it unchanged, so POST /tasks
+    rejects it before Energy is held."""
+
+    code = "face_not_found"
+    messages = {
+        "en": "No face was found in the target photo {filename!r}. Pick a photo or video "
+        "that shows a face.",
+        "zh-CN": "在目标照片 {filename!r} 中未检测到人脸，请选择一张有人脸的照片或视频。",
+    }

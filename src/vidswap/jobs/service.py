@@ -29,7 +29,7 @@ from vidswap.jobs.models import Task, TaskStatus
 from vidswap.jobs.options import validate_options
 from vidswap.jobs.presenter import task_public
 from vidswap.jobs.schemas import TaskCreate
-from vidswap.jobs.uploads import resolve_upload, video_duration
+from vidswap.jobs.uploads import require_face, resolve_upload, video_duration
 from vidswap.kit.clock import utcnow
 from vidswap.kit.db import new_id
 from vidswap.kit.errors import VidswapError
@@ -72,7 +72,10 @@ async def create_task(runtime: Runtime, user: User, body: TaskCreate, locale: st
             reference = await resolve_upload(
                 session, user.id, "reference_url", options["reference_url"], ("image",)
             )
+            require_face(reference, target=False)
             options["reference_upload_id"] = reference.id
+    require_face(image, target=False)
+    require_face(target, target=True)
 
     duration = await video_duration(runtime.storage, target, runtime.settings.tmp_dir)
     cost = energy_cost(duration, runtime.settings.energy_per_second)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidswap.jobs.errors import (
     InvalidMediaUrlError,
+    NoFaceInTargetPhotoError,
     UploadKindError,
     UploadNotFoundError,
     UploadNotReadyError,
@@ -19,6 +20,7 @@ from vidswap.jobs.errors import (
 from vidswap.jobs.repository import get_user_upload
 from vidswap.media.models import Upload
 from vidswap.media.storage import Storage
+from vidswap.swap.errors import NoFaceError
 
 # The path part of an upload's file_url, optionally after a scheme and host.
 FILE_URL_PATTERN = r"^(?:https?://[^/?#]+)?/api/v1/uploads/([A-Za-z0-9_-]{1,64})/file/?$"
@@ -44,6 +46,20 @@ async def resolve_upload(
     if upload.kind not in kinds:
         raise UploadKindError(field=field, url=url, kind=upload.kind, expected=" or ".join(kinds))
     return upload
+
+
+def require_face(upload: Upload, *, target: bool) -> None:
+    """Raise when the upload is a photo in which the upload check found no face.
+
+    A face or reference photo gets the advice for a usable face photo. A target photo
+    gets its own message. Videos and rows without a face count pass, and the worker
+    rejects a face photo without a face when it runs the task.
+    """
+    if upload.kind != "image" or (upload.media or {}).get("faces") != 0:
+        return
+    if target:
+        raise NoFaceInTargetPhotoError(filename=upload.filename)
+    raise NoFaceError(path=upload.filename)
 
 
 async def video_duration(storage: Storage, upload: Upload, tmp_dir: Path) -> float | None:

@@ -1,4 +1,4 @@
-"""Check an uploaded file by its content: type, probe facts, video length and a face in photos.
+"""Check an uploaded file by its content: type, probe facts, video length and faces in photos.
 
 Every check reuses the swap engine's readers, so a file that passes here is one
 the worker can open. Engine errors name the file by its path. Here they are
@@ -16,7 +16,7 @@ from vidswap.kit.errors import BadInputError
 from vidswap.kit.settings import Settings
 from vidswap.media.errors import ImageSentAsVideoError, VideoSentAsImageError, VideoTooLongError
 from vidswap.media.faces import count_faces
-from vidswap.swap.errors import NoFaceError, UnsupportedImageError, UnsupportedMediaError
+from vidswap.swap.errors import UnsupportedImageError, UnsupportedMediaError
 from vidswap.swap.media.images import read_picture
 from vidswap.swap.media.sniff import MediaKind, detect_media_kind
 from vidswap.swap.media.video import VideoInfo, probe_video
@@ -79,10 +79,13 @@ def detect_kind(path: Path, kind: str) -> MediaKind:
 
 
 def inspect_image(path: Path) -> MediaFacts:
+    """Return the facts of a photo, with the number of faces found in ``media["faces"]``.
+
+    A photo without a face is accepted, because the upload does not say whether it
+    is the face photo or the target. POST /tasks checks the count once the role is known.
+    """
     picture = read_picture(path)
     faces = count_faces(picture.bgr)
-    if faces == 0:
-        raise NoFaceError(path=str(path))
     height, width = picture.bgr.shape[:2]
     extension, content_type = IMAGE_TYPES.get(picture.format, DEFAULT_IMAGE_TYPE)
     media = {"width": width, "height": height, "format": picture.format.lower(), "faces": faces}
