@@ -379,10 +379,11 @@ class ApiClient:
     def media_url(self, link: str | None) -> str | None:
         """Return the absolute URL of a signed media link from the server's JSON.
 
-        Signed links (``result_url``, ``thumbnail_url``, ``target_url``, ``avatar_url``)
-        work without the Bearer header until their ``expires`` time, so a browser's video
-        and image elements can load them. Task events carry plain paths, which need the
-        header, so for those (and for None) this returns None.
+        Signed links (``result_url``, ``thumbnail_url``, ``target_url``,
+        ``target_preview_url``, ``avatar_url``) work without the Bearer header until
+        their ``expires`` time, so a browser's video and image elements can load them.
+        Task events carry plain paths, which need the header, so for those (and for
+        None) this returns None.
         """
         if not link or "signature" not in httpx.URL(link).params:
             return None

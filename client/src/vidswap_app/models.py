@@ -89,6 +89,8 @@ class Task:
     thumbnail_url: str | None = None
     target_url: str | None = None
     """Link to the original target video or photo, for the before and after view."""
+    target_preview_url: str | None = None
+    """Link to an H.264 MP4 copy of the original video, set when browsers cannot play it."""
     error_code: str | None = None
     error_message: str | None = None
     duration_seconds: float | None = None
@@ -113,6 +115,7 @@ class Task:
             result_kind=data.get("result_kind"),
             thumbnail_url=data.get("thumbnail_url"),
             target_url=data.get("target_url"),
+            target_preview_url=data.get("target_preview_url"),
             error_code=data.get("error_code"),
             error_message=data.get("error_message"),
             duration_seconds=float(duration) if duration is not None else None,

@@ -195,12 +195,20 @@ class TaskDetailViewModel(ViewModel):
         return self.context.api.media_url(self.task.target_url)
 
     @property
+    def original_url(self) -> str | None:
+        """The signed URL shown as the original in the before and after view: the
+        server's browser-playable copy when it made one (HEVC, MOV and other formats
+        that browsers cannot play), else the target itself."""
+        preview = self.context.api.media_url(self.task.target_preview_url)
+        return preview or self.target_url
+
+    @property
     def is_video(self) -> bool:
         return self.task.result_kind != "image"
 
     @property
     def can_compare(self) -> bool:
-        return self.result_url is not None and self.target_url is not None
+        return self.result_url is not None and self.original_url is not None
 
     def set_compare(self, mode: CompareMode) -> None:
         """Show the result, the original, or both side by side."""

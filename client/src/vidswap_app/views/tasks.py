@@ -285,7 +285,7 @@ class TaskDetailScreen(Screen):
     def _media(self) -> ft.Control | None:
         """Build the result, the original, or both side by side, as the view model chose."""
         model, t = self.model, self.t
-        result, original = model.result_url, model.target_url
+        result, original = model.result_url, model.original_url
         if result is None:
             return None
         if original is None or model.compare == "result":
