@@ -154,7 +154,7 @@ def test_fastapi_validation_model_replaced(openapi: dict[str, Any]) -> None:
 def test_task_id_bounded_like_upload_id(openapi: dict[str, Any]) -> None:
     upload = openapi["paths"]["/api/v1/uploads/{upload_id}"]["get"]["parameters"][0]["schema"]
     task_paths = [path for path in openapi["paths"] if "{task_id}" in path]
-    assert len(task_paths) == 5
+    assert len(task_paths) == 6
     for path in task_paths:
         for method, operation in openapi["paths"][path].items():
             parameter = next(p for p in operation["parameters"] if p["name"] == "task_id")

@@ -20,6 +20,7 @@ FIELDS = {
     "result_kind",
     "thumbnail_url",
     "target_url",
+    "target_preview_url",
     "error_code",
     "error_message",
     "duration_seconds",

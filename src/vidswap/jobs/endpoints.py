@@ -15,11 +15,18 @@ from vidswap.jobs import repository, service
 from vidswap.jobs.errors import (
     ResultFileMissingError,
     TargetNotFoundError,
+    TargetPreviewNotFoundError,
     TaskNotFoundError,
     no_result_error,
 )
 from vidswap.jobs.models import Task, TaskStatus
-from vidswap.jobs.presenter import result_url, target_url, task_public, thumbnail_url
+from vidswap.jobs.presenter import (
+    result_url,
+    target_preview_url,
+    target_url,
+    task_public,
+    thumbnail_url,
+)
 from vidswap.jobs.schemas import TaskCreate, TaskCreated, TaskOut, TaskPage
 from vidswap.media.download import stored_object_response
 from vidswap.media.links import LinkSignerDep, MediaAccess, MediaAccessDep
@@ -322,6 +329,59 @@ async def get_target(
     except FileNotFoundError as exc:
         log.warning("task.target_file_missing", task_id=task_id, key=upload.storage_key)
         raise TargetNotFoundError(task_id=task_id) from exc
+
+
+@router.get(
+    "/{task_id}/target-preview",
+    summary="Download the H.264 MP4 copy of the original target video (Range requests)",
+    description=MEDIA_DESCRIPTION + " The task JSON links it as target_preview_url when "
+    "browsers cannot play the original, so clients show it in place of the target.",
+    response_class=Response,
+    responses={
+        200: {"description": "The whole MP4 copy.", "content": {"video/mp4": {}}},
+        **error_responses(
+            401,
+            403,
+            404,
+            416,
+            422,
+            503,
+            s403=LINK_REJECTED,
+            s404="No task with this id belongs to the caller (`task_not_found`), or the "
+            "task has no copy of its target, or no longer has one "
+            "(`target_preview_not_found`).",
+            s503=STORAGE_DOWN,
+        ),
+        302: DOWNLOAD_RESPONSES[302],
+        206: DOWNLOAD_RESPONSES[206],
+    },
+)
+async def get_target_preview(
+    task_id: TaskId,
+    request: Request,
+    access: MediaAccessDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> Response:
+    task = await _media_task(access, runtime, session, task_id, target_preview_url(task_id))
+    key = task.target_preview_key
+    # End the read so the connection returns to the pool while the file streams.
+    await session.commit()
+    if task.status != TaskStatus.COMPLETED or key is None:
+        raise TargetPreviewNotFoundError(task_id=task_id)
+    try:
+        return await stored_object_response(
+            request,
+            runtime.storage,
+            key,
+            f"vidswap-{task_id}-original.mp4",
+            "video/mp4",
+            disposition="inline",
+            signed_url_seconds=runtime.settings.signed_url_seconds,
+        )
+    except FileNotFoundError as exc:
+        log.warning("task.target_preview_file_missing", task_id=task_id, key=key)
+        raise TargetPreviewNotFoundError(task_id=task_id) from exc
 
 
 async def _media_task(

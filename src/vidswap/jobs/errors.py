@@ -154,6 +154,17 @@ class TaskAttemptsExhaustedError(VidswapError):
     }
 
 
+class TargetPreviewNotFoundError(NotFoundError):
+    """The task has no browser-playable copy of its target, or its file is gone."""
+
+    code = "target_preview_not_found"
+    messages = {
+        "en": "Task {task_id} has no playable copy of its original video. Use target_url "
+        "to get the original.",
+        "zh-CN": "任务 {task_id} 没有原始视频的可播放副本。请使用 target_url 获取原始视频。",
+    }
+
+
 class TargetNotFoundError(NotFoundError):
     """The task's target upload, or its stored file, no longer exists."""
 

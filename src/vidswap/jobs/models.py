@@ -52,6 +52,9 @@ class Task(IdMixin, TimestampMixin, Base):
     result_url: Mapped[str | None] = mapped_column(String(500))
     result_size: Mapped[int | None] = mapped_column(BigInteger)
     thumbnail_key: Mapped[str | None] = mapped_column(String(300))
+    # A browser-playable H.264 MP4 copy of the target video; None when browsers
+    # play the original as it is, or when writing the copy failed.
+    target_preview_key: Mapped[str | None] = mapped_column(String(300))
     result_expires_at: Mapped[datetime | None] = mapped_column(index=True)
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_params: Mapped[dict[str, Any] | None]

@@ -31,6 +31,10 @@ def target_url(task_id: str) -> str:
     return f"/api/v1/tasks/{task_id}/target"
 
 
+def target_preview_url(task_id: str) -> str:
+    return f"/api/v1/tasks/{task_id}/target-preview"
+
+
 def task_public(task: Task, locale: str | None, links: LinkSigner | None = None) -> dict[str, Any]:
     """Return the task as its owner sees it, with ``error_message`` in ``locale``.
 
@@ -41,6 +45,7 @@ def task_public(task: Task, locale: str | None, links: LinkSigner | None = None)
     completed = task.status == TaskStatus.COMPLETED
     has_result = completed and task.result_key is not None
     has_thumbnail = completed and task.thumbnail_key is not None
+    has_target_preview = completed and task.target_preview_key is not None
 
     def media_url(path: str) -> str:
         return links.sign(path, task.user_id) if links else path
@@ -54,6 +59,9 @@ def task_public(task: Task, locale: str | None, links: LinkSigner | None = None)
         "result_kind": result_kind(task.result_key) if has_result else None,
         "thumbnail_url": media_url(thumbnail_url(task.id)) if has_thumbnail else None,
         "target_url": media_url(target_url(task.id)) if task.video_upload_id else None,
+        "target_preview_url": (
+            media_url(target_preview_url(task.id)) if has_target_preview else None
+        ),
         "error_code": task.error_code,
         "error_message": render_error(task.error_code, task.error_params, locale),
         "duration_seconds": task.duration_seconds,

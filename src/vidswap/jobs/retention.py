@@ -36,7 +36,12 @@ async def purge_expired_results(runtime: Runtime) -> int:
             await session.execute(
                 update(Task)
                 .where(Task.id == task_id)
-                .values(result_key=None, thumbnail_key=None, result_size=None)
+                .values(
+                    result_key=None,
+                    thumbnail_key=None,
+                    target_preview_key=None,
+                    result_size=None,
+                )
             )
         log.info("task.result_expired", task_id=task_id, user_id=user_id)
     return len(rows)

@@ -89,6 +89,8 @@ _TASK_EXAMPLE: dict[str, JsonValue] = {
     "result_kind": "video",
     "thumbnail_url": "/api/v1/tasks/5d0c8e2a9f7b4c1d8e3f6a7b9c0d1e2f/thumbnail" + _LINK_QUERY,
     "target_url": "/api/v1/tasks/5d0c8e2a9f7b4c1d8e3f6a7b9c0d1e2f/target" + _LINK_QUERY,
+    "target_preview_url": "/api/v1/tasks/5d0c8e2a9f7b4c1d8e3f6a7b9c0d1e2f/target-preview"
+    + _LINK_QUERY,
     "error_code": None,
     "error_message": None,
     "duration_seconds": 3.9,
@@ -124,6 +126,13 @@ class TaskOut(BaseModel):
         default=None,
         description="Signed link to the original target video or photo, for a before and "
         "after view. It answers 404 target_not_found once that upload is gone.",
+    )
+    target_preview_url: str | None = Field(
+        default=None,
+        description="Signed link to an H.264 MP4 copy of the original target video, like "
+        "result_url, for clients to show in place of target_url. Set when browsers cannot "
+        "play the original (for example HEVC, MOV, Matroska, AVI or GIF) and the task "
+        "completed; null otherwise, and null when the copy could not be made.",
     )
     error_code: str | None
     error_message: str | None

@@ -24,6 +24,11 @@ def thumbnail_key(user_id: str, task_id: str) -> str:
     return f"users/{user_id}/tasks/{task_id}/thumbnail.jpg"
 
 
+def target_preview_key(user_id: str, task_id: str) -> str:
+    """Return the key of the browser-playable copy of a task's target video, beside the result."""
+    return f"users/{user_id}/tasks/{task_id}/target-preview.mp4"
+
+
 def upload_file_url(upload_id: str) -> str:
     """Return the ``file_url`` of an upload, which tasks take as ``image_url`` and ``video_url``."""
     return f"/api/v1/uploads/{upload_id}/file"

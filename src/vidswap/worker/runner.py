@@ -1,5 +1,8 @@
 """One attempt at one task: claim, fetch inputs, swap, store the result, settle.
 
+When browsers cannot play the target video, the attempt also writes and stores
+a browser-playable copy of it before the task completes.
+
 The swap runs in a thread while a ``LeaseKeeper`` renews the lease, stores
 progress and watches for a cancel request, a lost lease or a worker shutdown.
 Any of those sets the engine's cancel flag, so the engine stops at the next frame.
@@ -34,11 +37,18 @@ from vidswap.swap.errors import (
     OutputFormatError,
     OutputNotWritableError,
 )
-from vidswap.swap.options import DEFAULT_LABEL_TEXT, FaceSelection, LabelOptions, SwapOptions
+from vidswap.swap.options import (
+    DEFAULT_LABEL_TEXT,
+    FaceSelection,
+    LabelOptions,
+    ProgressCallback,
+    SwapOptions,
+)
 from vidswap.worker import transitions
 from vidswap.worker.lease import LeaseKeeper, StopReason
 from vidswap.worker.media import FetchedInput, fetch_upload, output_extension, write_thumbnail
 from vidswap.worker.metrics import PROCESSING_SECONDS
+from vidswap.worker.preview import PREVIEW_FRAME_COST, StagedProgress, needs_target_preview
 
 log = structlog.get_logger(__name__)
 
@@ -117,8 +127,8 @@ async def _attempt(context: WorkerContext, task: Task, folder: Path) -> str:
     keeper = LeaseKeeper(runtime, task, owner, context.stopping)
     keeper.start()
     try:
-        result = await _swap(runtime, task, folder, keeper)
-        stored = await _store_result(runtime, task, result)
+        outputs = await _swap(runtime, task, folder, keeper)
+        stored = await _store_result(runtime, task, outputs)
     except AttemptStopped:
         return await _settle_stopped(runtime, task, owner, keeper.reason)
     except BadInputError as error:
@@ -149,7 +159,16 @@ async def _attempt(context: WorkerContext, task: Task, folder: Path) -> str:
     return outcome
 
 
-async def _swap(runtime: Runtime, task: Task, folder: Path, keeper: LeaseKeeper) -> Path:
+@dataclass(frozen=True)
+class SwapOutputs:
+    """Files an attempt made: the result, and a browser-playable copy of the target
+    when browsers cannot play the original."""
+
+    result: Path
+    target_preview: Path | None = None
+
+
+async def _swap(runtime: Runtime, task: Task, folder: Path, keeper: LeaseKeeper) -> SwapOutputs:
     inputs = await _fetch_inputs(runtime, task, folder)
     face, target = inputs["image_url"], inputs["video_url"]
     reference = inputs.get("reference_url")
@@ -164,27 +183,65 @@ async def _swap(runtime: Runtime, task: Task, folder: Path, keeper: LeaseKeeper)
         quality=int(task.options.get("quality", 18)),
         label=await _label_options(runtime, task),
     )
+    preview_needed = output.suffix == ".mp4" and await asyncio.to_thread(
+        needs_target_preview, target.path, task.id
+    )
+    progress = StagedProgress(keeper.report_progress, PREVIEW_FRAME_COST if preview_needed else 0.0)
     keeper.check()
-    await asyncio.to_thread(_swap_in_thread, options, face.path, target.path, output, keeper)
+    await asyncio.to_thread(
+        _swap_in_thread, options, face.path, target.path, output, keeper, progress.swap
+    )
     keeper.check()
-    return output
+    preview = None
+    if preview_needed:
+        preview = await _write_target_preview(task, target.path, folder, keeper, progress.preview)
+        keeper.check()
+    return SwapOutputs(result=output, target_preview=preview)
 
 
 def _swap_in_thread(
-    options: SwapOptions, face: Path, target: Path, output: Path, keeper: LeaseKeeper
+    options: SwapOptions,
+    face: Path,
+    target: Path,
+    output: Path,
+    keeper: LeaseKeeper,
+    progress: ProgressCallback,
 ) -> None:
     from vidswap.swap.errors import SwapCancelledError
     from vidswap.swap.pipeline import SwapEngine
 
     engine = SwapEngine(options)
     try:
-        engine.swap_file(
-            face, target, output, progress=keeper.report_progress, cancel=keeper.cancel_flag.is_set
-        )
+        engine.swap_file(face, target, output, progress=progress, cancel=keeper.cancel_flag.is_set)
     except SwapCancelledError as exc:
         raise AttemptStopped() from exc
     finally:
         engine.close()
+
+
+async def _write_target_preview(
+    task: Task, target: Path, folder: Path, keeper: LeaseKeeper, progress: ProgressCallback
+) -> Path | None:
+    """Write the browser-playable copy of ``target``; return None when that fails,
+    because a missing copy must not fail a swap that succeeded."""
+    from vidswap.swap.errors import SwapCancelledError
+    from vidswap.swap.media.browser import write_browser_copy
+
+    output = folder / "target-preview.mp4"
+    try:
+        await asyncio.to_thread(
+            write_browser_copy,
+            target,
+            output,
+            progress=progress,
+            cancel=keeper.cancel_flag.is_set,
+        )
+    except SwapCancelledError as exc:
+        raise AttemptStopped() from exc
+    except Exception as error:  # any media or encoder failure: the task completes without it
+        log.warning("task.target_preview_failed", task_id=task.id, error=str(error), exc_info=error)
+        return None
+    return output
 
 
 async def _label_options(runtime: Runtime, task: Task) -> LabelOptions:
@@ -228,7 +285,8 @@ async def _fetch_inputs(runtime: Runtime, task: Task, folder: Path) -> dict[str,
     return fetched
 
 
-async def _store_result(runtime: Runtime, task: Task, result: Path) -> dict[str, Any]:
+async def _store_result(runtime: Runtime, task: Task, outputs: SwapOutputs) -> dict[str, Any]:
+    result = outputs.result
     result_key = keys.result_key(task.user_id, task.id)
     if result.suffix != ".mp4":
         result_key = result_key.rsplit(".", 1)[0] + result.suffix
@@ -239,6 +297,9 @@ async def _store_result(runtime: Runtime, task: Task, result: Path) -> dict[str,
     await asyncio.to_thread(write_thumbnail, result, thumbnail)
     stored = await asyncio.to_thread(runtime.storage.put_file, result_key, result, content_type)
     await asyncio.to_thread(runtime.storage.put_file, thumbnail_key, thumbnail, "image/jpeg")
+    preview_key = None
+    if outputs.target_preview is not None:
+        preview_key = await _store_target_preview(runtime, task, outputs.target_preview)
     now = utcnow()
     seconds = None
     if task.started_at is not None:
@@ -249,9 +310,24 @@ async def _store_result(runtime: Runtime, task: Task, result: Path) -> dict[str,
         "result_key": result_key,
         "result_size": stored.size,
         "thumbnail_key": thumbnail_key,
+        "target_preview_key": preview_key,
         "processing_seconds": seconds,
         "result_expires_at": now + timedelta(days=retention),
     }
+
+
+async def _store_target_preview(runtime: Runtime, task: Task, preview: Path) -> str | None:
+    """Store the target's browser-playable copy beside the result, under the task's
+    prefix, so deleting the task, its result or the account deletes it too."""
+    key = keys.target_preview_key(task.user_id, task.id)
+    try:
+        await asyncio.to_thread(runtime.storage.put_file, key, preview, "video/mp4")
+    except Exception as error:  # the result is stored, so the task completes without the copy
+        log.warning(
+            "task.target_preview_store_failed", task_id=task.id, error=str(error), exc_info=error
+        )
+        return None
+    return key
 
 
 async def _settle_stopped(

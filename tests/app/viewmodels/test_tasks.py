@@ -6,6 +6,7 @@ import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from vidswap_app.api import ApiClient
 from vidswap_app.i18n import I18n, format_datetime
@@ -15,7 +16,7 @@ from vidswap_app.viewmodels import AppContext, TaskDetailViewModel, TasksViewMod
 from vidswap_app.viewmodels.tasks import link_expiry, needs_signed_links
 
 from tests.app.conftest import filled_create_form, sign_in_context
-from tests.jobs.results import store_result
+from tests.jobs.results import TARGET_PREVIEW_BYTES, store_result
 from vidswap.runtime import Runtime
 
 
@@ -177,14 +178,14 @@ async def test_download_before_result(context: AppContext) -> None:
 
 
 async def completed_detail(
-    context: AppContext, runtime: Runtime, tmp_path: Path
+    context: AppContext, runtime: Runtime, tmp_path: Path, *, target_preview: bool = False
 ) -> TaskDetailViewModel:
     """Return the loaded page of a task that was created in the app and then completed."""
     await sign_in_context(context)
     form = await filled_create_form(context)
     created = await form.submit()
     assert created is not None
-    await store_result(runtime, created.task_id, tmp_path)
+    await store_result(runtime, created.task_id, tmp_path, target_preview=target_preview)
     detail = TaskDetailViewModel(context, created)
     await detail.load()
     return detail
@@ -204,6 +205,25 @@ async def test_detail_compare_modes(context: AppContext, runtime: Runtime, tmp_p
     assert detail.is_video is True
     assert detail.compare == "both"
     assert changes == [None]
+    assert detail.original_url == detail.target_url
+
+
+async def test_before_pane_uses_target_preview(
+    context: AppContext, runtime: Runtime, transport: httpx.ASGITransport, tmp_path: Path
+) -> None:
+    detail = await completed_detail(context, runtime, tmp_path, target_preview=True)
+
+    detail.set_compare("both")
+
+    assert detail.original_url is not None
+    assert "/target-preview?" in detail.original_url
+    assert "signature=" in detail.original_url
+    assert detail.can_compare is True
+    # The signed link loads without the Bearer header, as the video element loads it.
+    async with httpx.AsyncClient(transport=transport) as plain:
+        response = await plain.get(detail.original_url)
+    assert response.status_code == 200
+    assert response.content == TARGET_PREVIEW_BYTES
 
 
 @pytest.mark.parametrize(

@@ -68,7 +68,7 @@ class CreateTaskRequest(_message.Message):
     def __init__(self, user_id: _Optional[str] = ..., image_url: _Optional[str] = ..., video_url: _Optional[str] = ..., consent: bool = ..., faces: _Optional[str] = ..., reference_url: _Optional[str] = ..., quality: _Optional[int] = ..., label: bool = ...) -> None: ...
 
 class TaskResponse(_message.Message):
-    __slots__ = ("task_id", "status", "progress", "result_url", "error_message", "error_code", "energy_cost", "duration_seconds", "eta_seconds", "created_at", "updated_at", "result_size")
+    __slots__ = ("task_id", "status", "progress", "result_url", "error_message", "error_code", "energy_cost", "duration_seconds", "eta_seconds", "created_at", "updated_at", "result_size", "target_preview_url")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     PROGRESS_FIELD_NUMBER: _ClassVar[int]
@@ -81,6 +81,7 @@ class TaskResponse(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     RESULT_SIZE_FIELD_NUMBER: _ClassVar[int]
+    TARGET_PREVIEW_URL_FIELD_NUMBER: _ClassVar[int]
     task_id: str
     status: str
     progress: int
@@ -93,7 +94,8 @@ class TaskResponse(_message.Message):
     created_at: str
     updated_at: str
     result_size: int
-    def __init__(self, task_id: _Optional[str] = ..., status: _Optional[str] = ..., progress: _Optional[int] = ..., result_url: _Optional[str] = ..., error_message: _Optional[str] = ..., error_code: _Optional[str] = ..., energy_cost: _Optional[int] = ..., duration_seconds: _Optional[float] = ..., eta_seconds: _Optional[float] = ..., created_at: _Optional[str] = ..., updated_at: _Optional[str] = ..., result_size: _Optional[int] = ...) -> None: ...
+    target_preview_url: str
+    def __init__(self, task_id: _Optional[str] = ..., status: _Optional[str] = ..., progress: _Optional[int] = ..., result_url: _Optional[str] = ..., error_message: _Optional[str] = ..., error_code: _Optional[str] = ..., energy_cost: _Optional[int] = ..., duration_seconds: _Optional[float] = ..., eta_seconds: _Optional[float] = ..., created_at: _Optional[str] = ..., updated_at: _Optional[str] = ..., result_size: _Optional[int] = ..., target_preview_url: _Optional[str] = ...) -> None: ...
 
 class TaskStatusRequest(_message.Message):
     __slots__ = ("task_id",)

@@ -21,7 +21,7 @@ log = structlog.get_logger(__name__)
 # Audio codecs copied into MP4/MOV unchanged. The muxer also accepts Opus and FLAC
 # (checked with FFmpeg 8.1), but QuickTime and older players cannot play them in
 # MP4, so those are re-encoded to AAC like every other codec.
-COPYABLE_AUDIO_CODECS = {"aac", "mp3", "mp3float", "alac", "ac3", "eac3"}
+COPYABLE_AUDIO_CODECS = frozenset({"aac", "mp3", "mp3float", "alac", "ac3", "eac3"})
 AAC_SAMPLE_RATES = {
     96000,
     88200,
@@ -70,11 +70,17 @@ def label_metadata(text: str) -> dict[str, str]:
 
 
 def mux_final(
-    video_path: Path, audio: AudioSource, output_path: Path, muxer: str, metadata_text: str
+    video_path: Path,
+    audio: AudioSource,
+    output_path: Path,
+    muxer: str,
+    tags: dict[str, str],
+    copy_audio_codecs: frozenset[str] = COPYABLE_AUDIO_CODECS,
 ) -> None:
-    """Write ``output_path`` with the video packets of ``video_path`` and the source audio.
+    """Write ``output_path`` with the video packets of ``video_path``, the source audio
+    and the container ``tags``.
 
-    Audio packets are copied when the codec is in COPYABLE_AUDIO_CODECS and
+    Audio packets are copied when the codec is in ``copy_audio_codecs`` and
     re-encoded to AAC otherwise; either way they keep their source timestamps,
     so audio stays in sync with the video. Packets from both inputs are
     interleaved by time as they are read, so memory use stays bounded.
@@ -86,8 +92,8 @@ def mux_final(
         video_stream = video_in.streams.video[0]
         options = mux_options(video_stream.time_base, final=True)
         with av.open(str(output_path), mode="w", format=muxer, options=options) as out:
-            out.metadata.update(label_metadata(metadata_text))
-            mux_streams(video_in, video_stream, audio_in, audio, out)
+            out.metadata.update(tags)
+            mux_streams(video_in, video_stream, audio_in, audio, out, copy_audio_codecs)
 
 
 def mux_streams(
@@ -96,11 +102,12 @@ def mux_streams(
     audio_in: av.container.InputContainer,
     audio: AudioSource,
     out: av.container.OutputContainer,
+    copy_audio_codecs: frozenset[str] = COPYABLE_AUDIO_CODECS,
 ) -> None:
     video_out = out.add_stream_from_template(video_stream)
     audio_stream = audio_in.streams[audio.stream_index]
 
-    if audio_stream.codec_context.name in COPYABLE_AUDIO_CODECS:
+    if audio_stream.codec_context.name in copy_audio_codecs:
         audio_out = out.add_stream_from_template(audio_stream)
         audio_packets = copied_packets(audio_in, audio_stream)
     else:

@@ -19,7 +19,13 @@ from av.video.reformatter import ColorRange, Colorspace
 from vidswap.swap.errors import MediaEncodeError, OutputFormatError
 from vidswap.swap.media.atomic import check_output_path, make_temp_path, remove_quietly
 from vidswap.swap.media.container import ACCURATE_CONVERSION
-from vidswap.swap.media.remux import AudioSource, label_metadata, mux_final, mux_options
+from vidswap.swap.media.remux import (
+    COPYABLE_AUDIO_CODECS,
+    AudioSource,
+    label_metadata,
+    mux_final,
+    mux_options,
+)
 from vidswap.swap.options import LABEL_METADATA_VALUE
 
 if TYPE_CHECKING:
@@ -49,6 +55,10 @@ class VideoWriter:
     is padded by one pixel on the right or bottom, repeating the edge pixels: a
     321x241 input gives a 322x242 output.
 
+    The container carries the AI-generated tags with ``metadata_text`` unless
+    ``ai_generated`` is False. Source audio in ``copy_audio_codecs`` is copied,
+    and other audio is re-encoded to AAC.
+
     The output appears at ``path`` only when close() succeeds. On any error,
     including KeyboardInterrupt, the temporary files are deleted and nothing is
     left at ``path``.
@@ -63,6 +73,8 @@ class VideoWriter:
         keep_audio: bool = True,
         metadata_text: str = LABEL_METADATA_VALUE,
         preset: str = "veryfast",
+        ai_generated: bool = True,
+        copy_audio_codecs: frozenset[str] = COPYABLE_AUDIO_CODECS,
     ) -> None:
         self.path = Path(path)
         self._muxer = output_muxer(self.path)
@@ -70,7 +82,9 @@ class VideoWriter:
 
         self._source_path = source.path
         self._time_base = source.time_base
-        self._metadata_text = metadata_text
+        # Only AI-generated output carries the label tags; a plain re-encode has none.
+        self._tags = label_metadata(metadata_text) if ai_generated else {}
+        self._copy_audio_codecs = copy_audio_codecs
         self._audio_index = source.audio_stream_index if keep_audio else None
         self._width = source.info.width + source.info.width % 2
         self._height = source.info.height + source.info.height % 2
@@ -141,7 +155,12 @@ class VideoWriter:
             if self._video_temp is not None:
                 audio = AudioSource(path=self._source_path, stream_index=self._audio_index)
                 mux_final(
-                    self._video_temp, audio, self._final_temp, self._muxer, self._metadata_text
+                    self._video_temp,
+                    audio,
+                    self._final_temp,
+                    self._muxer,
+                    self._tags,
+                    self._copy_audio_codecs,
                 )
             self._final_temp.replace(self.path)
         except BaseException as exc:
@@ -175,7 +194,7 @@ class VideoWriter:
         except (av.error.FFmpegError, OSError) as exc:
             raise MediaEncodeError(path=str(self.path), detail=str(exc)) from exc
         if self._video_temp is None:
-            container.metadata.update(label_metadata(self._metadata_text))
+            container.metadata.update(self._tags)
 
         stream = container.add_stream("libx264", rate=rate)
         stream.width = self._width
