@@ -25,7 +25,7 @@ from vidswap_app.views.create import CreateScreen
 from vidswap_app.views.files import FilePicking
 from vidswap_app.views.plans import PlansScreen
 from vidswap_app.views.profile import ProfileScreen
-from vidswap_app.views.shell import tab_items
+from vidswap_app.views.shell import banner_row, tab_items
 from vidswap_app.views.signin import SignInScreen
 from vidswap_app.views.tasks import TaskDetailScreen, TasksScreen
 
@@ -222,6 +222,32 @@ async def test_profile_settings(context: AppContext, locale: str, sign_out: str)
     await screen.on_show()
 
     assert {"settings-language", "profile-sign-out", "profile-delete"} <= identifiers(screen.root)
+@pytest.mark.parametrize(
+    ("locale", "ready", "close"),
+    [("en", "Your face swap is ready.", "Close"), ("zh-CN", "你的换脸视频已完成。", "关闭")],
+)
+def test_banner_row_per_task(context: AppContext, locale: str, ready: str, close: str) -> None:
+    context.i18n.set_locale(locale)
+    viewed: list[str] = []
+    closed: list[str] = []
+    row = banner_row(
+        context.i18n.t,
+        Task("t1", "completed", 100),
+        lambda task: viewed.append(task.task_id),
+        lambda task: closed.append(task.task_id),
+    )
+    view = next(node for node in walk(row) if isinstance(node, ft.TextButton))
+    buttons = [node for node in walk(row) if isinstance(node, ft.IconButton)]
+    view.on_click(None)  # type: ignore[arg-type, call-arg, misc]
+    buttons[0].on_click(None)  # type: ignore[arg-type, call-arg, misc]
+
+    assert ready in texts(row)
+    assert {"banner-view-t1", "banner-close-t1"} <= identifiers(row)
+    assert [button.tooltip for button in buttons] == [close]
+    assert viewed == ["t1"]
+    assert closed == ["t1"]
+
+
     assert screen.sign_out.content == sign_out
     assert screen.language.value == locale
 

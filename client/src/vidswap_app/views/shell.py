@@ -19,6 +19,7 @@ from vidswap_app.viewmodels import (
     TaskDetailViewModel,
     TasksViewModel,
 )
+from vidswap_app.viewmodels.banners import TaskBanners
 from vidswap_app.viewmodels.tasks import needs_signed_links
 from vidswap_app.views.base import Screen
 from vidswap_app.views.common import DESKTOP_MIN_WIDTH, SPACING, tagged
@@ -40,6 +41,44 @@ TABS = (
     ("nav.profile", ft.Icons.PERSON_OUTLINE, ft.Icons.PERSON),
 )
 TASKS_TAB = 1
+
+
+def banner_text(t: Callable[..., str], task: Task) -> str:
+    """Return the banner line of a finished task: ready, or failed with the reason."""
+    if task.status == "completed":
+        return t("banner.task_completed")
+    status = t(f"tasks.status.{task.status}")
+    return t("banner.task_failed", message=task.error_message or status)
+
+
+def banner_row(
+    t: Callable[..., str],
+    task: Task,
+    on_view: Callable[[Task], None],
+    on_close: Callable[[Task], None],
+) -> ft.Control:
+    """Build one task's banner, with its View button tagged ``banner-view-<task id>``."""
+    row = ft.Row(
+        [
+            ft.Icon(ft.Icons.NOTIFICATIONS_ACTIVE, color=ft.Colors.ON_PRIMARY_CONTAINER),
+            ft.Text(banner_text(t, task), expand=True, weight=ft.FontWeight.W_600),
+            tagged(
+                f"banner-view-{task.task_id}",
+                ft.TextButton(t("banner.view"), on_click=lambda _: on_view(task)),
+            ),
+            tagged(
+                f"banner-close-{task.task_id}",
+                ft.IconButton(
+                    ft.Icons.CLOSE, tooltip=t("common.close"), on_click=lambda _: on_close(task)
+                ),
+            ),
+        ]
+    )
+    return ft.Container(
+        row,
+        bgcolor=ft.Colors.PRIMARY_CONTAINER,
+        padding=ft.Padding.symmetric(horizontal=SPACING, vertical=4),
+    )
 
 
 def tab_items(t: Callable[..., str]) -> list[tuple[str, ft.Control, ft.Control]]:
@@ -98,21 +137,8 @@ class AppShell:
             on_live=self.tasks_model.set_live,
             on_session_expired=lambda _: context.expire_session(),
         )
-        self.banner_text = ft.Text(expand=True, weight=ft.FontWeight.W_600)
-        self.banner_view = ft.TextButton(on_click=self._open_banner_task)
-        self.banner_task: Task | None = None
-        self.banner = ft.Container(
-            ft.Row(
-                [
-                    ft.Icon(ft.Icons.NOTIFICATIONS_ACTIVE, color=ft.Colors.ON_PRIMARY_CONTAINER),
-                    self.banner_text,
-                    tagged("banner-view", self.banner_view),
-                    ft.IconButton(ft.Icons.CLOSE, on_click=lambda _: self._hide_banner()),
-                ]
-            ),
-            bgcolor=ft.Colors.PRIMARY_CONTAINER,
-            padding=ft.Padding.symmetric(horizontal=SPACING, vertical=4),
-        )
+        self.banners = TaskBanners()
+        self.banner = ft.Column(spacing=1)
         self.banner_tag = tagged("notice-banner", self.banner)
         self.banner_tag.visible = False
         self.content = ft.Container(expand=True)
@@ -138,8 +164,11 @@ class AppShell:
         current = self.detail or self.screens[self.tab]
         current.refresh()
         self.content.content = current.root
-        self.banner_tag.visible = self.banner_task is not None
-        self._banner_labels()
+        self.banner.controls = [
+            banner_row(self.context.i18n.t, task, self.open_task, self._hide_banner)
+            for task in self.banners.shown
+        ]
+        self.banner_tag.visible = bool(self.banner.controls)
 
         body = ft.Column([self.banner_tag, self.content], spacing=0, expand=True)
         if self._wide():
@@ -203,8 +232,7 @@ class AppShell:
             web=self.page.web,
         )
         self.tab = TASKS_TAB
-        if self.banner_task and self.banner_task.task_id == task.task_id:
-            self.banner_task = None
+        self.banners.dismiss(task.task_id)
         self.render()
         self.page.run_task(self.detail.on_show)
 
@@ -236,7 +264,7 @@ class AppShell:
 
     def _on_session_ended(self) -> None:
         self.page.run_task(self.listener.stop)
-        self.banner_task = None
+        self.banners.clear()
         self.render()
 
     def _on_event(self, event: TaskEvent) -> None:
@@ -255,25 +283,9 @@ class AppShell:
         watching_task = self.detail is not None and self.detail.model.task.task_id == task.task_id
         if watching_list or watching_task:
             return
-        self.banner_task = task
+        self.banners.add(task)
         self.render()
 
-    def _banner_labels(self) -> None:
-        task = self.banner_task
-        if task is None:
-            return
-        t = self.context.i18n.t
-        if task.status == "completed":
-            self.banner_text.value = t("banner.task_completed")
-        else:
-            status = t(f"tasks.status.{task.status}")
-            self.banner_text.value = t("banner.task_failed", message=task.error_message or status)
-        self.banner_view.content = t("banner.view")
-
-    def _open_banner_task(self, _: ft.Event[ft.TextButton]) -> None:
-        if self.banner_task is not None:
-            self.open_task(self.banner_task)
-
-    def _hide_banner(self) -> None:
-        self.banner_task = None
+    def _hide_banner(self, task: Task) -> None:
+        self.banners.dismiss(task.task_id)
         self.render()
