@@ -195,6 +195,9 @@ class EnergyEntry:
     reason: str
     note: str
     created_at: datetime | None
+    reference: str = ""
+    """The cause of the change: an order id, a task id, ``signup:<user id>``,
+    ``admin:<id>`` or ``lot:<id>``."""
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> EnergyEntry:
@@ -204,6 +207,7 @@ class EnergyEntry:
             reason=data.get("reason", ""),
             note=data.get("note", ""),
             created_at=parse_time(data.get("created_at")),
+            reference=data.get("reference", ""),
         )
 
 

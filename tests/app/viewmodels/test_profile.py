@@ -3,6 +3,8 @@ deletion."""
 
 from __future__ import annotations
 
+import uuid
+
 import flet as ft
 import httpx
 from vidswap_app.viewmodels import AppContext, ProfileViewModel
@@ -152,6 +154,35 @@ async def test_balance_and_history_group_digits(context: AppContext, runtime: Ru
     assert english == "7,200 Energy"
     assert chinese == "7,200 能量"
     assert profile.entry_text(grant)[2] == "+7,100"
+
+
+async def test_history_names_each_source(context: AppContext, runtime: Runtime) -> None:
+    signed_in = await sign_in_context(context)
+    order_id = uuid.uuid4().hex
+    async with runtime.sessionmaker() as session:
+        await ledger.grant(session, signed_in.id, 30, reference=order_id)
+        await ledger.grant(session, signed_in.id, 5, reference=f"promo:{signed_in.id}")
+        await ledger.adjust(
+            session, signed_in.id, 2, reference=f"admin:{order_id}", note="Ticket 1042"
+        )
+        await session.commit()
+    profile = ProfileViewModel(context)
+    await profile.load()
+    assert profile.energy is not None
+    by_delta = {entry.delta: entry for entry in profile.energy.entries}
+
+    english = {delta: profile.entry_text(entry)[0] for delta, entry in by_delta.items()}
+    context.i18n.set_locale("zh-CN")
+    chinese = {delta: profile.entry_text(entry)[0] for delta, entry in by_delta.items()}
+
+    assert english[100] == "Sign-up bonus"
+    assert english[30] == "Plan purchase"
+    assert english[5] == "Added"
+    assert english[2] == "Adjusted by support: Ticket 1042"
+    assert chinese[100] == "注册赠送"
+    assert chinese[30] == "购买套餐"
+    assert chinese[5] == "获得"
+    assert chinese[2] == "客服调整：Ticket 1042"
 
 
 async def test_level_is_named_after_buying(context: AppContext, runtime: Runtime) -> None:

@@ -19,6 +19,20 @@ from vidswap_app.viewmodels.base import ViewModel
 from vidswap_app.viewmodels.context import AppContext
 
 ThemeChoice = Literal["system", "light", "dark"]
+# The reference prefix of the sign-up gift's grant; an order's grant has the bare order id.
+SIGNUP_REFERENCE_PREFIX = "signup:"
+
+
+def entry_source(entry: EnergyEntry) -> str:
+    """Return what caused a ledger entry: ``signup`` or ``purchase`` for a grant whose
+    reference shows it, else the entry's reason (``grant``, ``spend``, ``revoke``, ...)."""
+    if entry.reason != "grant":
+        return entry.reason
+    if entry.reference.startswith(SIGNUP_REFERENCE_PREFIX):
+        return "signup"
+    if entry.reference and ":" not in entry.reference:
+        return "purchase"
+    return "grant"
 
 
 class ProfileViewModel(ViewModel):
@@ -173,9 +187,14 @@ class ProfileViewModel(ViewModel):
         return self.t("profile.energy_balance", balance=format_number(balance, locale))
 
     def entry_text(self, entry: EnergyEntry) -> tuple[str, str, str]:
-        """Return the reason, the time and the signed change of a history row."""
-        key = f"energy.reason.{entry.reason}"
-        reason = self.t(key) if self.context.i18n.has(key) else entry.reason
+        """Return the source, the time and the signed change of a history row."""
+        key = f"energy.reason.{entry_source(entry)}"
+        if entry.reason == "adjust" and entry.note:
+            reason = self.t("energy.reason.adjust_note", note=entry.note)
+        elif self.context.i18n.has(key):
+            reason = self.t(key)
+        else:
+            reason = entry.reason
         when = (
             format_datetime(entry.created_at, self.context.i18n.locale) if entry.created_at else ""
         )
