@@ -127,3 +127,39 @@ async def test_password_mode_needs_account(context: AppContext) -> None:
 
     assert profile is None
     assert form.error == "Enter your phone number or email."
+
+
+async def test_wrong_code_hides_code_sent(context: AppContext) -> None:
+    form = SignInViewModel(context)
+    form.phone = new_phone()
+    await form.send_code()
+    form.code = "000000" if last_code(form.phone) != "000000" else "111111"
+
+    await form.submit()
+
+    assert form.error is not None
+    assert form.notice is None
+
+
+async def test_new_code_hides_error(context: AppContext) -> None:
+    form = SignInViewModel(context)
+    form.phone = new_phone()
+    await form.submit()
+    assert form.error == "Enter the 6-digit code from the SMS."
+
+    sent = await form.send_code()
+
+    assert sent is True
+    assert form.error is None
+    assert form.notice == f"A code was sent to {form.phone}."
+
+
+def test_toggle_password(context: AppContext) -> None:
+    form = SignInViewModel(context)
+
+    form.toggle_password()
+    revealed = form.show_password
+    form.toggle_password()
+
+    assert revealed is True
+    assert form.show_password is False

@@ -113,6 +113,43 @@ async def test_signup_hides_code_row(context: AppContext) -> None:
     assert "signin-phone" in identifiers(screen.root)
 
 
+@pytest.mark.parametrize(
+    ("locale", "title", "hint"),
+    [
+        ("en", "Create a vidswap account", "Enter a phone number or an email address."),
+        ("zh-CN", "注册 vidswap 账号", "填写手机号或邮箱，任选其一即可。"),
+    ],
+)
+async def test_signup_title_and_hint(
+    context: AppContext, locale: str, title: str, hint: str
+) -> None:
+    context.i18n.set_locale(locale)
+    model = SignInViewModel(context)
+    screen = SignInScreen(model, no_update)
+    hint_in_sms = screen.signup_hint.visible
+
+    model.set_mode("signup")
+
+    assert hint_in_sms is False
+    assert screen.title.value == title
+    assert screen.signup_hint.visible is True
+    assert str(screen.signup_hint.value).startswith(hint)
+
+
+async def test_password_reveal_labelled(context: AppContext) -> None:
+    model = SignInViewModel(context)
+    screen = SignInScreen(model, no_update)
+    model.set_mode("password")
+    hidden = (screen.password.password, screen.reveal.tooltip)
+
+    model.toggle_password()
+
+    assert hidden == (True, "Show password")
+    assert screen.password.password is False
+    assert screen.reveal.tooltip == "Hide password"
+    assert "signin-reveal-password" in identifiers(screen.root)
+
+
 async def test_signin_in_chinese(context: AppContext) -> None:
     context.i18n.set_locale("zh-CN")
     screen = SignInScreen(SignInViewModel(context), no_update)

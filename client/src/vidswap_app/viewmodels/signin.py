@@ -37,6 +37,7 @@ class SignInViewModel(ViewModel):
         self.nickname = ""
         self.sending_code = False
         self.submitting = False
+        self.show_password = False
         self._resend_at: float | None = None
         self.providers: list[str] = []
         self.waiting_for: str | None = None
@@ -48,6 +49,22 @@ class SignInViewModel(ViewModel):
         self.error = None
         self.clear_notice()
         self.notify()
+
+    def toggle_password(self) -> None:
+        """Show the password in plain text, or hide it again."""
+        self.show_password = not self.show_password
+        self.notify()
+
+    def show_error(self, text: str) -> None:
+        """Show ``text`` as the form's error. The notice goes, because a "code sent"
+        line beside a red error reads as if both were current."""
+        self.error = text
+        self.clear_notice()
+
+    def _fail(self, exc: ClientError) -> None:
+        """Keep a failed request's message as the error, dropping the notice as show_error does."""
+        super()._fail(exc)
+        self.clear_notice()
 
     # --- SMS code -------------------------------------------------------------------
 
@@ -75,7 +92,7 @@ class SignInViewModel(ViewModel):
             return False
         phone = self.phone.strip()
         if not phone:
-            self.error = self.t("signin.phone_missing")
+            self.show_error(self.t("signin.phone_missing"))
             self.notify()
             return False
         self.sending_code = True
@@ -87,6 +104,7 @@ class SignInViewModel(ViewModel):
             self.sending_code = False
         if resend_after is not None:
             self._resend_at = self.context.clock() + (resend_after or DEFAULT_RESEND_SECONDS)
+            # call() cleared the error of the last attempt, so the notice shows alone.
             self.say("signin.code_sent", phone=phone)
         self.notify()
         return resend_after is not None
@@ -100,7 +118,7 @@ class SignInViewModel(ViewModel):
             return None
         problem = self._missing_field()
         if problem:
-            self.error = self.t(problem)
+            self.show_error(self.t(problem))
             self.notify()
             return None
         self.submitting = True
@@ -111,6 +129,7 @@ class SignInViewModel(ViewModel):
             self.submitting = False
         if profile is not None:
             self.password = ""
+            self.show_password = False
             self.code = ""
             self.clear_notice()
             self.context.sign_in(profile)
@@ -188,7 +207,7 @@ class SignInViewModel(ViewModel):
             return None
         if self.context.clock() > self._handoff_deadline:
             self._end_social()
-            self.error = self.t("signin.social_expired", provider=self.t(f"signin.{provider}"))
+            self.show_error(self.t("signin.social_expired", provider=self.t(f"signin.{provider}")))
             self.notify()
             return None
         profile = await self.call(lambda: self.context.api.collect_browser_sign_in(started))

@@ -40,14 +40,20 @@ class SignInScreen(Screen):
         )
         self.send_code = ft.OutlinedButton(on_click=self._send_code)
         self.account = self._field(on_change=self._set("account"))
+        # Flet 1.0.5's own reveal button (can_reveal_password) has no tooltip, so screen
+        # readers read it as an unlabelled button.
+        self.reveal = ft.IconButton(on_click=self._toggle_password)
         self.password = self._field(
-            password=True, can_reveal_password=True, on_change=self._set("password")
+            password=True,
+            suffix_icon=tagged("signin-reveal-password", self.reveal),
+            on_change=self._set("password"),
         )
         self.email = self._field(keyboard_type=ft.KeyboardType.EMAIL, on_change=self._set("email"))
         self.nickname = self._field(on_change=self._set("nickname"))
         self.submit = ft.FilledButton(on_click=self._submit, height=48)
         self.error = error_text(None)
         self.notice = muted("")
+        self.signup_hint = muted("")
 
         # Semantics needs visible content, so these wrappers are what is shown or hidden.
         self.code_box = ft.Container(tagged("signin-code", self.code), expand=True)
@@ -73,6 +79,7 @@ class SignInScreen(Screen):
         self.social = self._social_section()
         form = card(
             self.mode,
+            self.signup_hint,
             self.sms_fields,
             self.password_fields,
             self.signup_fields,
@@ -146,7 +153,8 @@ class SignInScreen(Screen):
 
     def refresh(self) -> None:
         model, t = self.model, self.t
-        self.title.value = t("signin.title")
+        sms, signup = model.mode == "sms", model.mode == "signup"
+        self.title.value = t("signin.signup_title" if signup else "signin.title")
         self.tagline.value = t("app.tagline")
         self.expired.value = t("signin.session_expired")
         self.expired.visible = model.context.session_expired
@@ -163,6 +171,11 @@ class SignInScreen(Screen):
         self.code.label = t("signin.code")
         self.account.label = t("signin.account")
         self.password.label = t("signin.password")
+        self.password.password = not model.show_password
+        self.reveal.icon = ft.Icons.VISIBILITY_OFF if model.show_password else ft.Icons.VISIBILITY
+        self.reveal.tooltip = t(
+            "signin.hide_password" if model.show_password else "signin.show_password"
+        )
         self.email.label = t("signin.email")
         self.nickname.label = t("signin.nickname")
         for field, value in (
@@ -177,7 +190,7 @@ class SignInScreen(Screen):
 
         self.send_code.content = model.send_code_label
         self.send_code.disabled = not model.can_send_code
-        sms, signup = model.mode == "sms", model.mode == "signup"
+        self.signup_hint.value, self.signup_hint.visible = t("signin.signup_hint"), signup
         self.sms_fields.visible = sms
         self.code_box.visible = sms
         self.password_fields.visible = model.mode == "password"
@@ -232,6 +245,9 @@ class SignInScreen(Screen):
                 self.redraw()
         finally:
             self._ticking = False
+
+    def _toggle_password(self, _: ft.Event[ft.IconButton]) -> None:
+        self.model.toggle_password()
 
     async def _submit(self, _: ft.Event[ft.Button]) -> None:
         await self.model.submit()
