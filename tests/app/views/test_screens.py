@@ -219,6 +219,32 @@ async def test_tasks_rows_and_detail(context: AppContext) -> None:
     assert str(detail.details.value).endswith(" s video · 2 Energy")
 
 
+@pytest.mark.parametrize(
+    ("locale", "ready", "close"),
+    [("en", "Your face swap is ready.", "Close"), ("zh-CN", "你的换脸视频已完成。", "关闭")],
+)
+def test_banner_row_per_task(context: AppContext, locale: str, ready: str, close: str) -> None:
+    context.i18n.set_locale(locale)
+    viewed: list[str] = []
+    closed: list[str] = []
+    row = banner_row(
+        context.i18n.t,
+        Task("t1", "completed", 100),
+        lambda task: viewed.append(task.task_id),
+        lambda task: closed.append(task.task_id),
+    )
+    view = next(node for node in walk(row) if isinstance(node, ft.TextButton))
+    buttons = [node for node in walk(row) if isinstance(node, ft.IconButton)]
+    view.on_click(None)  # type: ignore[arg-type, call-arg, misc]
+    buttons[0].on_click(None)  # type: ignore[arg-type, call-arg, misc]
+
+    assert ready in texts(row)
+    assert {"banner-view-t1", "banner-close-t1"} <= identifiers(row)
+    assert [button.tooltip for button in buttons] == [close]
+    assert viewed == ["t1"]
+    assert closed == ["t1"]
+
+
 async def test_tasks_empty_and_skeleton(context: AppContext) -> None:
     await sign_in_context(context)
     model = TasksViewModel(context)
@@ -259,32 +285,6 @@ async def test_profile_settings(context: AppContext, locale: str, sign_out: str)
     await screen.on_show()
 
     assert {"settings-language", "profile-sign-out", "profile-delete"} <= identifiers(screen.root)
-@pytest.mark.parametrize(
-    ("locale", "ready", "close"),
-    [("en", "Your face swap is ready.", "Close"), ("zh-CN", "你的换脸视频已完成。", "关闭")],
-)
-def test_banner_row_per_task(context: AppContext, locale: str, ready: str, close: str) -> None:
-    context.i18n.set_locale(locale)
-    viewed: list[str] = []
-    closed: list[str] = []
-    row = banner_row(
-        context.i18n.t,
-        Task("t1", "completed", 100),
-        lambda task: viewed.append(task.task_id),
-        lambda task: closed.append(task.task_id),
-    )
-    view = next(node for node in walk(row) if isinstance(node, ft.TextButton))
-    buttons = [node for node in walk(row) if isinstance(node, ft.IconButton)]
-    view.on_click(None)  # type: ignore[arg-type, call-arg, misc]
-    buttons[0].on_click(None)  # type: ignore[arg-type, call-arg, misc]
-
-    assert ready in texts(row)
-    assert {"banner-view-t1", "banner-close-t1"} <= identifiers(row)
-    assert [button.tooltip for button in buttons] == [close]
-    assert viewed == ["t1"]
-    assert closed == ["t1"]
-
-
     assert screen.sign_out.content == sign_out
     assert screen.language.value == locale
 
