@@ -208,6 +208,9 @@ async def test_tasks_rows_and_detail(context: AppContext) -> None:
 
     assert f"task-row-{created.task_id}" in identifiers(screen.root)
     assert "0%" in texts(screen.root)
+    subtitles = [text for text in texts(screen.root) if " s video · 2 Energy\n" in text]
+    assert len(subtitles) == 1
+    assert detail.back.tooltip == "Back"
     assert {"task-progress", "task-cancel", "task-delete"} <= identifiers(detail.root)
     assert "task-download" not in identifiers(detail.root)
     assert detail.progress_tag.label == "0%"

@@ -45,6 +45,19 @@ def eta_text(context: AppContext, task: Task) -> str | None:
     return context.i18n.t("tasks.eta", duration=duration)
 
 
+def details_text(context: AppContext, task: Task) -> str | None:
+    """Return the target video's length and the task's Energy cost, as far as the
+    server sent them, or None."""
+    locale = context.i18n.locale
+    parts: list[str] = []
+    if task.duration_seconds is not None:
+        seconds = format_number(round(task.duration_seconds, 2), locale)
+        parts.append(context.i18n.t("task.video_length", seconds=seconds))
+    if task.energy_cost:
+        parts.append(context.i18n.t("task.cost", energy=format_number(task.energy_cost, locale)))
+    return " · ".join(parts) or None
+
+
 class TasksViewModel(ViewModel):
     """The user's tasks, newest first, kept current by task events."""
 
@@ -143,6 +156,9 @@ class TasksViewModel(ViewModel):
     def eta_text(self, task: Task) -> str | None:
         return eta_text(self.context, task)
 
+    def details_text(self, task: Task) -> str | None:
+        return details_text(self.context, task)
+
     def created_text(self, task: Task) -> str:
         if task.created_at is None:
             return ""
@@ -174,16 +190,7 @@ class TaskDetailViewModel(ViewModel):
 
     @property
     def details_text(self) -> str | None:
-        """Return the target video's length and the task's Energy cost, as far as the
-        server sent them, or None."""
-        task, locale = self.task, self.context.i18n.locale
-        parts: list[str] = []
-        if task.duration_seconds is not None:
-            seconds = format_number(round(task.duration_seconds, 2), locale)
-            parts.append(self.t("task.video_length", seconds=seconds))
-        if task.energy_cost:
-            parts.append(self.t("task.cost", energy=format_number(task.energy_cost, locale)))
-        return " · ".join(parts) or None
+        return details_text(self.context, self.task)
 
     @property
     def result_url(self) -> str | None:

@@ -101,6 +101,11 @@ class TasksScreen(Screen):
         eta = model.eta_text(task)
         if eta:
             lines.append(eta)
+        subtitle = " · ".join(line for line in lines if line)
+        # Tasks with similar thumbnails are told apart by the video length and cost.
+        details = model.details_text(task)
+        if details:
+            subtitle = f"{details}\n{subtitle}"
         status = model.status_text(task)
         progress = tagged(
             f"task-progress-{task.task_id}",
@@ -115,7 +120,7 @@ class TasksScreen(Screen):
         tile = ft.ListTile(
             leading=self._leading(task),
             title=ft.Text(status, weight=ft.FontWeight.W_600),
-            subtitle=ft.Text(" · ".join(line for line in lines if line)),
+            subtitle=ft.Text(subtitle),
             trailing=percent,
             on_click=lambda _: self.open_task(task),
         )
@@ -128,7 +133,10 @@ class TasksScreen(Screen):
             bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
             padding=ft.Padding.only(bottom=8, left=8, right=8),
         )
-        return tagged(f"task-row-{task.task_id}", content, f"{status} {task.progress}%")
+        label = f"{status} {task.progress}%"
+        if details:
+            label = f"{label}, {details}"
+        return tagged(f"task-row-{task.task_id}", content, label)
 
     def _leading(self, task: Task) -> ft.Control:
         """Build the row's thumbnail of a completed task, or its status icon."""
@@ -243,6 +251,7 @@ class TaskDetailScreen(Screen):
     def refresh(self) -> None:
         model, t, task = self.model, self.t, self.model.task
         self.title.value = t("task.title")
+        self.back.tooltip = t("common.back")
         self.status.value = t(f"tasks.status.{task.status}")
         self.progress.value = task.progress / 100
         self.progress_tag.label = f"{task.progress}%"
