@@ -222,7 +222,7 @@ async def test_reference_card_shows_in_reference_mode(context: AppContext) -> No
     assert screen.reference.root.visible is True
     assert "create-pick-reference" in identifiers(screen.reference.root)
     assert screen.reference.button.content == "Choose their photo"
-    assert screen.faces.segments[2].label == "A chosen person"
+    assert screen.faces.segments[2].label == "One person"
 
 
 async def test_animated_webp_target_is_sent_again_as_a_video(
