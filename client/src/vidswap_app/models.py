@@ -61,11 +61,16 @@ class Upload:
     size: int
     filename: str
     duration_seconds: float | None
+    faces: int | None = None
+    """Number of faces the server found in a photo. None for a video or when not counted."""
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Upload:
         media = data.get("media") or {}
-        duration = media.get("duration") if isinstance(media, dict) else None
+        if not isinstance(media, dict):
+            media = {}
+        duration = media.get("duration")
+        faces = media.get("faces")
         return cls(
             upload_id=data["upload_id"],
             file_url=data["file_url"],
@@ -74,6 +79,7 @@ class Upload:
             size=int(data.get("size") or 0),
             filename=data.get("filename", ""),
             duration_seconds=float(duration) if duration is not None else None,
+            faces=int(faces) if faces is not None else None,
         )
 
 

@@ -312,6 +312,43 @@ async def test_rejected_file_error_in_chinese(context: AppContext, tmp_path: Pat
     assert "MP4" in form.file_errors["target"]
 
 
+NO_FACE = "no-human-face-cat-cc0.png"
+
+
+async def test_faceless_face_photo_leaves_card(context: AppContext) -> None:
+    await sign_in_context(context)
+    form = CreateViewModel(context)
+    first = await form.pick("face", FileSource(shared_face(FACE)))
+
+    upload = await form.pick("face", FileSource(shared_face(NO_FACE)))
+
+    assert upload is None
+    assert form.face is not None
+    assert form.face.upload == first
+    assert form.file_errors["face"] == (
+        f"No face was found in {NO_FACE}. Choose a clear photo of one face that looks at "
+        "the camera and is at least 40 pixels wide."
+    )
+
+
+async def test_faceless_photo_kept_as_target(context: AppContext) -> None:
+    await sign_in_context(context)
+    context.i18n.set_locale("zh-CN")
+    context.api.locale = "zh-CN"
+    form = CreateViewModel(context)
+
+    reference = await form.pick("reference", FileSource(shared_face(NO_FACE)))
+    target = await form.pick("target", FileSource(shared_face(NO_FACE)))
+
+    assert reference is None
+    assert form.reference is None
+    assert form.file_errors["reference"].startswith(f"在 {NO_FACE} 中未检测到人脸")
+    assert target is not None
+    assert target.faces == 0
+    assert form.target is not None
+    assert "target" not in form.file_errors
+
+
 async def test_offline_upload_offers_retry(tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -98,6 +98,12 @@ class CreateViewModel(ViewModel):
         if upload is None and self._file_rejected():
             restored = previous if previous is not None and previous.upload is not None else None
             self._drop_rejected(slot, picked, restored)
+        if upload is not None and slot != "target" and upload.faces == 0:
+            # The server accepts a photo without a face, because it may be a target.
+            # A face or reference photo without one can never be used.
+            restored = previous if previous is not None and previous.upload is not None else None
+            self._drop_faceless(slot, picked, restored)
+            return None
         return upload
 
     def _kind_mismatch(self) -> bool:
@@ -123,6 +129,14 @@ class CreateViewModel(ViewModel):
         self.error = None
         self.notify()
 
+    def _drop_faceless(self, slot: Slot, picked: PickedFile, restored: PickedFile | None) -> None:
+        """Replace ``picked``, a photo without a face, by ``restored`` and show the reason in its card."""
+        if getattr(self, slot) is not picked:
+            return  # another file was picked while this one uploaded
+        setattr(self, slot, restored)
+        self.file_errors[slot] = self.t("create.no_face", name=picked.source.filename)
+        self.notify()
+
     async def retry_upload(self, slot: Slot) -> Upload | None:
         """Upload the file in ``slot`` again, resuming a tus upload where it stopped."""
         picked: PickedFile | None = getattr(self, slot)
@@ -131,6 +145,9 @@ class CreateViewModel(ViewModel):
         upload = await self._upload(picked)
         if upload is None and self._file_rejected():
             self._drop_rejected(slot, picked, None)
+        if upload is not None and slot != "target" and upload.faces == 0:
+            self._drop_faceless(slot, picked, None)
+            return None
         return upload
 
     def needs_retry(self, slot: Slot) -> bool:
