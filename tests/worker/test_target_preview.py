@@ -18,14 +18,21 @@ from vidswap.jobs.models import Task
 from vidswap.media import keys
 from vidswap.runtime import Runtime
 from vidswap.swap.errors import MediaEncodeError
-from vidswap.swap.media.browser import probe_playback_format
+from vidswap.swap.media.browser import PreviewMethod, probe_playback_format
 from vidswap.swap.media.video import probe_video
 from vidswap.swap.options import Progress
-from vidswap.worker.preview import StagedProgress
+from vidswap.worker.preview import (
+    PREVIEW_FRAME_COSTS,
+    StagedProgress,
+    plan_target_preview,
+    preview_frame_cost,
+)
 from vidswap.worker.runner import WorkerContext, run_task
 
 # 3 s of H.264 in MP4 with AAC, which browsers play as it is.
 H264_CLIP = "indoor-group-event-640x480-ccby.mp4"
+# 4.6 s of H.264 with PCM audio in Matroska, which needs only a new container.
+MATROSKA_CLIP = "marathon-crowd-small-faces-pd.mkv"
 
 
 async def _create(
@@ -84,6 +91,48 @@ async def test_hevc_target_gets_h264_preview(
     assert download.content == preview.read_bytes()
     message = task_message(task, "en")
     assert message.target_preview_url == f"/api/v1/tasks/{task_id}/target-preview"
+
+
+async def test_matroska_target_gets_remuxed_preview(
+    client: httpx.AsyncClient, runtime: Runtime, context: WorkerContext, tmp_path: Path
+) -> None:
+    user = await create_user(runtime)
+    task_id = await _create(client, runtime, user, MATROSKA_CLIP)
+
+    await run_task(context, task_id)
+
+    task = await _task(runtime, task_id)
+    assert task.status == "completed"
+    assert task.progress == 100
+    assert task.target_preview_key is not None
+    preview = tmp_path / "preview.mp4"
+    runtime.storage.get_file(task.target_preview_key, preview)
+    playback = probe_playback_format(preview)
+    assert playback.container == "mp4"
+    assert playback.audio_codec == "aac"
+    with av.open(str(shared_video(MATROSKA_CLIP))) as source, av.open(str(preview)) as copy:
+        source_packets = [bytes(p) for p in source.demux(source.streams.video[0]) if p.size]
+        copy_packets = [bytes(p) for p in copy.demux(copy.streams.video[0]) if p.size]
+    assert len(copy_packets) == 138
+    assert copy_packets == source_packets
+
+
+@pytest.mark.parametrize(
+    ("clip", "expected"),
+    [
+        (SHORT_CLIP, PreviewMethod.REENCODE),
+        (MATROSKA_CLIP, PreviewMethod.REMUX),
+        (H264_CLIP, None),
+    ],
+)
+def test_plan_target_preview(clip: str, expected: PreviewMethod | None) -> None:
+    assert plan_target_preview(shared_video(clip), "task-1") is expected
+
+
+def test_remux_costs_little_progress() -> None:
+    assert preview_frame_cost(None) == 0.0
+    assert preview_frame_cost(PreviewMethod.REMUX) < 0.05
+    assert preview_frame_cost(PreviewMethod.REMUX) < PREVIEW_FRAME_COSTS[PreviewMethod.REENCODE]
 
 
 async def test_h264_target_gets_no_preview(

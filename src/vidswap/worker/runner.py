@@ -48,7 +48,7 @@ from vidswap.worker import transitions
 from vidswap.worker.lease import LeaseKeeper, StopReason
 from vidswap.worker.media import FetchedInput, fetch_upload, output_extension, write_thumbnail
 from vidswap.worker.metrics import PROCESSING_SECONDS
-from vidswap.worker.preview import PREVIEW_FRAME_COST, StagedProgress, needs_target_preview
+from vidswap.worker.preview import StagedProgress, plan_target_preview, preview_frame_cost
 
 log = structlog.get_logger(__name__)
 
@@ -183,17 +183,17 @@ async def _swap(runtime: Runtime, task: Task, folder: Path, keeper: LeaseKeeper)
         quality=int(task.options.get("quality", 18)),
         label=await _label_options(runtime, task),
     )
-    preview_needed = output.suffix == ".mp4" and await asyncio.to_thread(
-        needs_target_preview, target.path, task.id
-    )
-    progress = StagedProgress(keeper.report_progress, PREVIEW_FRAME_COST if preview_needed else 0.0)
+    preview_method = None
+    if output.suffix == ".mp4":
+        preview_method = await asyncio.to_thread(plan_target_preview, target.path, task.id)
+    progress = StagedProgress(keeper.report_progress, preview_frame_cost(preview_method))
     keeper.check()
     await asyncio.to_thread(
         _swap_in_thread, options, face.path, target.path, output, keeper, progress.swap
     )
     keeper.check()
     preview = None
-    if preview_needed:
+    if preview_method is not None:
         preview = await _write_target_preview(task, target.path, folder, keeper, progress.preview)
         keeper.check()
     return SwapOutputs(result=output, target_preview=preview)

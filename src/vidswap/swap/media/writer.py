@@ -53,7 +53,9 @@ class VideoWriter:
     base, so the output has the same frame count and timestamps as the input.
     libx264 cannot encode odd widths or heights in yuv420p, so an odd-sized frame
     is padded by one pixel on the right or bottom, repeating the edge pixels: a
-    321x241 input gives a 322x242 output.
+    321x241 input gives a 322x242 output. With ``size`` (width, height; both
+    even) every frame is scaled to that size instead, in the same swscale pass
+    that converts it to yuv420p.
 
     The container carries the AI-generated tags with ``metadata_text`` unless
     ``ai_generated`` is False. Source audio in ``copy_audio_codecs`` is copied,
@@ -75,6 +77,7 @@ class VideoWriter:
         preset: str = "veryfast",
         ai_generated: bool = True,
         copy_audio_codecs: frozenset[str] = COPYABLE_AUDIO_CODECS,
+        size: tuple[int, int] | None = None,
     ) -> None:
         self.path = Path(path)
         self._muxer = output_muxer(self.path)
@@ -86,8 +89,15 @@ class VideoWriter:
         self._tags = label_metadata(metadata_text) if ai_generated else {}
         self._copy_audio_codecs = copy_audio_codecs
         self._audio_index = source.audio_stream_index if keep_audio else None
-        self._width = source.info.width + source.info.width % 2
-        self._height = source.info.height + source.info.height % 2
+        if size is not None and (size[0] % 2 or size[1] % 2):
+            raise ValueError(f"the output size must be even, got {size[0]}x{size[1]}")
+        self._scaled = size is not None
+        if size is None:
+            size = (
+                source.info.width + source.info.width % 2,
+                source.info.height + source.info.height % 2,
+            )
+        self._width, self._height = size
         self._last_pts: int | None = None
         self._last_duration = 0
         self._first_pts: int | None = None
@@ -215,9 +225,10 @@ class VideoWriter:
         return container
 
     def _to_av_frame(self, image: np.ndarray) -> av.VideoFrame:
-        """Wrap ``image`` without copying, pad it to even size, convert to BT.709 yuv420p."""
+        """Wrap ``image`` without copying, pad or scale it to the output size, convert to
+        BT.709 yuv420p."""
         height, width = image.shape[:2]
-        if (width, height) != (self._width, self._height):
+        if not self._scaled and (width, height) != (self._width, self._height):
             image = cv2.copyMakeBorder(
                 image, 0, self._height - height, 0, self._width - width, cv2.BORDER_REPLICATE
             )
@@ -226,6 +237,8 @@ class VideoWriter:
         else:
             bgr = av.VideoFrame.from_ndarray(image, format="bgr24")
         return bgr.reformat(
+            width=self._width,
+            height=self._height,
             format="yuv420p",
             dst_colorspace=Colorspace.ITU709,
             dst_color_range=ColorRange.MPEG,
