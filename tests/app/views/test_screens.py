@@ -224,15 +224,18 @@ async def test_tasks_rows_and_detail(context: AppContext) -> None:
 
 @pytest.mark.parametrize(
     ("locale", "ready", "close"),
-    [("en", "Your face swap is ready.", "Close"), ("zh-CN", "你的换脸视频已完成。", "关闭")],
+    [
+        ("en", "Your face swap is ready: 4 s video · 4 Energy.", "Close"),
+        ("zh-CN", "你的换脸视频已完成：4 秒视频 · 4 能量。", "关闭"),
+    ],
 )
 def test_banner_row_per_task(context: AppContext, locale: str, ready: str, close: str) -> None:
     context.i18n.set_locale(locale)
     viewed: list[str] = []
     closed: list[str] = []
     row = banner_row(
-        context.i18n.t,
-        Task("t1", "completed", 100),
+        context,
+        Task("t1", "completed", 100, duration_seconds=4.0, energy_cost=4),
         lambda task: viewed.append(task.task_id),
         lambda task: closed.append(task.task_id),
     )
@@ -246,6 +249,12 @@ def test_banner_row_per_task(context: AppContext, locale: str, ready: str, close
     assert [button.tooltip for button in buttons] == [close]
     assert viewed == ["t1"]
     assert closed == ["t1"]
+
+
+def test_banner_without_details(context: AppContext) -> None:
+    row = banner_row(context, Task("t2", "completed", 100), lambda _: None, lambda _: None)
+
+    assert "Your face swap is ready." in texts(row)
 
 
 async def test_tasks_empty_and_skeleton(context: AppContext) -> None:

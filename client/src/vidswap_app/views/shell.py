@@ -20,7 +20,7 @@ from vidswap_app.viewmodels import (
     TasksViewModel,
 )
 from vidswap_app.viewmodels.banners import TaskBanners
-from vidswap_app.viewmodels.tasks import needs_signed_links
+from vidswap_app.viewmodels.tasks import details_text, needs_signed_links
 from vidswap_app.views.base import Screen
 from vidswap_app.views.common import DESKTOP_MIN_WIDTH, SPACING, tagged
 from vidswap_app.views.create import CreateScreen
@@ -43,25 +43,31 @@ TABS = (
 TASKS_TAB = 1
 
 
-def banner_text(t: Callable[..., str], task: Task) -> str:
-    """Return the banner line of a finished task: ready, or failed with the reason."""
+def banner_text(context: AppContext, task: Task) -> str:
+    """Return the banner line of a finished task: ready with its length and cost, which
+    distinguish several banners, or failed with the reason."""
+    t = context.i18n.t
     if task.status == "completed":
-        return t("banner.task_completed")
+        details = details_text(context, task)
+        if details is None:
+            return t("banner.task_completed")
+        return t("banner.task_completed_details", details=details)
     status = t(f"tasks.status.{task.status}")
     return t("banner.task_failed", message=task.error_message or status)
 
 
 def banner_row(
-    t: Callable[..., str],
+    context: AppContext,
     task: Task,
     on_view: Callable[[Task], None],
     on_close: Callable[[Task], None],
 ) -> ft.Control:
     """Build one task's banner, with its View button tagged ``banner-view-<task id>``."""
+    t = context.i18n.t
     row = ft.Row(
         [
             ft.Icon(ft.Icons.NOTIFICATIONS_ACTIVE, color=ft.Colors.ON_PRIMARY_CONTAINER),
-            ft.Text(banner_text(t, task), expand=True, weight=ft.FontWeight.W_600),
+            ft.Text(banner_text(context, task), expand=True, weight=ft.FontWeight.W_600),
             tagged(
                 f"banner-view-{task.task_id}",
                 ft.TextButton(t("banner.view"), on_click=lambda _: on_view(task)),
@@ -165,7 +171,7 @@ class AppShell:
         current.refresh()
         self.content.content = current.root
         self.banner.controls = [
-            banner_row(self.context.i18n.t, task, self.open_task, self._hide_banner)
+            banner_row(self.context, task, self.open_task, self._hide_banner)
             for task in self.banners.shown
         ]
         self.banner_tag.visible = bool(self.banner.controls)
