@@ -26,6 +26,7 @@ def task_message(task: Task, locale: str) -> pb.TaskResponse:
         updated_at=public["updated_at"],
         result_size=task.result_size or 0 if public["result_url"] else 0,
         target_preview_url=public["target_preview_url"] or "",
+        notices=[pb.TaskNotice(**notice) for notice in public["notices"]],
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vidswap.kit.db import Base, IdMixin, TimestampMixin
@@ -58,6 +58,9 @@ class Task(IdMixin, TimestampMixin, Base):
     result_expires_at: Mapped[datetime | None] = mapped_column(index=True)
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_params: Mapped[dict[str, Any] | None]
+    # The engine's warnings about a completed swap, in the form that
+    # vidswap.jobs.notices.stored_notices returns. None before completion.
+    notices: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     duration_seconds: Mapped[float | None] = mapped_column(Float)  # length of the target video
     processing_seconds: Mapped[float | None] = mapped_column(Float)

@@ -9,6 +9,7 @@ from typing import Any
 import structlog
 
 from vidswap.jobs.models import Task, TaskStatus
+from vidswap.jobs.notices import render_notices
 from vidswap.kit.errors import InternalError, VidswapError
 from vidswap.media.links import LinkSigner
 
@@ -64,6 +65,7 @@ def task_public(task: Task, locale: str | None, links: LinkSigner | None = None)
         ),
         "error_code": task.error_code,
         "error_message": render_error(task.error_code, task.error_params, locale),
+        "notices": render_notices(task.notices, locale),
         "duration_seconds": task.duration_seconds,
         "processing_seconds": task.processing_seconds,
         "energy_cost": task.energy_cost,

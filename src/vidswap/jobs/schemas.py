@@ -93,6 +93,13 @@ _TASK_EXAMPLE: dict[str, JsonValue] = {
     + _LINK_QUERY,
     "error_code": None,
     "error_message": None,
+    "notices": [
+        {
+            "code": "face_several_in_source",
+            "message": "me-and-friends.jpg shows 2 faces; using the largest one (212 px wide, "
+            "centred at x=340, y=260). Crop the photo to one face to choose another.",
+        }
+    ],
     "duration_seconds": 3.9,
     "processing_seconds": 37.5,
     "energy_cost": 4,
@@ -100,6 +107,26 @@ _TASK_EXAMPLE: dict[str, JsonValue] = {
     "created_at": "2026-01-05T08:00:00Z",
     "updated_at": "2026-01-05T08:00:41Z",
 }
+
+
+class TaskNotice(BaseModel):
+    """A warning about a completed swap that did not stop it, such as a target with
+    no face or a face photo with several faces."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "face_none_in_target",
+                    "message": "No face was found in beach.mp4; the output is the input "
+                    "with the AI label only.",
+                }
+            ]
+        }
+    )
+
+    code: str = Field(description="Stable identifier of the notice, for clients to match on.")
+    message: str = Field(description="The notice in the caller's language (Accept-Language).")
 
 
 class TaskOut(BaseModel):
@@ -136,6 +163,11 @@ class TaskOut(BaseModel):
     )
     error_code: str | None
     error_message: str | None
+    notices: list[TaskNotice] = Field(
+        default_factory=list,
+        description="Warnings about the finished swap, in the caller's language; empty "
+        "when there are none and before the task completes.",
+    )
     duration_seconds: float | None = Field(description="Length of the target video in seconds.")
     processing_seconds: float | None = Field(
         description="Seconds the worker spent on the finished swap; null until it completes."

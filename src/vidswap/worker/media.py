@@ -21,6 +21,8 @@ class FetchedInput:
 
     path: Path
     display_name: str
+    # The upload's original file name; None when the client sent none.
+    filename: str | None = None
 
 
 def fetch_upload(storage: Storage, upload: Upload, folder: Path, stem: str) -> FetchedInput:
@@ -29,7 +31,9 @@ def fetch_upload(storage: Storage, upload: Upload, folder: Path, stem: str) -> F
     extension = PurePosixPath(upload.storage_key).suffix.lower()
     path = folder / f"{stem}{extension}"
     storage.get_file(upload.storage_key, path)
-    return FetchedInput(path=path, display_name=upload.filename or upload.id)
+    return FetchedInput(
+        path=path, display_name=upload.filename or upload.id, filename=upload.filename or None
+    )
 
 
 def output_extension(target: Path) -> str:

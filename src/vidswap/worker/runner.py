@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -25,6 +25,7 @@ from vidswap.accounts.models import User
 from vidswap.billing.benefits import label_removal_allowed, retention_days
 from vidswap.jobs.errors import TaskAttemptsExhaustedError, UploadNotFoundError
 from vidswap.jobs.models import Task, TaskStatus
+from vidswap.jobs.notices import FACE, REFERENCE, TARGET, stored_notices
 from vidswap.kit.clock import utcnow
 from vidswap.kit.db import transaction
 from vidswap.kit.errors import BadInputError, VidswapError
@@ -50,7 +51,13 @@ from vidswap.worker.media import FetchedInput, fetch_upload, output_extension, w
 from vidswap.worker.metrics import PROCESSING_SECONDS
 from vidswap.worker.preview import StagedProgress, plan_target_preview, preview_frame_cost
 
+if TYPE_CHECKING:
+    from vidswap.swap.pipeline import SwapReport
+
 log = structlog.get_logger(__name__)
+
+# The role of each task input, by its request field, as notices name it.
+FILE_ROLES = {"image_url": FACE, "video_url": TARGET, "reference_url": REFERENCE}
 
 # Engine errors about the output file are bad input on the command line, but
 # here the worker chose the output path, so they are retried like other failures.
@@ -166,6 +173,8 @@ class SwapOutputs:
 
     result: Path
     target_preview: Path | None = None
+    # The engine's notices as vidswap.jobs.notices stores them.
+    notices: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def _swap(runtime: Runtime, task: Task, folder: Path, keeper: LeaseKeeper) -> SwapOutputs:
@@ -188,7 +197,7 @@ async def _swap(runtime: Runtime, task: Task, folder: Path, keeper: LeaseKeeper)
         preview_method = await asyncio.to_thread(plan_target_preview, target.path, task.id)
     progress = StagedProgress(keeper.report_progress, preview_frame_cost(preview_method))
     keeper.check()
-    await asyncio.to_thread(
+    report = await asyncio.to_thread(
         _swap_in_thread, options, face.path, target.path, output, keeper, progress.swap
     )
     keeper.check()
@@ -196,7 +205,12 @@ async def _swap(runtime: Runtime, task: Task, folder: Path, keeper: LeaseKeeper)
     if preview_method is not None:
         preview = await _write_target_preview(task, target.path, folder, keeper, progress.preview)
         keeper.check()
-    return SwapOutputs(result=output, target_preview=preview)
+    files = {
+        str(fetched.path): (FILE_ROLES[field_name], fetched.filename)
+        for field_name, fetched in inputs.items()
+    }
+    notices = stored_notices(report.notices, files)
+    return SwapOutputs(result=output, target_preview=preview, notices=notices)
 
 
 def _swap_in_thread(
@@ -206,13 +220,15 @@ def _swap_in_thread(
     output: Path,
     keeper: LeaseKeeper,
     progress: ProgressCallback,
-) -> None:
+) -> SwapReport:
     from vidswap.swap.errors import SwapCancelledError
     from vidswap.swap.pipeline import SwapEngine
 
     engine = SwapEngine(options)
     try:
-        engine.swap_file(face, target, output, progress=progress, cancel=keeper.cancel_flag.is_set)
+        return engine.swap_file(
+            face, target, output, progress=progress, cancel=keeper.cancel_flag.is_set
+        )
     except SwapCancelledError as exc:
         raise AttemptStopped() from exc
     finally:
@@ -313,6 +329,7 @@ async def _store_result(runtime: Runtime, task: Task, outputs: SwapOutputs) -> d
         "target_preview_key": preview_key,
         "processing_seconds": seconds,
         "result_expires_at": now + timedelta(days=retention),
+        "notices": outputs.notices,
     }
 
 

@@ -14,7 +14,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*vidswap/grpc/generated/video_service.proto\x12\x05video\"\xa3\x01\n\rUploadRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\tfile_name\x18\x02 \x01(\t\x12\r\n\x05\x63hunk\x18\x03 \x01(\x0c\x12\x13\n\x0b\x63hunk_index\x18\x04 \x01(\x05\x12\x14\n\x0ctotal_chunks\x18\x05 \x01(\x05\x12\x11\n\tfile_type\x18\x06 \x01(\t\x12\x11\n\tupload_id\x18\x07 \x01(\t\x12\x0e\n\x06sha256\x18\x08 \x01(\t\"\xbb\x01\n\x0eUploadResponse\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x10\n\x08\x66ile_url\x18\x03 \x01(\t\x12\x17\n\x0fuploaded_chunks\x18\x04 \x01(\x05\x12\x14\n\x0ctotal_chunks\x18\x05 \x01(\x05\x12\x11\n\tupload_id\x18\x06 \x01(\t\x12\x16\n\x0emissing_chunks\x18\x07 \x03(\x05\x12\x0e\n\x06sha256\x18\x08 \x01(\t\x12\x0c\n\x04size\x18\t \x01(\x03\"\xc1\x01\n\x11\x43reateTaskRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\timage_url\x18\x02 \x01(\t\x12\x11\n\tvideo_url\x18\x03 \x01(\t\x12\x0f\n\x07\x63onsent\x18\x04 \x01(\x08\x12\r\n\x05\x66\x61\x63\x65s\x18\x05 \x01(\t\x12\x15\n\rreference_url\x18\x06 \x01(\t\x12\x14\n\x07quality\x18\x07 \x01(\x05H\x00\x88\x01\x01\x12\x12\n\x05label\x18\x08 \x01(\x08H\x01\x88\x01\x01\x42\n\n\x08_qualityB\x08\n\x06_label\"\x9d\x02\n\x0cTaskResponse\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x10\n\x08progress\x18\x03 \x01(\x05\x12\x12\n\nresult_url\x18\x04 \x01(\t\x12\x15\n\rerror_message\x18\x05 \x01(\t\x12\x12\n\nerror_code\x18\x06 \x01(\t\x12\x13\n\x0b\x65nergy_cost\x18\x07 \x01(\x05\x12\x18\n\x10\x64uration_seconds\x18\x08 \x01(\x01\x12\x13\n\x0b\x65ta_seconds\x18\t \x01(\x01\x12\x12\n\ncreated_at\x18\n \x01(\t\x12\x12\n\nupdated_at\x18\x0b \x01(\t\x12\x13\n\x0bresult_size\x18\x0c \x01(\x03\x12\x1a\n\x12target_preview_url\x18\r \x01(\t\"$\n\x11TaskStatusRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"`\n\x12StartUploadRequest\x12\x11\n\tfile_name\x18\x01 \x01(\t\x12\x11\n\tfile_type\x18\x02 \x01(\t\x12\x14\n\x0ctotal_chunks\x18\x03 \x01(\x05\x12\x0e\n\x06sha256\x18\x04 \x01(\t\"(\n\x13UploadStatusRequest\x12\x11\n\tupload_id\x18\x01 \x01(\t\"\xb5\x01\n\x0cUploadStatus\x12\x11\n\tupload_id\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x14\n\x0ctotal_chunks\x18\x03 \x01(\x05\x12\x17\n\x0freceived_chunks\x18\x04 \x03(\x05\x12\x16\n\x0emissing_chunks\x18\x05 \x03(\x05\x12\x10\n\x08\x66ile_url\x18\x06 \x01(\t\x12\x15\n\rerror_message\x18\x07 \x01(\t\x12\x12\n\nerror_code\x18\x08 \x01(\t\"5\n\x10ListTasksRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t\"L\n\x11ListTasksResponse\x12\"\n\x05tasks\x18\x01 \x03(\x0b\x32\x13.video.TaskResponse\x12\x13\n\x0bnext_cursor\x18\x02 \x01(\t\"2\n\x0f\x44ownloadRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\x03\"W\n\rDownloadChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x12\x0e\n\x06offset\x18\x02 \x01(\x03\x12\x12\n\ntotal_size\x18\x03 \x01(\x03\x12\x14\n\x0c\x63ontent_type\x18\x04 \x01(\t2\xc9\x04\n\x0cVideoService\x12<\n\x0bUploadVideo\x12\x14.video.UploadRequest\x1a\x15.video.UploadResponse(\x01\x12;\n\nCreateTask\x12\x18.video.CreateTaskRequest\x1a\x13.video.TaskResponse\x12>\n\rGetTaskStatus\x12\x18.video.TaskStatusRequest\x1a\x13.video.TaskResponse\x12=\n\x0bStartUpload\x12\x19.video.StartUploadRequest\x1a\x13.video.UploadStatus\x12\x42\n\x0fGetUploadStatus\x12\x1a.video.UploadStatusRequest\x1a\x13.video.UploadStatus\x12<\n\tWatchTask\x12\x18.video.TaskStatusRequest\x1a\x13.video.TaskResponse0\x01\x12@\n\x0e\x44ownloadResult\x12\x16.video.DownloadRequest\x1a\x14.video.DownloadChunk0\x01\x12>\n\tListTasks\x12\x17.video.ListTasksRequest\x1a\x18.video.ListTasksResponse\x12;\n\nCancelTask\x12\x18.video.TaskStatusRequest\x1a\x13.video.TaskResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*vidswap/grpc/generated/video_service.proto\x12\x05video\"\xa3\x01\n\rUploadRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\tfile_name\x18\x02 \x01(\t\x12\r\n\x05\x63hunk\x18\x03 \x01(\x0c\x12\x13\n\x0b\x63hunk_index\x18\x04 \x01(\x05\x12\x14\n\x0ctotal_chunks\x18\x05 \x01(\x05\x12\x11\n\tfile_type\x18\x06 \x01(\t\x12\x11\n\tupload_id\x18\x07 \x01(\t\x12\x0e\n\x06sha256\x18\x08 \x01(\t\"\xbb\x01\n\x0eUploadResponse\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x10\n\x08\x66ile_url\x18\x03 \x01(\t\x12\x17\n\x0fuploaded_chunks\x18\x04 \x01(\x05\x12\x14\n\x0ctotal_chunks\x18\x05 \x01(\x05\x12\x11\n\tupload_id\x18\x06 \x01(\t\x12\x16\n\x0emissing_chunks\x18\x07 \x03(\x05\x12\x0e\n\x06sha256\x18\x08 \x01(\t\x12\x0c\n\x04size\x18\t \x01(\x03\"\xc1\x01\n\x11\x43reateTaskRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\timage_url\x18\x02 \x01(\t\x12\x11\n\tvideo_url\x18\x03 \x01(\t\x12\x0f\n\x07\x63onsent\x18\x04 \x01(\x08\x12\r\n\x05\x66\x61\x63\x65s\x18\x05 \x01(\t\x12\x15\n\rreference_url\x18\x06 \x01(\t\x12\x14\n\x07quality\x18\x07 \x01(\x05H\x00\x88\x01\x01\x12\x12\n\x05label\x18\x08 \x01(\x08H\x01\x88\x01\x01\x42\n\n\x08_qualityB\x08\n\x06_label\"\xc1\x02\n\x0cTaskResponse\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x10\n\x08progress\x18\x03 \x01(\x05\x12\x12\n\nresult_url\x18\x04 \x01(\t\x12\x15\n\rerror_message\x18\x05 \x01(\t\x12\x12\n\nerror_code\x18\x06 \x01(\t\x12\x13\n\x0b\x65nergy_cost\x18\x07 \x01(\x05\x12\x18\n\x10\x64uration_seconds\x18\x08 \x01(\x01\x12\x13\n\x0b\x65ta_seconds\x18\t \x01(\x01\x12\x12\n\ncreated_at\x18\n \x01(\t\x12\x12\n\nupdated_at\x18\x0b \x01(\t\x12\x13\n\x0bresult_size\x18\x0c \x01(\x03\x12\x1a\n\x12target_preview_url\x18\r \x01(\t\x12\"\n\x07notices\x18\x0e \x03(\x0b\x32\x11.video.TaskNotice\"+\n\nTaskNotice\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\"$\n\x11TaskStatusRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"`\n\x12StartUploadRequest\x12\x11\n\tfile_name\x18\x01 \x01(\t\x12\x11\n\tfile_type\x18\x02 \x01(\t\x12\x14\n\x0ctotal_chunks\x18\x03 \x01(\x05\x12\x0e\n\x06sha256\x18\x04 \x01(\t\"(\n\x13UploadStatusRequest\x12\x11\n\tupload_id\x18\x01 \x01(\t\"\xb5\x01\n\x0cUploadStatus\x12\x11\n\tupload_id\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x14\n\x0ctotal_chunks\x18\x03 \x01(\x05\x12\x17\n\x0freceived_chunks\x18\x04 \x03(\x05\x12\x16\n\x0emissing_chunks\x18\x05 \x03(\x05\x12\x10\n\x08\x66ile_url\x18\x06 \x01(\t\x12\x15\n\rerror_message\x18\x07 \x01(\t\x12\x12\n\nerror_code\x18\x08 \x01(\t\"5\n\x10ListTasksRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t\"L\n\x11ListTasksResponse\x12\"\n\x05tasks\x18\x01 \x03(\x0b\x32\x13.video.TaskResponse\x12\x13\n\x0bnext_cursor\x18\x02 \x01(\t\"2\n\x0f\x44ownloadRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\x03\"W\n\rDownloadChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x12\x0e\n\x06offset\x18\x02 \x01(\x03\x12\x12\n\ntotal_size\x18\x03 \x01(\x03\x12\x14\n\x0c\x63ontent_type\x18\x04 \x01(\t2\xc9\x04\n\x0cVideoService\x12<\n\x0bUploadVideo\x12\x14.video.UploadRequest\x1a\x15.video.UploadResponse(\x01\x12;\n\nCreateTask\x12\x18.video.CreateTaskRequest\x1a\x13.video.TaskResponse\x12>\n\rGetTaskStatus\x12\x18.video.TaskStatusRequest\x1a\x13.video.TaskResponse\x12=\n\x0bStartUpload\x12\x19.video.StartUploadRequest\x1a\x13.video.UploadStatus\x12\x42\n\x0fGetUploadStatus\x12\x1a.video.UploadStatusRequest\x1a\x13.video.UploadStatus\x12<\n\tWatchTask\x12\x18.video.TaskStatusRequest\x1a\x13.video.TaskResponse0\x01\x12@\n\x0e\x44ownloadResult\x12\x16.video.DownloadRequest\x1a\x14.video.DownloadChunk0\x01\x12>\n\tListTasks\x12\x17.video.ListTasksRequest\x1a\x18.video.ListTasksResponse\x12;\n\nCancelTask\x12\x18.video.TaskStatusRequest\x1a\x13.video.TaskResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -28,23 +28,25 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _globals['_CREATETASKREQUEST']._serialized_start=410
   _globals['_CREATETASKREQUEST']._serialized_end=603
   _globals['_TASKRESPONSE']._serialized_start=606
-  _globals['_TASKRESPONSE']._serialized_end=891
-  _globals['_TASKSTATUSREQUEST']._serialized_start=893
-  _globals['_TASKSTATUSREQUEST']._serialized_end=929
-  _globals['_STARTUPLOADREQUEST']._serialized_start=931
-  _globals['_STARTUPLOADREQUEST']._serialized_end=1027
-  _globals['_UPLOADSTATUSREQUEST']._serialized_start=1029
-  _globals['_UPLOADSTATUSREQUEST']._serialized_end=1069
-  _globals['_UPLOADSTATUS']._serialized_start=1072
-  _globals['_UPLOADSTATUS']._serialized_end=1253
-  _globals['_LISTTASKSREQUEST']._serialized_start=1255
-  _globals['_LISTTASKSREQUEST']._serialized_end=1308
-  _globals['_LISTTASKSRESPONSE']._serialized_start=1310
-  _globals['_LISTTASKSRESPONSE']._serialized_end=1386
-  _globals['_DOWNLOADREQUEST']._serialized_start=1388
-  _globals['_DOWNLOADREQUEST']._serialized_end=1438
-  _globals['_DOWNLOADCHUNK']._serialized_start=1440
-  _globals['_DOWNLOADCHUNK']._serialized_end=1527
-  _globals['_VIDEOSERVICE']._serialized_start=1530
-  _globals['_VIDEOSERVICE']._serialized_end=2115
+  _globals['_TASKRESPONSE']._serialized_end=927
+  _globals['_TASKNOTICE']._serialized_start=929
+  _globals['_TASKNOTICE']._serialized_end=972
+  _globals['_TASKSTATUSREQUEST']._serialized_start=974
+  _globals['_TASKSTATUSREQUEST']._serialized_end=1010
+  _globals['_STARTUPLOADREQUEST']._serialized_start=1012
+  _globals['_STARTUPLOADREQUEST']._serialized_end=1108
+  _globals['_UPLOADSTATUSREQUEST']._serialized_start=1110
+  _globals['_UPLOADSTATUSREQUEST']._serialized_end=1150
+  _globals['_UPLOADSTATUS']._serialized_start=1153
+  _globals['_UPLOADSTATUS']._serialized_end=1334
+  _globals['_LISTTASKSREQUEST']._serialized_start=1336
+  _globals['_LISTTASKSREQUEST']._serialized_end=1389
+  _globals['_LISTTASKSRESPONSE']._serialized_start=1391
+  _globals['_LISTTASKSRESPONSE']._serialized_end=1467
+  _globals['_DOWNLOADREQUEST']._serialized_start=1469
+  _globals['_DOWNLOADREQUEST']._serialized_end=1519
+  _globals['_DOWNLOADCHUNK']._serialized_start=1521
+  _globals['_DOWNLOADCHUNK']._serialized_end=1608
+  _globals['_VIDEOSERVICE']._serialized_start=1611
+  _globals['_VIDEOSERVICE']._serialized_end=2196
 # @@protoc_insertion_point(module_scope)

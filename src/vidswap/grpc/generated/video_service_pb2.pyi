@@ -68,7 +68,7 @@ class CreateTaskRequest(_message.Message):
     def __init__(self, user_id: _Optional[str] = ..., image_url: _Optional[str] = ..., video_url: _Optional[str] = ..., consent: bool = ..., faces: _Optional[str] = ..., reference_url: _Optional[str] = ..., quality: _Optional[int] = ..., label: bool = ...) -> None: ...
 
 class TaskResponse(_message.Message):
-    __slots__ = ("task_id", "status", "progress", "result_url", "error_message", "error_code", "energy_cost", "duration_seconds", "eta_seconds", "created_at", "updated_at", "result_size", "target_preview_url")
+    __slots__ = ("task_id", "status", "progress", "result_url", "error_message", "error_code", "energy_cost", "duration_seconds", "eta_seconds", "created_at", "updated_at", "result_size", "target_preview_url", "notices")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     PROGRESS_FIELD_NUMBER: _ClassVar[int]
@@ -82,6 +82,7 @@ class TaskResponse(_message.Message):
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     RESULT_SIZE_FIELD_NUMBER: _ClassVar[int]
     TARGET_PREVIEW_URL_FIELD_NUMBER: _ClassVar[int]
+    NOTICES_FIELD_NUMBER: _ClassVar[int]
     task_id: str
     status: str
     progress: int
@@ -95,7 +96,16 @@ class TaskResponse(_message.Message):
     updated_at: str
     result_size: int
     target_preview_url: str
-    def __init__(self, task_id: _Optional[str] = ..., status: _Optional[str] = ..., progress: _Optional[int] = ..., result_url: _Optional[str] = ..., error_message: _Optional[str] = ..., error_code: _Optional[str] = ..., energy_cost: _Optional[int] = ..., duration_seconds: _Optional[float] = ..., eta_seconds: _Optional[float] = ..., created_at: _Optional[str] = ..., updated_at: _Optional[str] = ..., result_size: _Optional[int] = ..., target_preview_url: _Optional[str] = ...) -> None: ...
+    notices: _containers.RepeatedCompositeFieldContainer[TaskNotice]
+    def __init__(self, task_id: _Optional[str] = ..., status: _Optional[str] = ..., progress: _Optional[int] = ..., result_url: _Optional[str] = ..., error_message: _Optional[str] = ..., error_code: _Optional[str] = ..., energy_cost: _Optional[int] = ..., duration_seconds: _Optional[float] = ..., eta_seconds: _Optional[float] = ..., created_at: _Optional[str] = ..., updated_at: _Optional[str] = ..., result_size: _Optional[int] = ..., target_preview_url: _Optional[str] = ..., notices: _Optional[_Iterable[_Union[TaskNotice, _Mapping]]] = ...) -> None: ...
+
+class TaskNotice(_message.Message):
+    __slots__ = ("code", "message")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    message: str
+    def __init__(self, code: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
 
 class TaskStatusRequest(_message.Message):
     __slots__ = ("task_id",)
