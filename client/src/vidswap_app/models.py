@@ -84,6 +84,14 @@ class Upload:
 
 
 @dataclass(frozen=True)
+class TaskNotice:
+    """A server warning about a finished swap, with its message in the request's language."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Task:
     task_id: str
     status: str
@@ -99,6 +107,7 @@ class Task:
     """Link to an H.264 MP4 copy of the original video, set when browsers cannot play it."""
     error_code: str | None = None
     error_message: str | None = None
+    notices: tuple[TaskNotice, ...] = ()
     duration_seconds: float | None = None
     energy_cost: int = 0
     created_at: datetime | None = None
@@ -124,6 +133,10 @@ class Task:
             target_preview_url=data.get("target_preview_url"),
             error_code=data.get("error_code"),
             error_message=data.get("error_message"),
+            notices=tuple(
+                TaskNotice(code=str(notice["code"]), message=str(notice["message"]))
+                for notice in data.get("notices") or ()
+            ),
             duration_seconds=float(duration) if duration is not None else None,
             energy_cost=int(data.get("energy_cost") or 0),
             created_at=parse_time(data.get("created_at")),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import update
 from vidswap_app.api import ApiClient
 from vidswap_app.i18n import I18n, format_datetime
 from vidswap_app.models import Task, TaskEvent
@@ -17,6 +18,7 @@ from vidswap_app.viewmodels.tasks import link_expiry, needs_signed_links
 
 from tests.app.conftest import filled_create_form, sign_in_context
 from tests.jobs.results import TARGET_PREVIEW_BYTES, store_result
+from vidswap.jobs.models import Task as TaskRow
 from vidswap.runtime import Runtime
 
 
@@ -294,3 +296,30 @@ def test_link_expiry_parsing() -> None:
     )
     assert link_expiry("/x?user=u&expires=soon&signature=s") is None
     assert link_expiry("/x") is None
+
+
+async def test_detail_shows_swap_notices(
+    context: AppContext, runtime: Runtime, tmp_path: Path
+) -> None:
+    detail = await completed_detail(context, runtime, tmp_path)
+    assert detail.notice_texts == []
+    stored = [
+        {"code": "face_none_in_target", "params": {"path": {"file": "target", "name": "beach.mp4"}}}
+    ]
+    async with runtime.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(TaskRow).where(TaskRow.id == detail.task.task_id).values(notices=stored)
+        )
+
+    await detail.load()
+    english = detail.notice_texts
+    context.api.locale = "zh-CN"
+    await detail.load()
+    chinese = detail.notice_texts
+
+    assert [notice.code for notice in detail.task.notices] == ["face_none_in_target"]
+    assert english == [
+        "No face was found in beach.mp4; the output is the input with the AI label only."
+    ]
+    assert chinese == ["在 beach.mp4 中未检测到人脸，输出仅为添加了 AI 标识的原内容。"]
+    assert detail.error_text is None

@@ -11,7 +11,7 @@ import flet as ft
 import flet_video as ftv
 import pytest
 from flet.controls.context import _context_page
-from vidswap_app.models import Task
+from vidswap_app.models import Task, TaskNotice
 from vidswap_app.viewmodels import (
     AppContext,
     CreateViewModel,
@@ -354,6 +354,29 @@ async def test_failed_task_shows_error(context: AppContext) -> None:
 
     assert detail.error.value == "It failed: No face was found in the photo."
     assert detail.error.visible is True
+
+
+async def test_completed_task_shows_notice(context: AppContext) -> None:
+    message = "No face was found in beach.mp4; the output is the input with the AI label only."
+    completed = Task("t10", "completed", 100, notices=(TaskNotice("face_none_in_target", message),))
+    detail = TaskDetailScreen(
+        TaskDetailViewModel(context, completed),
+        no_update,
+        picking(),
+        close=no_update,
+        show_dialog=lambda _: None,
+        hide_dialog=no_update,
+    )
+
+    texts = [
+        control.value
+        for row in detail.swap_notices.controls
+        for control in row.controls  # type: ignore[attr-defined]
+        if isinstance(control, ft.Text)
+    ]
+    assert texts == [message]
+    assert detail.swap_notices_tag.visible is True
+    assert detail.error.visible is False
 
 
 @pytest.mark.parametrize(("locale", "tasks_label"), [("en", "Tasks"), ("zh-CN", "任务")])

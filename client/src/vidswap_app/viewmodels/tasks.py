@@ -249,6 +249,12 @@ class TaskDetailViewModel(ViewModel):
         return eta_text(self.context, self.task)
 
     @property
+    def notice_texts(self) -> list[str]:
+        """The server's warnings about the finished swap (such as no face in the
+        target), already in the user's language."""
+        return [notice.message for notice in self.task.notices]
+
+    @property
     def error_text(self) -> str | None:
         if self.task.status != "failed":
             return None

@@ -47,6 +47,18 @@ def error_text(message: str | None) -> ft.Text:
     return ft.Text(message or "", color=ft.Colors.ERROR, visible=bool(message))
 
 
+def info_text(message: str) -> ft.Row:
+    """Build a line of information for the user, with an info icon and no error colour."""
+    return ft.Row(
+        [
+            ft.Icon(ft.Icons.INFO_OUTLINE, size=18, color=ft.Colors.PRIMARY),
+            ft.Text(message, expand=True),
+        ],
+        spacing=8,
+        vertical_alignment=ft.CrossAxisAlignment.START,
+    )
+
+
 def empty_state(icon: ft.IconData, title: str, hint: str) -> ft.Container:
     """Build a centred icon, title and hint for a list with nothing in it yet."""
     column = ft.Column(

@@ -21,6 +21,7 @@ from vidswap_app.views.common import (
     empty_state,
     error_text,
     heading,
+    info_text,
     muted,
     offline_state,
     screen,
@@ -197,6 +198,9 @@ class TaskDetailScreen(Screen):
         self.eta = muted("")
         self.details = muted("")
         self.error = error_text(None)
+        # Warnings about the finished swap, shown as information and not as errors.
+        self.swap_notices = ft.Column(spacing=6, tight=True)
+        self.swap_notices_tag = tagged("task-notices", self.swap_notices)
 
         self.compare = ft.SegmentedButton(
             segments=[ft.Segment(mode) for mode in COMPARE_MODES],
@@ -222,6 +226,7 @@ class TaskDetailScreen(Screen):
             ft.Row([tagged("task-back", self.back), self.title]),
             card(
                 self.status,
+                self.swap_notices_tag,
                 self.progress_tag,
                 self.progress_text,
                 self.eta,
@@ -262,6 +267,8 @@ class TaskDetailScreen(Screen):
         self.details.value, self.details.visible = details or "", bool(details)
         error = model.error_text or model.error
         self.error.value, self.error.visible = error or "", bool(error)
+        self.swap_notices.controls = [info_text(text) for text in model.notice_texts]
+        self.swap_notices_tag.visible = bool(model.notice_texts)
         self._show_compare()
         self.media.content = self._media()
         self.media.visible = self.media.content is not None
