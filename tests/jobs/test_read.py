@@ -21,6 +21,7 @@ FIELDS = {
     "thumbnail_url",
     "target_url",
     "target_preview_url",
+    "notices",
     "error_code",
     "error_message",
     "duration_seconds",
