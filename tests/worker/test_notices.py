@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.billing.energy import energy_of, hold_status, ledger_rows
 from tests.conftest import auth_headers, create_user
 from tests.jobs.uploads import face_upload, file_url, store_upload, task_request
 from tests.swap.media.conftest import VideoSpec, make_video
@@ -51,17 +52,61 @@ async def test_target_without_face_gets_notice(
         task = await session.get(Task, task_id)
     assert task is not None
     assert task.status == "completed"
-    assert [notice["code"] for notice in task.notices or []] == ["face_none_in_target"]
+    codes = ["face_none_in_target", "energy_returned"]
+    assert [notice["code"] for notice in task.notices or []] == codes
     english = await _notices(client, runtime, user, task_id, "en")
     chinese = await _notices(client, runtime, user, task_id, "zh-CN")
-    assert [notice["code"] for notice in english] == ["face_none_in_target"]
-    assert [notice["code"] for notice in chinese] == ["face_none_in_target"]
+    assert [notice["code"] for notice in english] == codes
+    assert [notice["code"] for notice in chinese] == codes
     assert english[0]["message"].startswith("No face was found in sunset-gradient.mp4")
     assert "sunset-gradient.mp4" in chinese[0]["message"]
     assert "未检测到人脸" in chinese[0]["message"]
     for message in (english[0]["message"], chinese[0]["message"]):
         assert str(runtime.settings.tmp_dir) not in message
         assert "/" not in message
+
+
+async def test_target_without_face_costs_nothing(
+    client: httpx.AsyncClient, runtime: Runtime, context: WorkerContext, tmp_path: Path
+) -> None:
+    user = await create_user(runtime, energy_balance=10)
+    video = tmp_path / "sunset-gradient.mp4"
+    make_video(video, VideoSpec(width=160, height=120, frames=12))
+    target = await store_upload(runtime, user, video, "video")
+    task_id = await _create(client, runtime, user, video_url=file_url(target))
+    energy_before_run = await energy_of(runtime, user.id)
+
+    await run_task(context, task_id)
+
+    english = await _notices(client, runtime, user, task_id, "en")
+    chinese = await _notices(client, runtime, user, task_id, "zh-CN")
+    assert energy_before_run == (9, 1)
+    assert await energy_of(runtime, user.id) == (10, 0)
+    assert await hold_status(runtime, task_id) == "released"
+    assert await ledger_rows(runtime, user.id) == [("grant", 10)]
+    assert english[-1]["message"] == (
+        "No face was replaced, so the 1 Energy held for this task was returned."
+    )
+    assert chinese[-1]["message"] == "没有替换任何人脸，为本任务预留的 1 能量已退还。"
+
+
+async def test_swapped_face_is_charged(
+    client: httpx.AsyncClient, runtime: Runtime, context: WorkerContext
+) -> None:
+    user = await create_user(runtime, energy_balance=10)
+    face = await face_upload(runtime, user)
+    target = await face_upload(runtime, user, TARGET_PORTRAIT)
+    task_id = await _create(
+        client, runtime, user, image_url=file_url(face), video_url=file_url(target)
+    )
+
+    await run_task(context, task_id)
+
+    notices = await _notices(client, runtime, user, task_id, "en")
+    assert "energy_returned" not in [notice["code"] for notice in notices]
+    assert await energy_of(runtime, user.id) == (9, 0)
+    assert await hold_status(runtime, task_id) == "spent"
+    assert await ledger_rows(runtime, user.id) == [("grant", 10), ("spend", -1)]
 
 
 async def test_face_photo_with_two_faces_gets_notice(

@@ -32,6 +32,16 @@ FILE_ROLE_WORDING = {
 }
 
 
+class EnergyReturned(Notice):
+    """Notice that the worker adds when the swap replaced no face, so the task costs nothing."""
+
+    code = "energy_returned"
+    messages = {
+        "en": "No face was replaced, so the {energy} Energy held for this task was returned.",
+        "zh-CN": "没有替换任何人脸，为本任务预留的 {energy} 能量已退还。",
+    }
+
+
 def stored_notices(
     notices: list[Notice], files: Mapping[str, tuple[str, str | None]]
 ) -> list[dict[str, Any]]:

@@ -25,7 +25,7 @@ from vidswap.accounts.models import User
 from vidswap.billing.benefits import label_removal_allowed, retention_days
 from vidswap.jobs.errors import TaskAttemptsExhaustedError, UploadNotFoundError
 from vidswap.jobs.models import Task, TaskStatus
-from vidswap.jobs.notices import FACE, REFERENCE, TARGET, stored_notices
+from vidswap.jobs.notices import FACE, REFERENCE, TARGET, EnergyReturned, stored_notices
 from vidswap.kit.clock import utcnow
 from vidswap.kit.db import transaction
 from vidswap.kit.errors import BadInputError, VidswapError
@@ -154,7 +154,7 @@ async def _attempt(context: WorkerContext, task: Task, folder: Path) -> str:
     finally:
         await keeper.stop()
 
-    if await transitions.complete(runtime, task, owner, **stored):
+    if await transitions.complete(runtime, task, owner, charge=outputs.face_replaced, **stored):
         log.info("task.completed", seconds=stored["processing_seconds"])
         return "completed"
     # The task was cancelled, deleted or taken over while the result was stored.
@@ -175,6 +175,8 @@ class SwapOutputs:
     target_preview: Path | None = None
     # The engine's notices as vidswap.jobs.notices stores them.
     notices: list[dict[str, Any]] = field(default_factory=list)
+    # False when no frame had a face replaced: the task is then not charged.
+    face_replaced: bool = True
 
 
 async def _swap(runtime: Runtime, task: Task, folder: Path, keeper: LeaseKeeper) -> SwapOutputs:
@@ -210,7 +212,12 @@ async def _swap(runtime: Runtime, task: Task, folder: Path, keeper: LeaseKeeper)
         for field_name, fetched in inputs.items()
     }
     notices = stored_notices(report.notices, files)
-    return SwapOutputs(result=output, target_preview=preview, notices=notices)
+    face_replaced = report.frames_swapped > 0
+    if not face_replaced:
+        notices.append({"code": EnergyReturned.code, "params": {"energy": task.energy_cost}})
+    return SwapOutputs(
+        result=output, target_preview=preview, notices=notices, face_replaced=face_replaced
+    )
 
 
 def _swap_in_thread(

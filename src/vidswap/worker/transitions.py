@@ -28,8 +28,11 @@ async def reload(runtime: Runtime, task_id: str) -> Task | None:
         return await session.get(Task, task_id)
 
 
-async def complete(runtime: Runtime, task: Task, owner: str, **values: Any) -> bool:
-    """Mark an owned task completed and spend its Energy hold in the same transaction."""
+async def complete(
+    runtime: Runtime, task: Task, owner: str, *, charge: bool = True, **values: Any
+) -> bool:
+    """Mark an owned task completed and, in the same transaction, spend its Energy hold,
+    or give it back when ``charge`` is False (the swap replaced no face)."""
     async with transaction(runtime.sessionmaker) as session:
         done = await repository.finish(
             session,
@@ -42,8 +45,12 @@ async def complete(runtime: Runtime, task: Task, owner: str, **values: Any) -> b
             error_params=None,
             **values,
         )
-        if done:
+        if done and charge:
             await ledger.spend_hold(session, task.id)
+        elif done:
+            await ledger.release_hold(session, task.id)
+    if done and not charge:
+        log.info("task.energy_returned", task_id=task.id, energy=task.energy_cost)
     if done:
         await _publish_current(runtime, task.id, "task.completed")
         await notify_task_ended(runtime, task.id)
