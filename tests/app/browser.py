@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Locator
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -148,15 +149,27 @@ class BrowserSession:
         The app's Python code runs on the server, so a tap that lands while the page
         is being re-rendered can be lost. A person would tap again, and so does this.
         """
+        self._tap_until(tap, self.control(expected), f"control {expected!r}")
+
+    def tap_until_text(self, tap: Callable[[], None], text: str) -> None:
+        """Call ``tap`` until some semantics node contains ``text``, as ``tap_until`` does.
+
+        Use it only where a second tap after a slow first one does no harm, such as a
+        submit button that the form disables once its task is created.
+        """
+        node = self.page.locator("flt-semantics").filter(has_text=text).first
+        self._tap_until(tap, node, repr(text))
+
+    def _tap_until(self, tap: Callable[[], None], expected: Locator, description: str) -> None:
         for attempt in range(1, TAP_ATTEMPTS + 1):
             tap()
             try:
-                self.control(expected).wait_for(state="attached", timeout=TAP_WAIT_MS)
+                expected.wait_for(state="attached", timeout=TAP_WAIT_MS)
                 return
             except PlaywrightTimeoutError:
                 if attempt == TAP_ATTEMPTS:
                     dump = self.semantics_dump()
-                    raise AssertionError(f"no control {expected!r}; semantics:\n{dump}") from None
+                    raise AssertionError(f"no {description} on screen; semantics:\n{dump}") from None
 
     def wait_until_enabled(self, identifier: str) -> None:
         """Wait until the control's button is no longer ``aria-disabled``."""

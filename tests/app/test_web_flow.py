@@ -238,8 +238,7 @@ def test_web_flow_signup_to_signout(browser: BrowserSession, tmp_path: Path) -> 
         # Both files upload as soon as they are picked; submit waits for them.
         browser.wait_until_enabled("create-submit")
         shoot_both_sizes(browser, "create", "zh-CN")
-        browser.tap("create-submit")
-        browser.wait_for_text("任务已开始")
+        browser.tap_until_text(lambda: browser.tap("create-submit"), "任务已开始")
         browser.tap_until(lambda: browser.tap_text("任务"), "tasks-refresh")
 
         task_id = wait_for_completed_task(browser)
