@@ -169,7 +169,9 @@ class BrowserSession:
             except PlaywrightTimeoutError:
                 if attempt == TAP_ATTEMPTS:
                     dump = self.semantics_dump()
-                    raise AssertionError(f"no {description} on screen; semantics:\n{dump}") from None
+                    raise AssertionError(
+                        f"no {description} on screen; semantics:\n{dump}"
+                    ) from None
 
     def wait_until_enabled(self, identifier: str) -> None:
         """Wait until the control's button is no longer ``aria-disabled``."""
