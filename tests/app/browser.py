@@ -38,6 +38,13 @@ APP_READY_MS = 90_000
 CONTROL_MS = 30_000
 TAP_ATTEMPTS = 3
 TAP_WAIT_MS = 10_000
+# Whether the checkbox under a control's identifier is ticked.
+TICKED = """identifier => {
+    const node = document.querySelector(`flt-semantics[flt-semantics-identifier="${identifier}"]`);
+    const box = node && (node.getAttribute('role') === 'checkbox'
+        ? node : node.querySelector('[role="checkbox"]'));
+    return Boolean(box) && box.getAttribute('aria-checked') === 'true';
+}"""
 # Playwright's failure text for a request the page's Content-Security-Policy blocked.
 CSP_BLOCKED = "csp"
 
@@ -172,6 +179,25 @@ class BrowserSession:
                     raise AssertionError(
                         f"no {description} on screen; semantics:\n{dump}"
                     ) from None
+
+    def tick(self, identifier: str) -> None:
+        """Tick the checkbox ``identifier``, tapping again while a lost tap left it unticked.
+
+        The box's ``aria-checked`` is read before each new tap, because a tap on a
+        ticked box would untick it.
+        """
+        for _ in range(TAP_ATTEMPTS):
+            if not self._ticked(identifier):
+                self.tap(identifier)
+            try:
+                self.page.wait_for_function(TICKED, arg=identifier, timeout=TAP_WAIT_MS)
+                return
+            except PlaywrightTimeoutError:
+                continue
+        raise AssertionError(f"the checkbox {identifier!r} stayed unticked")
+
+    def _ticked(self, identifier: str) -> bool:
+        return bool(self.page.evaluate(TICKED, identifier))
 
     def wait_until_enabled(self, identifier: str) -> None:
         """Wait until the control's button is no longer ``aria-disabled``."""
