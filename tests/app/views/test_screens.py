@@ -281,18 +281,23 @@ async def test_plans_buy_buttons(context: AppContext) -> None:
     assert buttons <= identifiers(screen.root)
 
 
-@pytest.mark.parametrize(("locale", "sign_out"), [("en", "Sign out"), ("zh-CN", "退出登录")])
-async def test_profile_settings(context: AppContext, locale: str, sign_out: str) -> None:
-    await sign_in_context(context)
-    context.i18n.set_locale(locale)
-    screen = ProfileScreen(
-        ProfileViewModel(context),
+def profile_screen(model: ProfileViewModel) -> ProfileScreen:
+    """Build the profile screen with no page behind it: dialogs and theme changes do nothing."""
+    return ProfileScreen(
+        model,
         no_update,
         picking(),
         show_dialog=lambda _: None,
         hide_dialog=no_update,
         set_theme_mode=lambda _: None,
     )
+
+
+@pytest.mark.parametrize(("locale", "sign_out"), [("en", "Sign out"), ("zh-CN", "退出登录")])
+async def test_profile_settings(context: AppContext, locale: str, sign_out: str) -> None:
+    await sign_in_context(context)
+    context.i18n.set_locale(locale)
+    screen = profile_screen(ProfileViewModel(context))
 
     await screen.on_show()
 
@@ -304,14 +309,7 @@ async def test_profile_settings(context: AppContext, locale: str, sign_out: str)
 async def test_profile_empty_nickname_under_field(context: AppContext) -> None:
     await sign_in_context(context)
     model = ProfileViewModel(context)
-    screen = ProfileScreen(
-        model,
-        no_update,
-        picking(),
-        show_dialog=lambda _: None,
-        hide_dialog=no_update,
-        set_theme_mode=lambda _: None,
-    )
+    screen = profile_screen(model)
     await screen.on_show()
 
     model.nickname = ""
@@ -325,14 +323,7 @@ async def test_profile_empty_nickname_under_field(context: AppContext) -> None:
 
 async def test_profile_history_rows_unindented(context: AppContext) -> None:
     await sign_in_context(context)
-    screen = ProfileScreen(
-        ProfileViewModel(context),
-        no_update,
-        picking(),
-        show_dialog=lambda _: None,
-        hide_dialog=no_update,
-        set_theme_mode=lambda _: None,
-    )
+    screen = profile_screen(ProfileViewModel(context))
 
     await screen.on_show()
     tiles = [node for node in walk(screen.history) if isinstance(node, ft.ListTile)]

@@ -103,7 +103,7 @@ class TasksScreen(Screen):
         if eta:
             lines.append(eta)
         subtitle = " · ".join(line for line in lines if line)
-        # Tasks with similar thumbnails are told apart by the video length and cost.
+        # The video length and cost distinguish tasks whose thumbnails look alike.
         details = model.details_text(task)
         if details:
             subtitle = f"{details}\n{subtitle}"

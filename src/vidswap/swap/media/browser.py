@@ -72,7 +72,7 @@ class PlaybackFormat:
 
 
 class PreviewMethod(Enum):
-    """How the browser-playable copy of a video is made."""
+    """Method that makes the browser-playable copy of a video."""
 
     # Copy the H.264 packets into an MP4 and copy or convert the audio.
     REMUX = "remux"
