@@ -8,7 +8,7 @@ import numpy as np
 
 from vidswap.swap.face import Box
 from vidswap.swap.media.frames import VideoFrame
-from vidswap.swap.stages import AnalysedFrame, _confirm_gaps
+from vidswap.swap.stages import AnalysedFrame, _confirm_gaps, find_hands
 
 
 def mesh_at(left: float, top: float, size: float = 100.0) -> np.ndarray:
@@ -87,3 +87,71 @@ def test_found_again_as_new_track_kept() -> None:
     out = list(_confirm_gaps(frames, horizon=3))
 
     assert [item.target_ids for item in out] == [[1], [1], []]
+
+
+class RecordingFinder:
+    """A hand finder that reports a hand in the frames listed, and records each search.
+
+    It replaces HandFinder in tests of the search schedule, which decides only
+    which frames get searched. tests/swap/test_hands.py runs the real model.
+    """
+
+    def __init__(self, hand_frames: set[int]) -> None:
+        self.hand_frames = hand_frames
+        self.searches: list[tuple[int, bool]] = []
+
+    def find(self, image: np.ndarray, face_box: Box, *, follow: bool = False) -> list[np.ndarray]:
+        index = int(image[0, 0, 0])
+        self.searches.append((index, follow))
+        return [np.full((21, 2), index, np.float32)] if index in self.hand_frames else []
+
+
+def numbered(index: int, seen: dict[int, bool]) -> AnalysedFrame:
+    """``analysed`` with the frame index written into the image, for RecordingFinder."""
+    item = analysed(index, seen)
+    item.frame.image[:] = index
+    return item
+
+
+def test_hands_searched_every_few_frames_and_back() -> None:
+    frames = [numbered(index, {1: True}) for index in range(16)]
+    finder = RecordingFinder(hand_frames={5, 6, 7, 8, 9})
+
+    out = list(find_hands(frames, finder, search_every=4))  # type: ignore[arg-type]
+
+    assert [item.frame.index for item in out] == list(range(16))
+    assert [item.frame.index for item in out if item.hands] == [5, 6, 7, 8, 9]
+    assert finder.searches == [
+        (3, True),  # every 4th frame: none
+        (7, True),  # found: search back to the first frame without
+        (6, False),
+        (5, False),
+        (4, False),
+        (8, True),  # follow the hand until it has gone
+        (9, True),
+        (10, True),
+        (14, True),  # every 4th frame again
+    ]
+
+
+def test_hands_search_restarts_after_faceless_frame() -> None:
+    frames = [numbered(index, {1: True} if index != 2 else {}) for index in range(8)]
+    finder = RecordingFinder(hand_frames={1, 4})
+
+    out = list(find_hands(frames, finder, search_every=2))  # type: ignore[arg-type]
+
+    assert [item.frame.index for item in out] == list(range(8))
+    assert [item.frame.index for item in out if item.hands] == [1, 4]
+    # Frame 2 has no face to search around. It ends the following of frame 1's
+    # hand, and the count of frames since a search starts again after it.
+    assert [index for index, _ in finder.searches] == [1, 0, 4, 3, 5, 7]
+
+
+def test_several_targets_searched_without_following() -> None:
+    frames = [numbered(index, {1: True, 2: True}) for index in range(4)]
+    finder = RecordingFinder(hand_frames={1, 2})
+
+    out = list(find_hands(frames, finder, search_every=2))  # type: ignore[arg-type]
+
+    assert [len(item.hands) for item in out] == [0, 2, 2, 0]
+    assert all(not follow for _, follow in finder.searches)

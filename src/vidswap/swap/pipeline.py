@@ -3,9 +3,11 @@
 source_face = analyse_source(...)            once per swap
 for target_frame in target:                  one frame in memory at a time
     tracks = tracker.update(target_frame)
-    for track in selector.choose(tracks):
+    chosen = selector.choose(tracks)
+    hands = hand_finder.find(target_frame, chosen)    some frames only: see stages.find_hands
+    for track in chosen:
         shaped_face = shaper_of(track).shape(track.smoothed)   towards the source's proportions
-        swap_face(target_frame, source_face, shaped_face)
+        swap_face(target_frame, source_face, shaped_face, hands)   hands stay in front
     draw_visible_label(target_frame)
     write target_frame
 """
@@ -37,6 +39,7 @@ from vidswap.swap.errors import (
     UnsupportedImageError,
     UnsupportedMediaError,
 )
+from vidswap.swap.hands import HandFinder
 from vidswap.swap.identity import IdentityEncoder
 from vidswap.swap.media.atomic import check_output_path
 from vidswap.swap.media.images import Picture, read_picture, write_picture
@@ -90,11 +93,13 @@ class SwapEngine:
         _validate_options(options)
         self.options = options
         self._analyser = FaceAnalyser()
+        self._hand_finder = HandFinder()
         compile_kernels()
         self._encoder: IdentityEncoder | None = None
 
     def close(self) -> None:
         self._analyser.close()
+        self._hand_finder.close()
 
     def swap_file(
         self,
@@ -180,10 +185,15 @@ class SwapEngine:
         tracker.close()
         chosen = selector.choose(target_frame, tracks)
         self._check_reference_found(selector, target_path)
+        hands = [
+            hand
+            for track in chosen
+            for hand in self._hand_finder.find(target_frame, track.face.box)
+        ]
         for track in chosen:
             shaper = FaceShaper(source_face.face.landmarks, self.options.shape_transfer)
             shaped_face = shaper.shape(track.face.landmarks)
-            swap_face(target_frame, source_face, shaped_face)
+            swap_face(target_frame, source_face, shaped_face, hands)
 
         report.people_tracked = len(tracks)
         report.frames_swapped = 1 if chosen else 0
@@ -223,7 +233,7 @@ class SwapEngine:
             ) as writer:
                 decoded = run_ahead(reader, depth=_STAGE_DEPTH, name="vidswap-decode")
                 analysed = run_ahead(
-                    analyse_frames(decoded, tracker, selector),
+                    analyse_frames(decoded, tracker, selector, self._hand_finder),
                     depth=_STAGE_DEPTH,
                     name="vidswap-analyse",
                 )

@@ -1,9 +1,9 @@
 """The per-frame stages of a video swap, as generators that ``run_ahead`` can thread.
 
-    decode → analyse (track, select) → swap (warp, blend, label) → encode
+    decode → analyse (track, select, find hands) → swap (warp, blend, label) → encode
 
 Tracking must see frames in order, so it is one stage. Swapping a frame needs
-only that frame and its landmarks, so it runs one frame behind in its own.
+only that frame, its landmarks and its hands, so it runs one frame behind in its own.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vidswap.swap.face import Box
+from vidswap.swap.hands import HandFinder
 from vidswap.swap.media.video import VideoFrame
 from vidswap.swap.select import FaceSelector
 from vidswap.swap.shape import FaceShaper
@@ -46,6 +47,8 @@ class AnalysedFrame:
     # where: a face that comes back may do so under a new track.
     visible_ids: set[int] = field(default_factory=set)
     visible_boxes: list[Box] = field(default_factory=list)
+    # Hands near the targets, 21 landmarks each in frame pixels: the swap leaves them in front.
+    hands: list[np.ndarray] = field(default_factory=list)
 
     def drop_target(self, position: int) -> None:
         del self.targets[position]
@@ -54,11 +57,75 @@ class AnalysedFrame:
 
 
 def analyse_frames(
-    frames: Iterator[VideoFrame], tracker: FaceTracker, selector: FaceSelector
+    frames: Iterator[VideoFrame],
+    tracker: FaceTracker,
+    selector: FaceSelector,
+    hand_finder: HandFinder | None = None,
 ) -> Iterator[AnalysedFrame]:
     with _closing_upstream(frames):
         horizon = tracker.settings.max_gap_frames
-        yield from _confirm_gaps(_analyse(frames, tracker, selector), horizon)
+        analysed = _confirm_gaps(_analyse(frames, tracker, selector), horizon)
+        if hand_finder is not None:
+            analysed = find_hands(analysed, hand_finder)
+        yield from analysed
+
+
+def find_hands(
+    analysed: Iterable[AnalysedFrame], finder: HandFinder, search_every: int = 8
+) -> Iterator[AnalysedFrame]:
+    """Fill in the hands near each frame's targets, searching only some frames.
+
+    The hand search costs about 10 ms a face, so while no hand is near, only
+    every ``search_every``-th frame with targets is searched, and the frames
+    since the last search wait. When a search finds a hand, the waiting frames
+    are searched from the newest back until one has none, so a hand that came
+    in between is kept from its first frame. After that, every frame is
+    searched, following the hand, until it has gone.
+    """
+    waiting: deque[AnalysedFrame] = deque()
+    following = False
+    for item in analysed:
+        if not item.targets:
+            following = False
+            yield from _drain(waiting)
+            yield item
+            continue
+
+        waiting.append(item)
+        if not following and len(waiting) < search_every:
+            continue
+
+        item.hands = _hands_near_targets(item, finder, follow=len(item.targets) == 1)
+        following = bool(item.hands)
+        if following:
+            _search_back(waiting, finder)
+        yield from _drain(waiting)
+    yield from _drain(waiting)
+
+
+def _search_back(waiting: deque[AnalysedFrame], finder: HandFinder) -> None:
+    """Search the frames before the newest, newest first, until one has no hand."""
+    for position in reversed(range(len(waiting) - 1)):
+        earlier = waiting[position]
+        earlier.hands = _hands_near_targets(earlier, finder, follow=False)
+        if not earlier.hands:
+            return
+
+
+def _hands_near_targets(
+    item: AnalysedFrame, finder: HandFinder, *, follow: bool
+) -> list[np.ndarray]:
+    """Search around each target; the hands graph follows hands only around a single face."""
+    found: list[np.ndarray] = []
+    for landmarks in item.targets:
+        box = Box.around(landmarks[:468, :2])
+        found.extend(finder.find(item.frame.image, box, follow=follow))
+    return found
+
+
+def _drain(waiting: deque[AnalysedFrame]) -> Iterator[AnalysedFrame]:
+    while waiting:
+        yield waiting.popleft()
 
 
 def swap_frames(
@@ -161,7 +228,7 @@ def _swap(
             if track_id not in shapers:
                 shapers[track_id] = FaceShaper(source_face.face.landmarks, shape_transfer)
             shaped_face = shapers[track_id].shape(target_landmarks, seen_landmarks)
-            swap_face(target_frame, source_face, shaped_face)
+            swap_face(target_frame, source_face, shaped_face, item.hands)
 
         label(target_frame)
         yield item

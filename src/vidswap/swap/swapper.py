@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import cv2
 import numpy as np
 
 from vidswap.swap.colour import blend, match_colour, match_sharpness
 from vidswap.swap.face import Box
-from vidswap.swap.mask import face_masks
+from vidswap.swap.hands import hand_mask
+from vidswap.swap.mask import FaceMasks, face_masks
 from vidswap.swap.shape import OPENINGS, ShapedFace
 from vidswap.swap.source import SourceFace
 from vidswap.swap.warp import Region, warp_face
@@ -22,8 +25,16 @@ _OPENING_FADE = 0.01
 _MIN_SHIFT = 0.05
 
 
-def swap_face(target_frame: np.ndarray, source_face: SourceFace, shaped_face: ShapedFace) -> None:
-    """Replace the face at ``shaped_face`` (frame pixels) in ``target_frame``, in place."""
+def swap_face(
+    target_frame: np.ndarray,
+    source_face: SourceFace,
+    shaped_face: ShapedFace,
+    hands: Sequence[np.ndarray] = (),
+) -> None:
+    """Replace the face at ``shaped_face`` (frame pixels) in ``target_frame``, in place.
+
+    ``hands`` (21 landmarks each, frame pixels) stay in front of the swapped face.
+    """
     target_points = shaped_face.landmarks[:468, :2]
     target_depth = shaped_face.landmarks[:468, 2]
     face_size = Box.around(target_points).size
@@ -53,6 +64,8 @@ def swap_face(target_frame: np.ndarray, source_face: SourceFace, shaped_face: Sh
 
     masks = face_masks(local_points, coverage, face_size)
 
+    masks = _without_hands(masks, hands, region)
+
     # The colour shift holds only low frequencies, so softening before it gives
     # nearly the same face as softening after it.
     softened = match_sharpness(warped, backdrop, masks.blend, face_size)
@@ -60,6 +73,19 @@ def swap_face(target_frame: np.ndarray, source_face: SourceFace, shaped_face: Sh
     corrected = match_colour(softened, backdrop, masks.colour, face_size)
 
     crop[:] = blend(backdrop, corrected, masks.blend)
+
+
+def _without_hands(masks: FaceMasks, hands: Sequence[np.ndarray], region: Region) -> FaceMasks:
+    """Take the hands out of both masks, so the target's hand stays in front of the face."""
+    if not hands:
+        return masks
+    occluded = hand_mask(hands, (region.left, region.top), region.shape)
+    if occluded is None:
+        return masks
+    face_share = 1.0 - occluded
+    small_size = (masks.colour.shape[1], masks.colour.shape[0])
+    small_share = cv2.resize(face_share, small_size, interpolation=cv2.INTER_AREA)
+    return FaceMasks(blend=masks.blend * face_share, colour=masks.colour * small_share)
 
 
 def shift_openings(
