@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     BENCH_OUT.mkdir(parents=True, exist_ok=True)
     speed_options = ["--heights", "720"] if arguments.quick else []
     quality_options = ["--pairs", "3"] if arguments.quick else []
+    hands_options = ["--runs", "1"] if arguments.quick else []
     if arguments.runs is not None:
         speed_options += ["--runs", str(arguments.runs)]
     if arguments.pairs is not None:
@@ -91,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         ("Speed", "speed.py", speed_options),
         ("Memory", "memory.py", []),
         ("Quality", "quality.py", quality_options),
+        ("Hands in front of the face", "hands.py", hands_options),
     ):
         markdown, seconds = run_benchmark(script, options)
         sections.append(f"### {title}\n\n_{script}, {seconds / 60:.1f} min._\n\n{markdown}")
