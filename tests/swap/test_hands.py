@@ -191,7 +191,7 @@ def test_hand_stays_in_front_in_video(
     # The face stays tracked under the hand (the mesh's tracking confidence).
     assert report.frames_swapped == len(before)
     # Frame 153 comes before the first searched frame with the hand (155), so it
-    # is only kept by searching back; 166 is found by following the hand.
+    # is only kept by searching back; 166 by searching every frame while the hand stays.
     for index in (153, HAND_FRAME, 166):
         position = index - CLIP_START
         hands = hand_finder.find(before[position], wave_face)

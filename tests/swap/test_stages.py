@@ -100,9 +100,9 @@ class RecordingFinder:
         self.hand_frames = hand_frames
         self.searches: list[tuple[int, bool]] = []
 
-    def find(self, image: np.ndarray, face_box: Box, *, follow: bool = False) -> list[np.ndarray]:
+    def find(self, image: np.ndarray, face_box: Box) -> list[np.ndarray]:
         index = int(image[0, 0, 0])
-        self.searches.append((index, follow))
+        self.searches.append(index)
         return [np.full((21, 2), index, np.float32)] if index in self.hand_frames else []
 
 
@@ -122,15 +122,15 @@ def test_hands_searched_every_few_frames_and_back() -> None:
     assert [item.frame.index for item in out] == list(range(16))
     assert [item.frame.index for item in out if item.hands] == [5, 6, 7, 8, 9]
     assert finder.searches == [
-        (3, True),  # every 4th frame: none
-        (7, True),  # found: search back to the first frame without
-        (6, False),
-        (5, False),
-        (4, False),
-        (8, True),  # follow the hand until it has gone
-        (9, True),
-        (10, True),
-        (14, True),  # every 4th frame again
+        3,  # every 4th frame: none
+        7,  # found: search back to the first frame without
+        6,
+        5,
+        4,
+        8,  # every frame until the hand has gone
+        9,
+        10,
+        14,  # every 4th frame again
     ]
 
 
@@ -142,16 +142,16 @@ def test_hands_search_restarts_after_faceless_frame() -> None:
 
     assert [item.frame.index for item in out] == list(range(8))
     assert [item.frame.index for item in out if item.hands] == [1, 4]
-    # Frame 2 has no face to search around. It ends the following of frame 1's
-    # hand, and the count of frames since a search starts again after it.
-    assert [index for index, _ in finder.searches] == [1, 0, 4, 3, 5, 7]
+    # Frame 2 has no face to search around. It ends the search for frame 1's
+    # hand in every frame, and the count of frames since a search starts again.
+    assert finder.searches == [1, 0, 4, 3, 5, 7]
 
 
-def test_several_targets_searched_without_following() -> None:
+def test_several_targets_searched_each() -> None:
     frames = [numbered(index, {1: True, 2: True}) for index in range(4)]
     finder = RecordingFinder(hand_frames={1, 2})
 
     out = list(find_hands(frames, finder, search_every=2))  # type: ignore[arg-type]
 
     assert [len(item.hands) for item in out] == [0, 2, 2, 0]
-    assert all(not follow for _, follow in finder.searches)
+    assert finder.searches == [1, 1, 0, 0, 2, 2, 3, 3]

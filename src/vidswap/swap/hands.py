@@ -40,20 +40,21 @@ class HandFinder:
     def __init__(
         self, *, crop_size: int = 320, crop_scale: float = 3.0, min_confidence: float = 0.5
     ) -> None:
-        self._searcher = _hands_model(static=True, min_confidence=min_confidence)
-        self._follower = _hands_model(static=False, min_confidence=min_confidence)
+        # One graph, in its image mode: each graph takes about 54 MiB. With two
+        # hands allowed, the video mode's palm detector still runs on every frame
+        # while fewer than two hands are tracked, so following one hand took 11 ms
+        # against 14.
+        self._model = mp_hands.Hands(
+            static_image_mode=True,
+            max_num_hands=2,
+            model_complexity=0,
+            min_detection_confidence=min_confidence,
+        )
         self._crop_size = crop_size
         self._crop_scale = crop_scale
 
-    def find(self, bgr: np.ndarray, face_box: Box, *, follow: bool = False) -> list[np.ndarray]:
-        """Return each hand near ``face_box`` as 21 landmarks, float32 x, y in frame pixels.
-
-        With ``follow``, the hands graph runs in its video mode. While it still
-        has the hands of the previous call, it looks for them where they were
-        instead of running the palm detector. That takes about 4 ms instead of
-        10, and it keeps a hand that is leaving (blurred, half out of view) for
-        a few frames more. Use it only on consecutive frames around one face.
-        """
+    def find(self, bgr: np.ndarray, face_box: Box) -> list[np.ndarray]:
+        """Return each hand near ``face_box`` as 21 landmarks, float32 x, y in frame pixels."""
         center_x, center_y = face_box.center
         side = face_box.size * self._crop_scale
         scale = self._crop_size / side
@@ -67,8 +68,7 @@ class HandFinder:
             borderMode=cv2.BORDER_CONSTANT,
         )
 
-        model = self._follower if follow else self._searcher
-        result = model.process(cv2.cvtColor(crop, cv2.COLOR_BGR2RGB))
+        result = self._model.process(cv2.cvtColor(crop, cv2.COLOR_BGR2RGB))
 
         found = []
         for hand in result.multi_hand_landmarks or []:
@@ -79,18 +79,7 @@ class HandFinder:
         return found
 
     def close(self) -> None:
-        self._searcher.close()
-        self._follower.close()
-
-
-def _hands_model(*, static: bool, min_confidence: float) -> mp_hands.Hands:
-    return mp_hands.Hands(
-        static_image_mode=static,
-        max_num_hands=2,
-        model_complexity=0,
-        min_detection_confidence=min_confidence,
-        min_tracking_confidence=min_confidence,
-    )
+        self._model.close()
 
 
 def _in_front_of(points: np.ndarray, face_box: Box) -> bool:

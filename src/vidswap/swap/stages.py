@@ -80,7 +80,7 @@ def find_hands(
     since the last search wait. When a search finds a hand, the waiting frames
     are searched from the newest back until one has none, so a hand that came
     in between is kept from its first frame. After that, every frame is
-    searched, following the hand, until it has gone.
+    searched until the hand has gone.
     """
     waiting: deque[AnalysedFrame] = deque()
     following = False
@@ -95,7 +95,7 @@ def find_hands(
         if not following and len(waiting) < search_every:
             continue
 
-        item.hands = _hands_near_targets(item, finder, follow=len(item.targets) == 1)
+        item.hands = _hands_near_targets(item, finder)
         following = bool(item.hands)
         if following:
             _search_back(waiting, finder)
@@ -107,19 +107,16 @@ def _search_back(waiting: deque[AnalysedFrame], finder: HandFinder) -> None:
     """Search the frames before the newest, newest first, until one has no hand."""
     for position in reversed(range(len(waiting) - 1)):
         earlier = waiting[position]
-        earlier.hands = _hands_near_targets(earlier, finder, follow=False)
+        earlier.hands = _hands_near_targets(earlier, finder)
         if not earlier.hands:
             return
 
 
-def _hands_near_targets(
-    item: AnalysedFrame, finder: HandFinder, *, follow: bool
-) -> list[np.ndarray]:
-    """Search around each target; the hands graph follows hands only around a single face."""
+def _hands_near_targets(item: AnalysedFrame, finder: HandFinder) -> list[np.ndarray]:
     found: list[np.ndarray] = []
     for landmarks in item.targets:
         box = Box.around(landmarks[:468, :2])
-        found.extend(finder.find(item.frame.image, box, follow=follow))
+        found.extend(finder.find(item.frame.image, box))
     return found
 
 
