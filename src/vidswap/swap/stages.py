@@ -49,11 +49,20 @@ class AnalysedFrame:
     visible_boxes: list[Box] = field(default_factory=list)
     # Hands near the targets, 21 landmarks each in frame pixels: the swap leaves them in front.
     hands: list[np.ndarray] = field(default_factory=list)
+    # The visible tracks that were not chosen, by track id: smoothed and seen
+    # landmarks. A later frame may choose one of them (see _hand_over).
+    standby: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def drop_target(self, position: int) -> None:
         del self.targets[position]
         del self.target_ids[position]
         del self.seen_targets[position]
+
+    def add_target(self, track_id: int) -> None:
+        smoothed, seen = self.standby.pop(track_id)
+        self.targets.append(smoothed)
+        self.target_ids.append(track_id)
+        self.seen_targets.append(seen)
 
 
 def analyse_frames(
@@ -168,36 +177,72 @@ def _analyse(
             track_ids=[track.track_id for track in tracks],
             visible_ids={track.track_id for track in tracks if track.visible},
             visible_boxes=[Box.around(track.face.landmarks) for track in tracks if track.visible],
+            standby={
+                track.track_id: (track.smoothed.copy(), track.face.landmarks.copy())
+                for track in tracks
+                if track.visible and track not in chosen
+            },
         )
 
 
 def _confirm_gaps(analysed: Iterable[AnalysedFrame], horizon: int) -> Iterator[AnalysedFrame]:
     """Yield each frame ``horizon`` frames late, without the targets of tracks that
-    bridge a gap their face never comes back from.
+    bridge a gap their face never comes back from, or that are seen in one frame only.
 
     A track carries its last landmarks over a few missed frames. When the face
     comes back (in the same track, or found again where it was), that hides a
     detector dropout. When the person has left the picture, pasting there would
     put a face on the background.
+
+    A track seen in one frame and in none of the ``horizon`` frames after it is
+    the detector's mistake on something else (a shirt, a cap's edge), and a face
+    pasted there shows as a flash. Its target is dropped unless no frame follows.
     """
     pending: deque[AnalysedFrame] = deque()
+    seen_before: set[int] = set()
     for item in analysed:
         pending.append(item)
         if len(pending) > horizon:
-            yield _drop_unconfirmed(pending.popleft(), pending)
+            yield _drop_unconfirmed(pending.popleft(), pending, seen_before)
     while pending:
-        yield _drop_unconfirmed(pending.popleft(), pending)
+        yield _drop_unconfirmed(pending.popleft(), pending, seen_before)
 
 
-def _drop_unconfirmed(item: AnalysedFrame, later: deque[AnalysedFrame]) -> AnalysedFrame:
+def _drop_unconfirmed(
+    item: AnalysedFrame, later: deque[AnalysedFrame], seen_before: set[int]
+) -> AnalysedFrame:
     for position in reversed(range(len(item.targets))):
-        if item.seen_targets[position] is not None:
-            continue
         track_id = item.target_ids[position]
+        if item.seen_targets[position] is not None:
+            if _seen_once(track_id, later, seen_before):
+                item.drop_target(position)
+            continue
         where = Box.around(item.targets[position][:, :2])
         if not any(_comes_back(track_id, where, frame) for frame in later):
             item.drop_target(position)
+            _hand_over(item, later)
+    seen_before.update(item.visible_ids)
     return item
+
+
+def _hand_over(item: AnalysedFrame, later: deque[AnalysedFrame]) -> None:
+    """Give a frame whose chosen person has left the track chosen after them, when it is in view.
+
+    With one person swapped, the choice stays with a track that bridges a gap
+    until the track ends, which leaves the person who is chosen next unswapped
+    for those frames although they were in view.
+    """
+    for frame in later:
+        successors = [track_id for track_id in frame.target_ids if track_id in item.standby]
+        if successors:
+            item.add_target(successors[0])
+            return
+
+
+def _seen_once(track_id: int, later: deque[AnalysedFrame], seen_before: set[int]) -> bool:
+    if track_id in seen_before or not later:
+        return False
+    return not any(track_id in frame.visible_ids for frame in later)
 
 
 def _comes_back(track_id: int, where: Box, frame: AnalysedFrame) -> bool:
