@@ -8,7 +8,7 @@ from tests.swap.conftest import load_face_photo
 from vidswap.swap.analyser import FaceAnalyser
 from vidswap.swap.errors import NoFaceError
 from vidswap.swap.identity import SAME_PERSON_DISTANCE, IdentityEncoder, identity_distance
-from vidswap.swap.notices import SeveralSourceFaces, SourceFaceTurned
+from vidswap.swap.notices import SeveralSourceFaces, SourceFaceGlasses, SourceFaceTurned
 from vidswap.swap.source import analyse_source
 
 
@@ -55,6 +55,30 @@ def test_turned_source_warns(analyser: FaceAnalyser) -> None:
     _, notices = analyse_source(image, Path("camera.png"), analyser)
 
     assert any(isinstance(notice, SourceFaceTurned) for notice in notices)
+
+
+@pytest.mark.parametrize(
+    ("name", "glasses"),
+    [
+        ("grace-hopper-glasses-us-navy.jpg", True),
+        ("two-women-glasses-pixabay.jpg", True),
+        ("obama-official-portrait-2012.jpg", False),
+        ("biden-official-vp-portrait-2013.jpg", False),
+        ("eileen-collins-astronaut-nasa.png", False),
+        ("mugshot-young-man-frontal-meds2.jpg", False),
+        ("mugshot-woman-exif-orientation5-meds2.jpg", False),
+    ],
+)
+def test_glasses_in_source_noticed(analyser: FaceAnalyser, name: str, glasses: bool) -> None:
+    image = load_face_photo(name)
+
+    _, notices = analyse_source(image, Path(name), analyser)
+
+    found = [notice for notice in notices if isinstance(notice, SourceFaceGlasses)]
+    assert len(found) == (1 if glasses else 0)
+    if glasses:
+        assert found[0].message("en").startswith(f"The face in {name} wears glasses.")
+        assert "眼镜" in found[0].message("zh-CN")
 
 
 def test_source_identity_embedded(analyser: FaceAnalyser, encoder: IdentityEncoder) -> None:

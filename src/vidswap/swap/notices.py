@@ -45,6 +45,21 @@ class SourceFaceTurned(Notice):
     }
 
 
+class SourceFaceGlasses(Notice):
+    code = "face_source_glasses"
+    messages = {
+        "en": (
+            "The face in {path} wears glasses. They are copied with the face and can look bent "
+            "or streaked on a face of another shape; a photo without glasses gives a cleaner "
+            "result."
+        ),
+        "zh-CN": (
+            "{path} 中的人脸戴着眼镜。眼镜会随人脸一起复制，在脸型不同的人脸上可能显得弯曲或出现条纹；"
+            "使用不戴眼镜的照片效果更好。"
+        ),
+    }
+
+
 class NoFaceInTarget(Notice):
     code = "face_none_in_target"
     messages = {
