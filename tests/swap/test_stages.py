@@ -5,6 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
+import pytest
 
 from vidswap.swap.face import Box
 from vidswap.swap.media.frames import VideoFrame
@@ -67,8 +68,10 @@ def test_gap_that_closes_kept() -> None:
 def test_gap_never_closed_dropped() -> None:
     # Track 1 leaves the picture after frame 0; track 2 stays in view elsewhere.
     frames = [analysed(index, {1: index == 0, 2: True}) for index in range(5)]
+    elsewhere = mesh_at(400, 100)
     for item in frames:
-        item.visible_boxes = [Box.around(mesh_at(400, 100))]
+        item.targets[1] = item.seen_targets[1] = elsewhere
+        item.visible_boxes = [Box.around(elsewhere)]
 
     out = confirmed(frames, horizon=3)
 
@@ -106,6 +109,9 @@ def test_track_seen_once_dropped() -> None:
     frames = [
         analysed(index, {1: True, 7: True} if index == 2 else {1: True}) for index in range(6)
     ]
+    elsewhere = mesh_at(400, 100)
+    frames[2].targets[1] = frames[2].seen_targets[1] = elsewhere
+    frames[2].visible_boxes = [Box.around(MESH), Box.around(elsewhere)]
 
     out = confirmed(frames, horizon=3)
 
@@ -155,6 +161,42 @@ def test_next_person_swapped_while_last_bridged() -> None:
     assert [item.target_ids for item in out] == [[1], [2], [2], [2], [2], [2]]
     assert all(item.seen_targets[0] is not None for item in out[1:4])
     assert np.array_equal(out[1].targets[0], elsewhere)
+
+
+def test_bridged_landmarks_move_towards_return() -> None:
+    # Track 1 is missed in frames 1 to 3 and seen again 40 px to the right in frame 4.
+    moved = mesh_at(140, 100)
+    frames = [
+        analysed(0, {1: True}),
+        *(analysed(index, {1: False}) for index in (1, 2, 3)),
+        analysed(4, {1: True}),
+    ]
+    frames[4].targets = [moved]
+    frames[4].seen_targets = [moved]
+
+    out = confirmed(frames, horizon=4)
+
+    shifts = [float((item.targets[0][:, 0] - MESH[:, 0]).mean()) for item in out]
+    assert shifts == pytest.approx([0.0, 10.0, 20.0, 30.0, 40.0])
+
+
+def test_face_found_again_nearby_replaces_carried() -> None:
+    # Track 1 is lost in frame 1; the detector finds the face 60 px on (too far
+    # for the boxes to overlap by 0.3) as track 5, which frame 2 chooses.
+    moved = mesh_at(160, 100)
+    frames = [analysed(0, {1: True}), analysed(1, {1: False}), analysed(2, {5: True})]
+    frames[1].standby = {5: (moved, moved)}
+    frames[1].visible_ids = {5}
+    frames[1].visible_boxes = [Box.around(moved)]
+    frames[2].targets = [moved]
+    frames[2].seen_targets = [moved]
+    frames[2].visible_boxes = [Box.around(moved)]
+
+    out = confirmed(frames, horizon=2)
+
+    assert Box.around(MESH).iou(Box.around(moved)) < 0.3
+    assert [item.target_ids for item in out] == [[1], [5], [5]]
+    assert np.array_equal(out[1].targets[0], moved)
 
 
 class RecordingFinder:

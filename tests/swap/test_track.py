@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import pytest
 
@@ -157,3 +158,23 @@ def test_focus_pauses_search_until_missed(
     assert searches, "the tracker did not search for faces after the focused face was missed"
     assert len(tracks) >= 2
     assert focused.track_id in [track.track_id for track in tracks]
+
+
+def test_sudden_size_change_counts_as_miss(
+    analyser: FaceAnalyser, speaker_frames: list[tuple[np.ndarray, float]]
+) -> None:
+    image, seconds = speaker_frames[0]
+    tracker = FaceTracker(analyser, TrackerSettings(detect_every=1000))
+    tracker.update(image, seconds)
+    track = tracker.tracks[0]
+    center_x, center_y = track.face.box.center
+    # The same frame shrunk to half size around the face: the mesh finds a face
+    # half as wide where the last one was, which no face does between two frames.
+    shrink = np.float32([[0.5, 0, center_x / 2], [0, 0.5, center_y / 2]])
+    halved = cv2.warpAffine(image, shrink, (image.shape[1], image.shape[0]))
+
+    tracker.update(halved, seconds + 0.04)
+
+    assert [t.track_id for t in tracker.tracks] == [track.track_id]
+    assert track.missed_frames == 1
+    assert not track.visible

@@ -57,6 +57,9 @@ class TrackerSettings:
     max_followers: int = 8
     max_yaw_degrees: float = 75.0
     max_yaw_step_degrees: float = 40.0
+    # A face's size changes by less than this factor between two frames. A mesh
+    # that grows or shrinks more has jumped (onto a cap's peak, an ear).
+    max_size_step: float = 1.5
 
 
 class FaceTracker:
@@ -121,6 +124,10 @@ class FaceTracker:
         if face is None:
             face = self._analyser.locate(frame, box)
         if face is None:
+            track.missed_frames += 1
+            return
+        size_step = face.box.size / max(track.face.box.size, 1.0)
+        if not 1 / self._settings.max_size_step < size_step < self._settings.max_size_step:
             track.missed_frames += 1
             return
         yaw = estimate_yaw_degrees(face)
