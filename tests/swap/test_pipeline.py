@@ -35,6 +35,7 @@ from vidswap.swap.media import label
 from vidswap.swap.media.images import read_picture
 from vidswap.swap.media.sniff import MediaKind
 from vidswap.swap.media.video import VideoReader
+from vidswap.swap.notices import SourceFaceSmall
 from vidswap.swap.options import FaceSelection, LabelOptions, Progress, SwapOptions
 from vidswap.swap.pipeline import SwapEngine, SwapReport
 
@@ -661,3 +662,21 @@ def test_reference_video_swaps_one_person(analyser: FaceAnalyser, tmp_path: Path
     changed = changed_frames(target, output)
     assert set(range(50, 70)) <= changed
     assert not changed & set(range(140, 211))
+
+
+@pytest.mark.parametrize(
+    ("source", "small"),
+    [("eileen-collins-astronaut-nasa.png", True), ("biden-official-vp-portrait-2013.jpg", False)],
+)
+def test_small_source_face_noticed(tmp_path: Path, source: str, small: bool) -> None:
+    # Obama's face in his portrait is about 240 px wide; Collins's in hers about 90.
+    _, _, report, _ = swap_photo(
+        tmp_path, shared_face("obama-official-portrait-2012.jpg"), source=shared_face(source)
+    )
+
+    found = [notice for notice in report.notices if isinstance(notice, SourceFaceSmall)]
+    assert len(found) == (1 if small else 0)
+    if small:
+        assert found[0].params["source_width"] * 2 <= found[0].params["target_width"]
+        assert found[0].message("en").startswith(f"The face in {shared_face(source)} is ")
+        assert "像素" in found[0].message("zh-CN")

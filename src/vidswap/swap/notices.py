@@ -60,6 +60,21 @@ class SourceFaceGlasses(Notice):
     }
 
 
+class SourceFaceSmall(Notice):
+    code = "face_source_small"
+    messages = {
+        "en": (
+            "The face in {path} is {source_width} px wide, smaller than the faces it replaced "
+            "({target_width} px), so the swapped face looks softer than the rest of the "
+            "picture. A larger, sharper photo gives a crisper result."
+        ),
+        "zh-CN": (
+            "{path} 中的人脸宽 {source_width} 像素，小于被替换的人脸（{target_width} 像素），"
+            "因此换上的脸会比画面其他部分模糊。使用更大、更清晰的照片效果更好。"
+        ),
+    }
+
+
 class NoFaceInTarget(Notice):
     code = "face_none_in_target"
     messages = {

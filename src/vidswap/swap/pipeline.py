@@ -39,6 +39,7 @@ from vidswap.swap.errors import (
     UnsupportedImageError,
     UnsupportedMediaError,
 )
+from vidswap.swap.face import Box
 from vidswap.swap.hands import HandFinder
 from vidswap.swap.identity import IdentityEncoder
 from vidswap.swap.media.atomic import check_output_path
@@ -46,7 +47,7 @@ from vidswap.swap.media.images import Picture, read_picture, write_picture
 from vidswap.swap.media.label import check_label_options, draw_visible_label
 from vidswap.swap.media.sniff import MediaKind, detect_media_kind
 from vidswap.swap.media.video import VideoWriter, open_video
-from vidswap.swap.notices import NoFaceInTarget, SeveralReferenceFaces
+from vidswap.swap.notices import NoFaceInTarget, SeveralReferenceFaces, SourceFaceSmall
 from vidswap.swap.options import (
     LABEL_METADATA_VALUE,
     CancelCheck,
@@ -66,6 +67,11 @@ from vidswap.swap.track import FaceTracker
 log = structlog.get_logger(__name__)
 
 VIDEO_OUTPUT_EXTENSIONS = (".mp4", ".m4v")
+# Every this many frames, the widths of the swapped faces are sampled.
+_WIDTH_SAMPLE_EVERY = 10
+# A source face narrower than the replaced faces by this factor (median) is upscaled
+# enough to look soft, and the report says so.
+_SMALL_SOURCE_FACTOR = 2.0
 # Frames each pipeline stage may run ahead of the next. About four times this
 # many frames are in memory at once.
 _STAGE_DEPTH = 3
@@ -84,6 +90,8 @@ class SwapReport:
     people_tracked: int = 0
     seconds: float = 0.0
     notices: list[Notice] = field(default_factory=list)
+    # Widths in pixels of the swapped target faces, sampled (see _WIDTH_SAMPLE_EVERY).
+    target_widths: list[float] = field(default_factory=list)
 
 
 class SwapEngine:
@@ -131,6 +139,9 @@ class SwapEngine:
             )
 
         report.notices[:0] = notices
+        small = _small_source_notice(source_face, face_path, report.target_widths)
+        if small is not None:
+            report.notices.append(small)
         report.seconds = time.monotonic() - started
         log.info(
             "swap.finished",
@@ -197,6 +208,7 @@ class SwapEngine:
 
         report.people_tracked = len(tracks)
         report.frames_swapped = 1 if chosen else 0
+        report.target_widths = [track.face.box.width for track in chosen]
         if not tracks:
             report.notices.append(NoFaceInTarget(path=str(target_path)))
 
@@ -254,6 +266,10 @@ class SwapEngine:
                         track_ids.update(item.track_ids)
                         report.frames += 1
                         report.frames_swapped += 1 if item.targets else 0
+                        if report.frames % _WIDTH_SAMPLE_EVERY == 1:
+                            report.target_widths += [
+                                Box.around(target[:468, :2]).width for target in item.targets
+                            ]
                         if progress is not None:
                             elapsed = time.monotonic() - started
                             progress(Progress(report.frames, total, elapsed))
@@ -342,3 +358,18 @@ def _check_output(output_path: Path, target_kind: MediaKind) -> None:
             extension=extension,
             allowed=", ".join(IMAGE_OUTPUT_EXTENSIONS),
         )
+
+
+def _small_source_notice(
+    source_face: SourceFace, face_path: Path, target_widths: list[float]
+) -> Notice | None:
+    """Return a notice when the source face is much narrower than the faces it replaced."""
+    if not target_widths:
+        return None
+    target_width = float(np.median(target_widths))
+    source_width = source_face.face.box.width
+    if target_width < _SMALL_SOURCE_FACTOR * source_width:
+        return None
+    return SourceFaceSmall(
+        path=str(face_path), source_width=round(source_width), target_width=round(target_width)
+    )
