@@ -107,9 +107,19 @@ class BrowserSession:
         placeholder is clicked; it is 1 px and off screen, so it gets a DOM click.
         """
         self.page.goto(url, wait_until="load")
+        try:
+            self._enable_semantics()
+        except PlaywrightTimeoutError:
+            # Once in CI the page's renderer spun at 100% from the start and
+            # never built the app; a reload starts it again.
+            self.page.reload(wait_until="load")
+            self._enable_semantics()
+
+    def _enable_semantics(self) -> None:
         placeholder = self.page.locator("flt-semantics-placeholder")
         placeholder.wait_for(state="attached", timeout=APP_READY_MS)
-        placeholder.evaluate("element => element.click()")
+        # dispatch_event has a timeout; evaluate() waits forever on a hung renderer.
+        placeholder.dispatch_event("click", timeout=CONTROL_MS)
         self.page.locator("flt-semantics").first.wait_for(state="attached", timeout=CONTROL_MS)
 
     def control(self, identifier: str):  # type: ignore[no-untyped-def]
