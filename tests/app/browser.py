@@ -36,6 +36,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshot
 # Loading and compiling the Flutter engine (about 10 MB of WebAssembly) on 2 cores.
 APP_READY_MS = 90_000
 CONTROL_MS = 30_000
+RELAYOUT_MS = 1_000
 TAP_ATTEMPTS = 3
 TAP_WAIT_MS = 10_000
 # Whether the checkbox under a control's identifier is ticked.
@@ -247,6 +248,15 @@ class BrowserSession:
                 f"no {text!r} to tap; semantics:\n{self.semantics_dump()}"
             ) from exc
         node.first.click()
+
+    def resize(self, size: dict[str, int]) -> None:
+        """Set the viewport to ``size`` and wait for the app to lay out again.
+
+        Flutter moves its semantics nodes a frame or more after the resize. A tap
+        before that lands where a control used to be; once it hit "sign out".
+        """
+        self.page.set_viewport_size(size)  # type: ignore[arg-type]
+        self.page.wait_for_timeout(RELAYOUT_MS)
 
     def semantics_dump(self) -> str:
         """Return the identifier, role, label and text of every semantics node, one a line."""

@@ -62,9 +62,9 @@ def read_sms_code(log_path: Path, phone: str) -> str:
 def shoot_both_sizes(browser: BrowserSession, screen: str, language: str) -> None:  # noqa: F811
     """Save the screen at desktop and at phone size."""
     browser.screenshot(f"{screen}-{language}-desktop")
-    browser.page.set_viewport_size(PHONE)
+    browser.resize(PHONE)
     browser.screenshot(f"{screen}-{language}-phone")
-    browser.page.set_viewport_size(DESKTOP)
+    browser.resize(DESKTOP)
 
 
 def pick_file(browser: BrowserSession, identifier: str, path: Path) -> None:  # noqa: F811

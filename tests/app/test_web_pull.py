@@ -129,7 +129,7 @@ def test_pull_refreshes_task_list(browser: BrowserSession, tmp_path: Path) -> No
         }
         first = str(user.create_task(media["image"], media["video"])["task_id"])
 
-        browser.page.set_viewport_size(PHONE)
+        browser.resize(PHONE)
         browser.open_app(f"{base_url}/app")
         sign_in_with_sms(browser, log_path, phone)
         browser.tap_until(lambda: browser.tap("nav-tasks"), "tasks-refresh")
@@ -149,7 +149,7 @@ def test_pull_refreshes_task_list(browser: BrowserSession, tmp_path: Path) -> No
         wait_for_row(browser, third, "mouse")
 
         # Three rows overflow this window, so the column scrolls and reports overscroll.
-        browser.page.set_viewport_size(SHORT_WINDOW)
+        browser.resize(SHORT_WINDOW)
         cancel_task(browser, user, second)
         fourth = create_unseen_task(browser, user, media)
         box = row_box(browser, third)
