@@ -3,10 +3,10 @@
 Quality: the selfie video's frames 140 to 185 are written as a clip. In about
 151 to 172 the woman in front waves her open hand across her face. The clip is
 swapped twice: with the hand search on, and with ``stages.find_hands``
-replaced by a pass-through (the engine before hands were kept). For every frame, the
-hand landmarker searched on the target frame around the woman's face gives the
-hand's pixels over the face; the table gives, per frame, the mean change of
-those pixels by each swap. The change of the rest of the face box shows
+replaced by a pass-through (the engine before hands were kept). In every frame, the
+hand landmarker marks the hand's pixels over the woman's face, searching the
+target frame. The table gives, per frame, the mean change of those pixels by
+each swap. The change of the rest of the face box shows
 whether the face was swapped in that frame at all. The change outside the
 face, in the top rows of the frame (sky), is the codec's noise floor.
 

@@ -265,9 +265,9 @@ def test_video_display_size(video_swaps: VideoSwaps, name: str) -> None:
 @pytest.mark.parametrize("name", VIDEO_PARAMS)
 def test_video_faces_swapped(video_swaps: VideoSwaps, name: str) -> None:
     report = video_swaps.get(name).report
-    # The mesh loses the marathon runners' 20 to 40 px faces for stretches, a
-    # track that never finds its face again swaps none of its gap, and a face
-    # found in one frame only (tiled detection every 24 frames) is not swapped.
+    # The mesh loses the marathon runners' 20 to 40 px faces for stretches, and a
+    # track that never finds its face again swaps none of its gap. A face found
+    # in one frame only (tiled detection runs every 24 frames) is not swapped.
     share = 0.35 if name.startswith("marathon") else 0.5
 
     assert report.frames_swapped >= share * report.frames

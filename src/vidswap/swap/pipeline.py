@@ -69,8 +69,8 @@ log = structlog.get_logger(__name__)
 VIDEO_OUTPUT_EXTENSIONS = (".mp4", ".m4v")
 # Every this many frames, the widths of the swapped faces are sampled.
 _WIDTH_SAMPLE_EVERY = 10
-# A source face narrower than the replaced faces by this factor (median) is upscaled
-# enough to look soft, and the report says so.
+# A source face narrower than the replaced faces (their median) by this factor is
+# upscaled enough to look soft, so the report adds a notice.
 _SMALL_SOURCE_FACTOR = 2.0
 # Frames each pipeline stage may run ahead of the next. About four times this
 # many frames are in memory at once.

@@ -246,11 +246,13 @@ def _drop_unconfirmed(
 
         where = Box.around(item.targets[position][:, :2])
         found_again = _found_again_here(item, where)
-        comeback = _comeback(track_id, where, later)
         if found_again is not None:
             item.drop_target(position)
             item.add_target(found_again)
-        elif comeback is None:
+            continue
+
+        comeback = _comeback(track_id, where, later)
+        if comeback is None:
             item.drop_target(position)
             _hand_over(item, later)
         else:
