@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from tests.shared_media import shared_face, shared_video
+from tests.swap.conftest import swap_photo
 from vidswap.swap.analyser import FaceAnalyser
 from vidswap.swap.face import Box
 from vidswap.swap.hands import HandFinder, _in_front_of, hand_mask
@@ -109,15 +110,6 @@ def test_no_hand_in_photos_without_hands(
     assert [hand for face in faces for hand in hand_finder.find(image, face.box)] == []
 
 
-def swap_picture(target: Path, output: Path) -> np.ndarray:
-    engine = SwapEngine(SwapOptions(label=LabelOptions(visible=False)))
-    try:
-        engine.swap_file(shared_face(SOURCE), target, output)
-    finally:
-        engine.close()
-    return read_picture(output).bgr
-
-
 def test_hand_stays_in_front_in_photo(
     tmp_path: Path,
     selfie_frames: dict[int, np.ndarray],
@@ -131,9 +123,9 @@ def test_hand_stays_in_front_in_photo(
     hands = hand_finder.find(before, wave_face)
     covered = covered_pixels(hands, wave_face, before.shape)
 
-    after = swap_picture(target, tmp_path / "kept.png")
+    after = swap_photo(SOURCE, target, tmp_path / "kept.png")
     monkeypatch.setattr(HandFinder, "find", lambda *args, **kwargs: [])
-    painted = swap_picture(target, tmp_path / "painted.png")
+    painted = swap_photo(SOURCE, target, tmp_path / "painted.png")
 
     assert mean_change(before, after, covered) < 1.0
     # Without the hand search the swapped face is drawn over the same pixels.

@@ -109,6 +109,8 @@ def hand_mask(
     Returns None when no hand reaches the mask, so a frame whose hands are
     elsewhere costs nothing more.
     """
+    if not hands:
+        return None
     mask = np.zeros(shape, dtype=np.uint8)
     palm_widths = [_draw_hand(mask, hand - np.float32(origin)) for hand in hands]
     if not mask.any():

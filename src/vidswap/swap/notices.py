@@ -81,3 +81,18 @@ class NoFaceInTarget(Notice):
         "en": "No face was found in {path}; the output is the input with the AI label only.",
         "zh-CN": "在 {path} 中未检测到人脸，输出仅为添加了 AI 标识的原内容。",
     }
+
+
+class TargetFacesHidden(Notice):
+    code = "face_hidden_in_target"
+    messages = {
+        "en": (
+            "Faces were found in {path}, but something pale held in front of them (a phone, a "
+            "sheet of paper) hid their eyes and nose wherever they were found, so none was "
+            "swapped. Choose a part of the video where the face is in view."
+        ),
+        "zh-CN": (
+            "在 {path} 中检测到人脸，但每次检测到时，眼睛和鼻子都被举在前面的浅色物体（手机、纸张）"
+            "挡住，因此没有替换任何人脸。请选择人脸没有被遮挡的视频片段。"
+        ),
+    }

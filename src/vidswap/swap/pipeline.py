@@ -47,7 +47,12 @@ from vidswap.swap.media.images import Picture, read_picture, write_picture
 from vidswap.swap.media.label import check_label_options, draw_visible_label
 from vidswap.swap.media.sniff import MediaKind, detect_media_kind
 from vidswap.swap.media.video import VideoWriter, open_video
-from vidswap.swap.notices import NoFaceInTarget, SeveralReferenceFaces, SourceFaceSmall
+from vidswap.swap.notices import (
+    NoFaceInTarget,
+    SeveralReferenceFaces,
+    SourceFaceSmall,
+    TargetFacesHidden,
+)
 from vidswap.swap.options import (
     LABEL_METADATA_VALUE,
     CancelCheck,
@@ -201,13 +206,17 @@ class SwapEngine:
             for track in chosen
             for hand in self._hand_finder.find(target_frame, track.face.box)
         ]
+        faces_swapped = 0
         for track in chosen:
             shaper = FaceShaper(source_face.face.landmarks, self.options.shape_transfer)
             shaped_face = shaper.shape(track.face.landmarks)
-            swap_face(target_frame, source_face, shaped_face, hands)
+            if swap_face(target_frame, source_face, shaped_face, hands):
+                faces_swapped += 1
 
         report.people_tracked = len(tracks)
-        report.frames_swapped = 1 if chosen else 0
+        report.frames_swapped = 1 if faces_swapped else 0
+        if chosen and not faces_swapped:
+            report.notices.append(TargetFacesHidden(path=str(target_path)))
         report.target_widths = [track.face.box.width for track in chosen]
         if not tracks:
             report.notices.append(NoFaceInTarget(path=str(target_path)))
@@ -233,6 +242,7 @@ class SwapEngine:
         tracker = FaceTracker(self._analyser)
         started = time.monotonic()
         track_ids: set[int] = set()
+        frames_chosen = 0
 
         with open_video(target_path) as reader:
             total = reader.info.frame_count
@@ -265,7 +275,8 @@ class SwapEngine:
 
                         track_ids.update(item.track_ids)
                         report.frames += 1
-                        report.frames_swapped += 1 if item.targets else 0
+                        report.frames_swapped += 1 if item.faces_swapped else 0
+                        frames_chosen += 1 if item.targets else 0
                         if report.frames % _WIDTH_SAMPLE_EVERY == 1:
                             report.target_widths += [
                                 Box.around(target[:468, :2]).width for target in item.targets
@@ -279,6 +290,8 @@ class SwapEngine:
         report.people_tracked = len(track_ids)
         if not track_ids:
             report.notices.append(NoFaceInTarget(path=str(target_path)))
+        elif frames_chosen and not report.frames_swapped:
+            report.notices.append(TargetFacesHidden(path=str(target_path)))
         return report
 
     def _check_reference_found(self, selector: FaceSelector, target_path: Path) -> None:

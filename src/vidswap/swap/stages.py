@@ -55,6 +55,8 @@ class AnalysedFrame:
     # The visible tracks that were not chosen, by track id: smoothed and seen
     # landmarks. A later frame may choose one of them (see _hand_over).
     standby: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    # How many targets the swap drew; a target hidden behind an object is left as it is.
+    faces_swapped: int = 0
 
     def drop_target(self, position: int) -> None:
         del self.targets[position]
@@ -372,7 +374,8 @@ def _swap(
             if track_id not in shapers:
                 shapers[track_id] = FaceShaper(source_face.face.landmarks, shape_transfer)
             shaped_face = shapers[track_id].shape(target_landmarks, seen_landmarks)
-            swap_face(target_frame, source_face, shaped_face, item.hands)
+            if swap_face(target_frame, source_face, shaped_face, item.hands):
+                item.faces_swapped += 1
 
         label(target_frame)
         yield item

@@ -11,6 +11,7 @@ from vidswap.swap.colour import blend, match_colour, match_sharpness
 from vidswap.swap.face import Box
 from vidswap.swap.hands import hand_mask
 from vidswap.swap.mask import FaceMasks, face_masks
+from vidswap.swap.occluders import object_mask
 from vidswap.swap.shape import OPENINGS, ShapedFace
 from vidswap.swap.source import SourceFace
 from vidswap.swap.warp import Region, warp_face
@@ -30,20 +31,28 @@ def swap_face(
     source_face: SourceFace,
     shaped_face: ShapedFace,
     hands: Sequence[np.ndarray] = (),
-) -> None:
+) -> bool:
     """Replace the face at ``shaped_face`` (frame pixels) in ``target_frame``, in place.
 
     ``hands`` (21 landmarks each, frame pixels) stay in front of the swapped face.
+    Returns False when the face is left as it is: too small to draw, or hidden
+    behind a pale object (see occluders.py).
     """
     target_points = shaped_face.landmarks[:468, :2]
     target_depth = shaped_face.landmarks[:468, 2]
     face_size = Box.around(target_points).size
     region = Region.around(target_points, _REGION_MARGIN, target_frame.shape)
     if region.shape[0] < 4 or region.shape[1] < 4:
-        return
+        return False
 
     crop = target_frame[region.top : region.bottom, region.left : region.right]
     local_points = target_points - np.array([region.left, region.top], dtype=np.float32)
+
+    # Hands and pale objects held over the face stay in front of it: neither
+    # the swapped face nor the moved openings are drawn over them.
+    in_front = _in_front(crop, local_points, face_size, hands, region)
+    if in_front is not None and in_front.min() >= 1.0:
+        return False
 
     warped, coverage = warp_face(
         source_face.texture,
@@ -64,7 +73,7 @@ def swap_face(
 
     masks = face_masks(local_points, coverage, face_size)
 
-    masks = _without_hands(masks, hands, region)
+    masks = _without(masks, in_front)
 
     # The colour shift holds only low frequencies, so softening before it gives
     # nearly the same face as softening after it.
@@ -72,14 +81,36 @@ def swap_face(
 
     corrected = match_colour(softened, backdrop, masks.colour, face_size)
 
-    crop[:] = blend(backdrop, corrected, masks.blend)
+    swapped = blend(backdrop, corrected, masks.blend)
+    if in_front is not None:
+        swapped = blend(swapped, crop, in_front)
+    crop[:] = swapped
+    return True
 
 
-def _without_hands(masks: FaceMasks, hands: Sequence[np.ndarray], region: Region) -> FaceMasks:
-    """Take the hands out of both masks, so the target's hand stays in front of the face."""
-    if not hands:
-        return masks
-    occluded = hand_mask(hands, (region.left, region.top), region.shape)
+def _in_front(
+    crop: np.ndarray,
+    local_points: np.ndarray,
+    face_size: float,
+    hands: Sequence[np.ndarray],
+    region: Region,
+) -> np.ndarray | None:
+    """Return the share of each region pixel that a hand or a pale object covers, or None."""
+    found = [
+        mask
+        for mask in (
+            hand_mask(hands, (region.left, region.top), region.shape),
+            object_mask(crop, local_points, face_size),
+        )
+        if mask is not None
+    ]
+    if not found:
+        return None
+    return found[0] if len(found) == 1 else np.maximum(found[0], found[1])
+
+
+def _without(masks: FaceMasks, occluded: np.ndarray | None) -> FaceMasks:
+    """Take ``occluded`` (the share of each region pixel in front of the face) out of both masks."""
     if occluded is None:
         return masks
     face_share = 1.0 - occluded
