@@ -2,14 +2,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
 from tests.swap.conftest import load_face_photo
 from vidswap.swap.analyser import FaceAnalyser
 from vidswap.swap.errors import NoFaceError
+from vidswap.swap.face import Box
 from vidswap.swap.identity import SAME_PERSON_DISTANCE, IdentityEncoder, identity_distance
 from vidswap.swap.notices import SeveralSourceFaces, SourceFaceGlasses, SourceFaceTurned
 from vidswap.swap.source import analyse_source
+from vidswap.swap.topology import NOSE_TIP
+from vidswap.swap.warp import Region, warp_face
 
 
 def test_single_face_analysed(analyser: FaceAnalyser) -> None:
@@ -92,3 +97,60 @@ def test_source_identity_embedded(analyser: FaceAnalyser, encoder: IdentityEncod
     standing_obama = min(analyser.find_faces(other), key=lambda face: face.box.x)
     distance = identity_distance(source.embedding, encoder.embed(other, standing_obama))
     assert distance < SAME_PERSON_DISTANCE
+
+
+def test_halved_textures_follow_face_size(analyser: FaceAnalyser) -> None:
+    image = load_face_photo("biden-official-vp-portrait-2013.jpg")
+    source, _ = analyse_source(image, Path("biden.jpg"), analyser)
+    size = source.face.box.size
+
+    texture, points = source.texture_for(size)
+    assert texture is source.texture
+    assert points is source.points
+    # A face at least twice smaller samples a halved texture, between one and
+    # two times its own scale.
+    for target_size in (size / 2, size / 3, size / 7):
+        texture, points = source.texture_for(target_size)
+        halvings = [id(level) for level in source.halved_textures].index(id(texture)) + 1
+        assert 1.0 <= size / 2**halvings / target_size < 2.0
+        height, width = texture.shape[:2]
+        assert (width, height) == (
+            pytest.approx(source.texture.shape[1] / 2**halvings, abs=1),
+            pytest.approx(source.texture.shape[0] / 2**halvings, abs=1),
+        )
+        # The points land on the same features: the nose tip keeps its colour.
+        x, y = np.round(points[NOSE_TIP]).astype(int)
+        full_x, full_y = np.round(source.points[NOSE_TIP]).astype(int)
+        blurred = cv2.blur(source.texture, (2**halvings, 2**halvings))
+        difference = texture[y, x].astype(int) - blurred[full_y, full_x].astype(int)
+        assert np.abs(difference).max() < 20
+
+
+def test_small_target_warped_without_speckles(analyser: FaceAnalyser) -> None:
+    # The source warped onto its own face shrunk 6 times should look like that
+    # shrunk face. Sampling the full-size texture skips pixels, and the skin's
+    # pores and lines turn into speckles that the shrunk face does not have.
+    image = load_face_photo("biden-official-vp-portrait-2013.jpg")
+    source, _ = analyse_source(image, Path("biden.jpg"), analyser)
+    small = cv2.resize(image, None, fx=1 / 6, fy=1 / 6, interpolation=cv2.INTER_AREA)
+    target = analyser.find_faces(small)[0]
+    points = target.mesh
+    region = Region.around(points, 0.0, small.shape)
+    inside = small[region.top : region.bottom, region.left : region.right]
+
+    def warped_error(texture: np.ndarray, texture_points: np.ndarray) -> float:
+        warped, coverage = warp_face(
+            texture,
+            texture_points,
+            source.visible_triangles,
+            points,
+            target.landmarks[:468, 2],
+            region,
+        )
+        covered = coverage == 255
+        return float(cv2.absdiff(warped, inside)[covered].mean())
+
+    halved = warped_error(*source.texture_for(Box.around(points).size))
+    full = warped_error(source.texture, source.points)
+
+    assert halved < 0.8 * full

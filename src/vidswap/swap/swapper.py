@@ -54,9 +54,10 @@ def swap_face(
     if in_front is not None and in_front.min() >= 1.0:
         return False
 
+    texture, texture_points = source_face.texture_for(face_size)
     warped, coverage = warp_face(
-        source_face.texture,
-        source_face.points,
+        texture,
+        texture_points,
         source_face.visible_triangles,
         target_points,
         target_depth,
