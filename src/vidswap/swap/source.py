@@ -12,6 +12,7 @@ from vidswap.kit.notices import Notice
 from vidswap.swap.analyser import FaceAnalyser, estimate_yaw_degrees
 from vidswap.swap.errors import NoFaceError
 from vidswap.swap.face import Face
+from vidswap.swap.hair import paint_over_hair
 from vidswap.swap.identity import IdentityEncoder
 from vidswap.swap.notices import SeveralSourceFaces, SourceFaceGlasses, SourceFaceTurned
 from vidswap.swap.warp import Region, facing_camera
@@ -32,7 +33,10 @@ _EYE_OUTER_CORNERS = (33, 263)
 @dataclass(frozen=True)
 class SourceFace:
     """The source face: a texture crop, its mesh points in crop pixels, visible
-    triangles and, when an encoder was given, its identity descriptor."""
+    triangles and, when an encoder was given, its identity descriptor.
+
+    Hair inside the face outline (see hair.py) is painted over with skin.
+    """
 
     texture: np.ndarray
     points: np.ndarray
@@ -87,8 +91,9 @@ def analyse_source(
         notices.append(SourceFaceGlasses(path=str(path)))
 
     region = Region.around(face.mesh, _TEXTURE_MARGIN, bgr.shape)
-    texture = np.ascontiguousarray(bgr[region.top : region.bottom, region.left : region.right])
+    crop = bgr[region.top : region.bottom, region.left : region.right]
     points = face.mesh - np.array([region.left, region.top], dtype=np.float32)
+    texture = paint_over_hair(crop, points, face.box.size)
     source = SourceFace(
         texture=texture,
         points=points,

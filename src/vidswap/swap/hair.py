@@ -1,0 +1,134 @@
+"""Hair over the source face: strands, a fringe or sideburns inside the face outline.
+
+The mesh's outline runs over hair that falls across the forehead and the
+sides of the face, and the warp would carry those strands onto the target's
+skin as dark streaks. Hair is found once per source photo, where it is much
+darker than the face's own skin, in the parts of the face where hair falls:
+the outer ring of the outline and the forehead above the brows. The eyes,
+brows and lips are never taken for hair. The source texture is painted over
+there with a smooth estimate of the skin around it, so the swap draws the
+source's skin tone where the hair was.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from vidswap.swap.topology import (
+    BETWEEN_BROWS,
+    BROW_TOPS,
+    CHIN,
+    FACE_OVAL,
+    LEFT_EYE,
+    LEFT_EYEBROW,
+    OUTER_LIPS,
+    RIGHT_EYE,
+    RIGHT_EYEBROW,
+)
+
+# Fractions of the face size. Hair is looked for within this distance of the
+# outline and anywhere above the brows.
+_RING_WIDTH = 0.2
+# The eyes, brows and lips, grown by this much, are never hair.
+_FEATURE_GROWTH = 0.04
+# Hair is darker than this share of the skin's median brightness. Deep shade
+# on skin can be too, as a jaw's shadow is in two test photos. Painting it
+# over loses little, because the colour match shades the face again.
+_DARKER = 0.45
+_SMOOTHING = 0.005
+_SPECK = 0.01
+_GROWTH = 0.02
+_PAINT_SIGMA = 0.1
+_PAINT_FEATHER = 0.01
+
+
+def paint_over_hair(crop: np.ndarray, points: np.ndarray, face_size: float) -> np.ndarray:
+    """Return ``crop`` (BGR) with the hair inside the face outline painted over with skin.
+
+    The paint is a weighted Gaussian average of the skin inside the outline,
+    with hair, eyes, brows and lips left out, wide enough to reach across a
+    fringe from the forehead below it.
+    """
+    hair = hair_mask(crop, points, face_size)
+    if cv2.countNonZero(hair) == 0:
+        return np.ascontiguousarray(crop)
+
+    outline = _filled(crop.shape[:2], [points[FACE_OVAL]])
+    features = _features(crop.shape[:2], points, face_size)
+    skin = cv2.bitwise_and(outline, cv2.bitwise_not(cv2.bitwise_or(hair, features)))
+    weight = skin.astype(np.float32) / 255.0
+    sigma = max(face_size * _PAINT_SIGMA, 1.0)
+    total = cv2.GaussianBlur(weight, (0, 0), sigma)
+    weighted = cv2.GaussianBlur(crop.astype(np.float32) * weight[:, :, None], (0, 0), sigma)
+    paint = weighted / np.maximum(total, 1e-3)[:, :, None]
+
+    # The hair mask is grown already, so its soft edge falls on skin.
+    share = cv2.GaussianBlur(hair, (0, 0), max(face_size * _PAINT_FEATHER, 0.5))
+    share = share.astype(np.float32)[:, :, None] / 255.0
+    painted = crop.astype(np.float32) * (1.0 - share) + paint * share
+    return np.clip(painted + 0.5, 0, 255).astype(np.uint8)
+
+
+def hair_mask(texture: np.ndarray, points: np.ndarray, face_size: float) -> np.ndarray:
+    """Return a uint8 mask of ``texture`` (BGR), 255 over hair inside the face outline.
+
+    ``points`` are the 468 mesh points in texture pixels.
+    """
+    shape = texture.shape[:2]
+    outline = _filled(shape, [points[FACE_OVAL]])
+    features = _features(shape, points, face_size)
+    brightness = cv2.cvtColor(texture, cv2.COLOR_BGR2GRAY)
+    brightness = cv2.GaussianBlur(brightness, (0, 0), max(face_size * _SMOOTHING, 0.7))
+
+    inner = _eroded(outline, face_size * _RING_WIDTH * 2)
+    skin = cv2.bitwise_and(inner, cv2.bitwise_not(features))
+    if cv2.countNonZero(skin) == 0:
+        return np.zeros(shape, dtype=np.uint8)
+    skin_brightness = float(np.median(brightness[skin > 0]))
+
+    where_hair_falls = cv2.bitwise_or(
+        cv2.bitwise_and(outline, cv2.bitwise_not(inner)),
+        cv2.bitwise_and(outline, _above_brows(shape, points)),
+    )
+    searched = cv2.bitwise_and(where_hair_falls, cv2.bitwise_not(features))
+    dark = np.where(brightness < _DARKER * skin_brightness, 255, 0).astype(np.uint8)
+    hair = cv2.bitwise_and(dark, searched)
+
+    speck = max(1, round(face_size * _SPECK)) * 2 + 1
+    hair = cv2.morphologyEx(hair, cv2.MORPH_OPEN, np.ones((speck, speck), np.uint8))
+    grow = max(1, round(face_size * _GROWTH)) * 2 + 1
+    hair = cv2.dilate(hair, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow)))
+    return cv2.bitwise_and(hair, cv2.bitwise_not(features))
+
+
+def _features(shape: tuple[int, int], points: np.ndarray, face_size: float) -> np.ndarray:
+    rings = (LEFT_EYE, RIGHT_EYE, LEFT_EYEBROW, RIGHT_EYEBROW, OUTER_LIPS)
+    hulls = [cv2.convexHull(points[ring].astype(np.float32)).reshape(-1, 2) for ring in rings]
+    features = _filled(shape, hulls)
+    grow = max(1, round(face_size * _FEATURE_GROWTH)) * 2 + 1
+    return cv2.dilate(features, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow)))
+
+
+def _above_brows(shape: tuple[int, int], points: np.ndarray) -> np.ndarray:
+    """Mark the pixels above the line through the tops of the brows, square to the face's axis."""
+    up = points[BETWEEN_BROWS] - points[CHIN]
+    length = float(np.hypot(up[0], up[1]))
+    if length < 1e-6:
+        return np.zeros(shape, dtype=np.uint8)
+    up = up / length
+    brow_top = points[BROW_TOPS].mean(axis=0)
+    rows, columns = np.indices(shape, dtype=np.float32)
+    height = (columns - brow_top[0]) * up[0] + (rows - brow_top[1]) * up[1]
+    return np.where(height > 0, 255, 0).astype(np.uint8)
+
+
+def _eroded(mask: np.ndarray, size: float) -> np.ndarray:
+    kernel_size = max(1, round(size) // 2 * 2 + 1)
+    return cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kernel_size, kernel_size)))
+
+
+def _filled(shape: tuple[int, int], polygons: list[np.ndarray]) -> np.ndarray:
+    canvas = np.zeros(shape, dtype=np.uint8)
+    cv2.fillPoly(canvas, [np.round(polygon).astype(np.int32) for polygon in polygons], 255)
+    return canvas
