@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.swap.conftest import load_face_photo
+from tests.swap.conftest import load_face_photo, swap_photo
 from vidswap.swap.analyser import FaceAnalyser
 from vidswap.swap.face import Face
 from vidswap.swap.hair import hair_mask
@@ -94,3 +94,23 @@ def test_source_texture_painted_over_hair(analyser: FaceAnalyser) -> None:
     edge = round(face.box.size * 0.05) * 2 + 1
     near_hair = cv2.dilate(hair.astype(np.uint8), np.ones((edge, edge), np.uint8)) > 0
     assert np.array_equal(source.texture[~near_hair], crop[~near_hair])
+
+
+def test_target_fringe_stays_in_front(tmp_path: Path, analyser: FaceAnalyser) -> None:
+    image = load_face_photo(FRINGE)
+    crop, points, face = texture_of(FRINGE, analyser)
+    hair = hair_mask(crop, points, face.box.size) > 0
+    inside = outline_of(crop.shape, points)
+    target = tmp_path / "fringe.png"
+    cv2.imwrite(str(target), image)
+
+    after = swap_photo("obama-official-portrait-2012.jpg", target, tmp_path / "out.png")
+
+    region = Region.around(face.mesh, 0.25, image.shape)
+    swapped = after[region.top : region.bottom, region.left : region.right]
+    change = cv2.absdiff(crop, swapped).astype(np.float32).mean(axis=2)
+    # Hair well inside the fringe keeps its pixels; the skin is swapped.
+    core = cv2.erode(hair.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+    assert core.sum() > 500
+    assert change[core & inside].mean() < 3.0
+    assert change[inside & ~hair].mean() > 8.0

@@ -7,7 +7,8 @@ darker than the face's own skin, in the parts of the face where hair falls:
 the outer ring of the outline and the forehead above the brows. The eyes,
 brows and lips are never taken for hair. The source texture is painted over
 there with a smooth estimate of the skin around it, so the swap draws the
-source's skin tone where the hair was.
+source's skin tone where the hair was. In the target, the same search finds
+hair and hat brims in front of the face, which the swap leaves in front.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ _SPECK = 0.01
 _GROWTH = 0.02
 _PAINT_SIGMA = 0.1
 _PAINT_FEATHER = 0.01
+# Hair over a target face is searched with the face scaled to this many pixels.
+_TARGET_FACE = 64.0
 
 
 def paint_over_hair(crop: np.ndarray, points: np.ndarray, face_size: float) -> np.ndarray:
@@ -68,6 +71,26 @@ def paint_over_hair(crop: np.ndarray, points: np.ndarray, face_size: float) -> n
     share = share.astype(np.float32)[:, :, None] / 255.0
     painted = crop.astype(np.float32) * (1.0 - share) + paint * share
     return np.clip(painted + 0.5, 0, 255).astype(np.uint8)
+
+
+def hair_in_front(crop: np.ndarray, points: np.ndarray, face_size: float) -> np.ndarray | None:
+    """Return the share of each ``crop`` pixel that the target's hair or a hat brim covers.
+
+    The same search as in the source photo, on the target frame's crop around
+    a face, with the face scaled to ``_TARGET_FACE`` pixels. Returns None when
+    no hair is found. The mask is float32 in [0, 1].
+    """
+    scale = min(1.0, _TARGET_FACE / max(face_size, 1.0))
+    small = crop
+    if scale < 1.0:
+        small = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    hair = hair_mask(small, points[:468] * scale, face_size * scale)
+    if cv2.countNonZero(hair) == 0:
+        return None
+    height, width = crop.shape[:2]
+    mask = cv2.resize(hair, (width, height), interpolation=cv2.INTER_LINEAR)
+    mask = cv2.GaussianBlur(mask, (0, 0), max(face_size * _PAINT_FEATHER, 0.5))
+    return mask.astype(np.float32) / 255.0
 
 
 def hair_mask(texture: np.ndarray, points: np.ndarray, face_size: float) -> np.ndarray:

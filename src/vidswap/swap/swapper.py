@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import cv2
@@ -9,6 +10,7 @@ import numpy as np
 
 from vidswap.swap.colour import blend, match_colour, match_sharpness
 from vidswap.swap.face import Box
+from vidswap.swap.hair import hair_in_front
 from vidswap.swap.hands import hand_mask
 from vidswap.swap.mask import FaceMasks, face_masks
 from vidswap.swap.occluders import object_mask
@@ -48,7 +50,7 @@ def swap_face(
     crop = target_frame[region.top : region.bottom, region.left : region.right]
     local_points = target_points - np.array([region.left, region.top], dtype=np.float32)
 
-    # Hands and pale objects held over the face stay in front of it: neither
+    # Hands, pale objects and hair over the face stay in front of it: neither
     # the swapped face nor the moved openings are drawn over them.
     in_front = _in_front(crop, local_points, face_size, hands, region)
     if in_front is not None and in_front.min() >= 1.0:
@@ -96,18 +98,19 @@ def _in_front(
     hands: Sequence[np.ndarray],
     region: Region,
 ) -> np.ndarray | None:
-    """Return the share of each region pixel that a hand or a pale object covers, or None."""
+    """Return the share of each region pixel that a hand, a pale object or hair covers, or None."""
     found = [
         mask
         for mask in (
             hand_mask(hands, (region.left, region.top), region.shape),
             object_mask(crop, local_points, face_size),
+            hair_in_front(crop, local_points, face_size),
         )
         if mask is not None
     ]
     if not found:
         return None
-    return found[0] if len(found) == 1 else np.maximum(found[0], found[1])
+    return functools.reduce(np.maximum, found)
 
 
 def _without(masks: FaceMasks, occluded: np.ndarray | None) -> FaceMasks:
