@@ -30,16 +30,28 @@ PHONE_FRAMES = [*range(22), *range(70, 90)]
 
 
 def mask_for(image: np.ndarray, face: Face) -> np.ndarray | None:
-    """Return ``object_mask`` for ``face`` over the region the swap uses, in frame pixels."""
+    """Return ``object_mask`` for ``face`` in frame pixels, searched as the swap does.
+
+    The swap searches every ``factor``-th pixel of the region around the face,
+    with the face about 64 pixels wide.
+    """
     points = face.mesh
     region = Region.around(points, 0.08, image.shape)
+    size = Box.around(points).size
+    factor = max(1, int(size / 64))
+    offset = factor // 2
     crop = image[region.top : region.bottom, region.left : region.right]
-    local = points - np.array([region.left, region.top], dtype=np.float32)
-    mask = object_mask(crop, local, Box.around(points).size)
+    small = np.ascontiguousarray(crop[offset::factor, offset::factor])
+    local = (points - np.array([region.left, region.top], dtype=np.float32) - offset) / factor
+    mask = object_mask(small, local, size / factor)
     if mask is None:
         return None
     full = np.zeros(image.shape[:2], np.float32)
-    full[region.top : region.bottom, region.left : region.right] = mask
+    height, width = crop.shape[:2]
+    to_small = np.float32([[1 / factor, 0, -offset / factor], [0, 1 / factor, -offset / factor]])
+    full[region.top : region.bottom, region.left : region.right] = cv2.warpAffine(
+        mask, to_small, (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    )
     return full
 
 

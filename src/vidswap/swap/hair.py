@@ -42,8 +42,6 @@ _SPECK = 0.01
 _GROWTH = 0.02
 _PAINT_SIGMA = 0.1
 _PAINT_FEATHER = 0.01
-# Hair over a target face is searched with the face scaled to this many pixels.
-_TARGET_FACE = 64.0
 
 
 def paint_over_hair(crop: np.ndarray, points: np.ndarray, face_size: float) -> np.ndarray:
@@ -73,24 +71,18 @@ def paint_over_hair(crop: np.ndarray, points: np.ndarray, face_size: float) -> n
     return np.clip(painted + 0.5, 0, 255).astype(np.uint8)
 
 
-def hair_in_front(crop: np.ndarray, points: np.ndarray, face_size: float) -> np.ndarray | None:
-    """Return the share of each ``crop`` pixel that the target's hair or a hat brim covers.
+def hair_in_front(image: np.ndarray, points: np.ndarray, face_size: float) -> np.ndarray | None:
+    """Return the share of each ``image`` pixel that the target's hair or a hat brim covers.
 
-    The same search as in the source photo, on the target frame's crop around
-    a face, with the face scaled to ``_TARGET_FACE`` pixels. Returns None when
-    no hair is found. The mask is float32 in [0, 1].
+    The same search as in the source photo, on the target frame's region
+    around a face, best scaled so that the face is about 64 pixels. Returns
+    None when no hair is found. The mask is float32 in [0, 1].
     """
-    scale = min(1.0, _TARGET_FACE / max(face_size, 1.0))
-    small = crop
-    if scale < 1.0:
-        small = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    hair = hair_mask(small, points[:468] * scale, face_size * scale)
+    hair = hair_mask(image, points[:468], face_size)
     if cv2.countNonZero(hair) == 0:
         return None
-    height, width = crop.shape[:2]
-    mask = cv2.resize(hair, (width, height), interpolation=cv2.INTER_LINEAR)
-    mask = cv2.GaussianBlur(mask, (0, 0), max(face_size * _PAINT_FEATHER, 0.5))
-    return mask.astype(np.float32) / 255.0
+    soft = cv2.GaussianBlur(hair, (0, 0), max(face_size * _PAINT_FEATHER, 0.7))
+    return soft.astype(np.float32) * np.float32(1.0 / 255.0)
 
 
 def hair_mask(texture: np.ndarray, points: np.ndarray, face_size: float) -> np.ndarray:
@@ -104,7 +96,7 @@ def hair_mask(texture: np.ndarray, points: np.ndarray, face_size: float) -> np.n
     brightness = cv2.cvtColor(texture, cv2.COLOR_BGR2GRAY)
     brightness = cv2.GaussianBlur(brightness, (0, 0), max(face_size * _SMOOTHING, 0.7))
 
-    inner = _eroded(outline, face_size * _RING_WIDTH * 2)
+    inner = _inside(outline, face_size * _RING_WIDTH)
     skin = cv2.bitwise_and(inner, cv2.bitwise_not(features))
     if cv2.countNonZero(skin) == 0:
         return np.zeros(shape, dtype=np.uint8)
@@ -146,9 +138,10 @@ def _above_brows(shape: tuple[int, int], points: np.ndarray) -> np.ndarray:
     return np.where(height > 0, 255, 0).astype(np.uint8)
 
 
-def _eroded(mask: np.ndarray, size: float) -> np.ndarray:
-    kernel_size = max(1, round(size) // 2 * 2 + 1)
-    return cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kernel_size, kernel_size)))
+def _inside(mask: np.ndarray, depth: float) -> np.ndarray:
+    """Mark the pixels of ``mask`` farther than ``depth`` pixels from its edge."""
+    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
+    return np.where(distance > depth, 255, 0).astype(np.uint8)
 
 
 def _filled(shape: tuple[int, int], polygons: list[np.ndarray]) -> np.ndarray:

@@ -13,7 +13,7 @@ the object's than the skin's stay the target's, and the rest is swapped.
 Skin keeps its colour when it is lit brighter (a sunlit nose, an overexposed
 face), so light alone does not trigger it. A grey-scale target has no skin
 colour to compare and is never changed. Dark objects (a black phone, a
-microphone) are not told apart: beards and shadows look the same to this test.
+microphone) are not found: beards and shadows look the same to this test.
 """
 
 from __future__ import annotations
@@ -38,9 +38,6 @@ _BAND_ALONG = (-0.05, 0.5)
 _BAND_ACROSS = 0.45
 _CHIN_ALONG = (0.8, 0.97)
 _CHIN_ACROSS = 0.35
-# Colours are sampled with the face scaled to this many pixels, which also
-# averages out skin texture and noise.
-_SAMPLE_FACE = 48.0
 # An object is this many grey levels (Y, 0 to 255) brighter than the skin ...
 _BRIGHTER = 45.0
 # ... with less than this share of the skin's colour (distance from grey in CrCb).
@@ -57,8 +54,8 @@ _NOT_SKIN = np.unique(
     np.concatenate([LEFT_EYE, RIGHT_EYE, OUTER_LIPS, LEFT_EYEBROW, RIGHT_EYEBROW])
 )
 # An eye with its brow, or the mouth, that the object covers this much is
-# covered whole: the mesh places it through the object, so the part of it
-# outside would draw the source's lashes or lips along the object's edge.
+# covered whole. The mesh places it through the object, so the part outside
+# would draw the source's lashes or lips along the object's edge.
 _FEATURES = (
     np.concatenate([LEFT_EYE, LEFT_EYEBROW]),
     np.concatenate([RIGHT_EYE, RIGHT_EYEBROW]),
@@ -67,42 +64,36 @@ _FEATURES = (
 _MOSTLY_HIDDEN = 0.3
 
 
-def object_mask(crop: np.ndarray, local_points: np.ndarray, face_size: float) -> np.ndarray | None:
-    """Return the share of each ``crop`` pixel covered by a pale object, or None when none is.
+def object_mask(image: np.ndarray, points: np.ndarray, face_size: float) -> np.ndarray | None:
+    """Return the share of each ``image`` pixel covered by a pale object, or None when none is.
 
-    ``crop`` is the target's BGR region around the face and ``local_points``
-    the 468 mesh points in its pixels. The mask is float32 in [0, 1], 1 where
-    the object is.
+    ``image`` is the target's BGR region around the face, best scaled so that
+    the face is about 64 pixels (larger costs time and gains nothing), and
+    ``points`` the 468 mesh points in its pixels. The mask is float32 in
+    [0, 1], 1 where the object is.
     """
-    scale = min(1.0, _SAMPLE_FACE / max(face_size, 1.0))
-    small = crop
-    if scale < 1.0:
-        small = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    colours = cv2.cvtColor(small, cv2.COLOR_BGR2YCrCb).astype(np.float32)
-    points = local_points[:468] * scale
+    colours = cv2.cvtColor(image, cv2.COLOR_BGR2YCrCb).astype(np.float32)
+    points = points[:468]
 
     parts = _band_and_chin(points)
     if parts is None:
         return None
     band, chin = (np.median(_sample(colours, points[part]), axis=0) for part in parts)
 
-    height, width = crop.shape[:2]
     # Over the eyes and nose, the mesh fitted through the object puts the eyes
     # and brows along its edge, where the source's would show: the whole face is kept.
     if _pale_object(band, chin):
-        return np.ones((height, width), dtype=np.float32)
+        return np.ones(image.shape[:2], dtype=np.float32)
     if not _pale_object(chin, band):
         return None
 
     covered = _nearer(colours, chin, band)
-    covered = _cleaned(covered, face_size * scale)
+    covered = _cleaned(covered, face_size)
     if not covered.any():
         return None
     _cover_hidden_features(covered, points)
 
-    mask = cv2.resize(covered, (width, height), interpolation=cv2.INTER_LINEAR)
-    sigma = max(face_size * _FEATHER, 0.5)
-    blurred = cv2.GaussianBlur(mask, (0, 0), sigmaX=sigma)
+    blurred = cv2.GaussianBlur(covered, (0, 0), sigmaX=max(face_size * _FEATHER, 0.5))
     return np.minimum(blurred.astype(np.float32) * np.float32(2.0 / 255.0), np.float32(1.0))
 
 

@@ -26,6 +26,8 @@ _OPENING_REACH = 0.03
 _OPENING_FADE = 0.01
 # Shifts below this many pixels leave the openings where they are.
 _MIN_SHIFT = 0.05
+# Objects and hair in front of the face are searched with the face this many pixels wide.
+_SEARCH_FACE = 64.0
 
 
 def swap_face(
@@ -103,14 +105,58 @@ def _in_front(
         mask
         for mask in (
             hand_mask(hands, (region.left, region.top), region.shape),
-            object_mask(crop, local_points, face_size),
-            hair_in_front(crop, local_points, face_size),
+            _objects_and_hair(crop, local_points, face_size),
         )
         if mask is not None
     ]
     if not found:
         return None
     return functools.reduce(np.maximum, found)
+
+
+def _objects_and_hair(
+    crop: np.ndarray, local_points: np.ndarray, face_size: float
+) -> np.ndarray | None:
+    """Search pale objects and hair over the face on every ``factor``-th pixel of ``crop``.
+
+    The searches need the face only about _SEARCH_FACE pixels wide, and they
+    smooth what they sample, so one pixel of each block stands for it: an
+    area-averaging resize of a 720p face's region cost 0.4 ms, longer than
+    both searches. The mask found is resized back to ``crop``.
+    """
+    factor = max(1, int(face_size / _SEARCH_FACE))
+    offset = factor // 2
+    small = np.ascontiguousarray(crop[offset::factor, offset::factor])
+    small_height, small_width = small.shape[:2]
+    if small_height < 4 or small_width < 4:
+        return None
+    # Small pixel j is full pixel j * factor + offset.
+    small_points = (local_points - offset) / factor
+    small_face = face_size / factor
+
+    found = [
+        mask
+        for mask in (
+            object_mask(small, small_points, small_face),
+            hair_in_front(small, small_points, small_face),
+        )
+        if mask is not None
+    ]
+    if not found:
+        return None
+    mask = functools.reduce(np.maximum, found)
+    if factor == 1:
+        return mask
+    # Full pixel x lies at small x' = (x - offset) / factor, which warpAffine maps.
+    height, width = crop.shape[:2]
+    to_small = np.float32([[1 / factor, 0, -offset / factor], [0, 1 / factor, -offset / factor]])
+    return cv2.warpAffine(
+        mask,
+        to_small,
+        (width, height),
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
 
 
 def _without(masks: FaceMasks, occluded: np.ndarray | None) -> FaceMasks:
