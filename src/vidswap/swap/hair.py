@@ -101,14 +101,13 @@ def hair_mask(texture: np.ndarray, points: np.ndarray, face_size: float) -> np.n
     if cv2.countNonZero(skin) == 0:
         return np.zeros(shape, dtype=np.uint8)
     skin_brightness = float(np.median(brightness[skin > 0]))
+    dark = cv2.compare(brightness, _DARKER * skin_brightness, cv2.CMP_LT)
+    dark = cv2.bitwise_and(dark, cv2.bitwise_and(outline, cv2.bitwise_not(features)))
+    if cv2.countNonZero(dark) == 0:
+        return dark
 
-    where_hair_falls = cv2.bitwise_or(
-        cv2.bitwise_and(outline, cv2.bitwise_not(inner)),
-        cv2.bitwise_and(outline, _above_brows(shape, points)),
-    )
-    searched = cv2.bitwise_and(where_hair_falls, cv2.bitwise_not(features))
-    dark = np.where(brightness < _DARKER * skin_brightness, 255, 0).astype(np.uint8)
-    hair = cv2.bitwise_and(dark, searched)
+    where_hair_falls = cv2.bitwise_or(cv2.bitwise_not(inner), _above_brows(shape, points))
+    hair = cv2.bitwise_and(dark, where_hair_falls)
 
     speck = max(1, round(face_size * _SPECK)) * 2 + 1
     hair = cv2.morphologyEx(hair, cv2.MORPH_OPEN, np.ones((speck, speck), np.uint8))
@@ -127,15 +126,24 @@ def _features(shape: tuple[int, int], points: np.ndarray, face_size: float) -> n
 
 def _above_brows(shape: tuple[int, int], points: np.ndarray) -> np.ndarray:
     """Mark the pixels above the line through the tops of the brows, square to the face's axis."""
+    canvas = np.zeros(shape, dtype=np.uint8)
     up = points[BETWEEN_BROWS] - points[CHIN]
     length = float(np.hypot(up[0], up[1]))
     if length < 1e-6:
-        return np.zeros(shape, dtype=np.uint8)
+        return canvas
     up = up / length
+    across = np.array([-up[1], up[0]])
     brow_top = points[BROW_TOPS].mean(axis=0)
-    rows, columns = np.indices(shape, dtype=np.float32)
-    height = (columns - brow_top[0]) * up[0] + (rows - brow_top[1]) * up[1]
-    return np.where(height > 0, 255, 0).astype(np.uint8)
+    # A rectangle on the far side of the line, larger than the image.
+    reach = float(shape[0] + shape[1])
+    corners = [
+        brow_top - across * reach,
+        brow_top + across * reach,
+        brow_top + across * reach + up * reach,
+        brow_top - across * reach + up * reach,
+    ]
+    cv2.fillConvexPoly(canvas, np.round(np.array(corners)).astype(np.int32), 255)
+    return canvas
 
 
 def _inside(mask: np.ndarray, depth: float) -> np.ndarray:
