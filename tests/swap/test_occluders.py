@@ -232,9 +232,9 @@ def test_phone_stays_in_front_in_video(tmp_path: Path, analyser: FaceAnalyser) -
             continue
         compared += 1
         rows, columns = face_core(holder)
-        # The output's own encoding changes these pixels by 1 to 2 levels; a face
-        # drawn over the phone changes them by more than 10.
-        assert mean_change(before[index][rows, columns], after[index][rows, columns]) < 4.0
+        # The output's own encoding changes these pixels by 2 to 4 levels, and
+        # a face drawn over the phone changed them by 23 in frame 4.
+        assert mean_change(before[index][rows, columns], after[index][rows, columns]) < 8.0
         # The woman on the left, the largest face, is swapped in the same frames.
         rows, columns = face_core(analyser.find_faces(before[index])[0].box)
         assert mean_change(before[index][rows, columns], after[index][rows, columns]) > 8.0
