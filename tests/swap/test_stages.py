@@ -9,7 +9,7 @@ import pytest
 
 from vidswap.swap.face import Box
 from vidswap.swap.media.frames import VideoFrame
-from vidswap.swap.stages import AnalysedFrame, _confirm_gaps, find_hands
+from vidswap.swap.stages import AnalysedFrame, _confirm_gaps, face_motion, find_hands
 
 
 def mesh_at(left: float, top: float, size: float = 100.0) -> np.ndarray:
@@ -265,3 +265,25 @@ def test_several_targets_searched_each() -> None:
 
     assert [len(item.hands) for item in out] == [0, 2, 2, 0]
     assert finder.searches == [1, 1, 0, 0, 2, 2, 3, 3]
+
+
+def test_face_motion_averages_steps_either_side() -> None:
+    before, here, after = analysed(0, {1: True}), analysed(1, {1: True}), analysed(2, {1: True})
+    before.targets = [mesh_at(96, 100)]
+    here.targets = [mesh_at(100, 102)]
+    after.targets = [mesh_at(110, 104)]
+
+    motion = face_motion(1, here.targets[0], before, after)
+
+    assert motion == pytest.approx((7.0, 2.0), abs=1e-3)
+
+
+def test_face_motion_from_one_side_or_none() -> None:
+    here = analysed(1, {1: True})
+    after = analysed(2, {1: True, 2: True})
+    after.targets = [mesh_at(103, 96), MESH]
+
+    assert face_motion(1, MESH, None, after) == pytest.approx((3.0, -4.0), abs=1e-3)
+    # Track 2 is not in the frame before, nor track 3 in either.
+    assert face_motion(2, MESH, here, after) == pytest.approx((0.0, 0.0), abs=1e-3)
+    assert face_motion(3, MESH, here, after) == (0.0, 0.0)

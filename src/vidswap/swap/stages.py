@@ -18,6 +18,7 @@ import numpy as np
 from vidswap.swap.face import Box
 from vidswap.swap.hands import HandFinder
 from vidswap.swap.media.video import VideoFrame
+from vidswap.swap.motion import MotionBlur
 from vidswap.swap.select import FaceSelector
 from vidswap.swap.shape import FaceShaper
 from vidswap.swap.source import SourceFace
@@ -363,19 +364,73 @@ def _swap(
 ) -> Iterator[AnalysedFrame]:
     # One shaper per track: each keeps the running mean of its person's shape.
     shapers: dict[int, FaceShaper] = {}
-    for item in analysed:
+    # One motion blur per track: each knows its face's gradients at rest.
+    blurs: dict[int, MotionBlur] = {}
+    for before, item, after in _with_neighbours(analysed):
         target_frame = item.frame.image
 
         shapers = {
             track_id: shapers[track_id] for track_id in item.track_ids if track_id in shapers
         }
+        blurs = {track_id: blurs[track_id] for track_id in item.track_ids if track_id in blurs}
         targets = zip(item.target_ids, item.targets, item.seen_targets, strict=True)
         for track_id, target_landmarks, seen_landmarks in targets:
             if track_id not in shapers:
                 shapers[track_id] = FaceShaper(source_face.face.landmarks, shape_transfer)
             shaped_face = shapers[track_id].shape(target_landmarks, seen_landmarks)
-            if swap_face(target_frame, source_face, shaped_face, item.hands):
+            motion = face_motion(track_id, target_landmarks, before, after)
+            blur = blurs.setdefault(track_id, MotionBlur())
+            drawn = swap_face(
+                target_frame,
+                source_face,
+                shaped_face,
+                item.hands,
+                motion=motion,
+                motion_blur=blur,
+            )
+            if drawn:
                 item.faces_swapped += 1
 
         label(target_frame)
         yield item
+
+
+def _with_neighbours(
+    analysed: Iterable[AnalysedFrame],
+) -> Iterator[tuple[AnalysedFrame | None, AnalysedFrame, AnalysedFrame | None]]:
+    """Yield each frame with the frames before and after it (None at either end)."""
+    before: AnalysedFrame | None = None
+    current: AnalysedFrame | None = None
+    for after in analysed:
+        if current is not None:
+            yield before, current, after
+        before, current = current, after
+    if current is not None:
+        yield before, current, None
+
+
+def face_motion(
+    track_id: int,
+    landmarks: np.ndarray,
+    before: AnalysedFrame | None,
+    after: AnalysedFrame | None,
+) -> tuple[float, float]:
+    """Return how far the face of ``track_id`` moves per frame around this one, in pixels.
+
+    The motion is the mean of the step from the frame before and the step to
+    the frame after, or the one step there is when the track is in only one of them.
+    """
+    here = landmarks[:468, :2].mean(axis=0)
+    steps = []
+    if before is not None and track_id in before.target_ids:
+        steps.append(here - _centre_of(before, track_id))
+    if after is not None and track_id in after.target_ids:
+        steps.append(_centre_of(after, track_id) - here)
+    if not steps:
+        return (0.0, 0.0)
+    step = np.mean(steps, axis=0)
+    return (float(step[0]), float(step[1]))
+
+
+def _centre_of(frame: AnalysedFrame, track_id: int) -> np.ndarray:
+    return frame.targets[frame.target_ids.index(track_id)][:468, :2].mean(axis=0)

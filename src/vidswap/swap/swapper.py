@@ -13,6 +13,7 @@ from vidswap.swap.face import Box
 from vidswap.swap.hair import hair_in_front
 from vidswap.swap.hands import hand_mask
 from vidswap.swap.mask import FaceMasks, face_masks
+from vidswap.swap.motion import MotionBlur
 from vidswap.swap.occluders import object_mask
 from vidswap.swap.shape import OPENINGS, ShapedFace
 from vidswap.swap.source import SourceFace
@@ -35,10 +36,16 @@ def swap_face(
     source_face: SourceFace,
     shaped_face: ShapedFace,
     hands: Sequence[np.ndarray] = (),
+    *,
+    motion: tuple[float, float] = (0.0, 0.0),
+    motion_blur: MotionBlur | None = None,
 ) -> bool:
     """Replace the face at ``shaped_face`` (frame pixels) in ``target_frame``, in place.
 
     ``hands`` (21 landmarks each, frame pixels) stay in front of the swapped face.
+    ``motion`` is how far the target face moves per frame, x and y in pixels;
+    with the track's ``motion_blur``, the swapped face is smeared along it as
+    much as the target face is.
     Returns False when the face is left as it is: too small to draw, or hidden
     behind a pale object (see occluders.py).
     """
@@ -82,6 +89,8 @@ def swap_face(
 
     # The colour shift holds only low frequencies, so softening before it gives
     # nearly the same face as softening after it.
+    if motion_blur is not None:
+        warped = motion_blur.apply(warped, backdrop, masks.blend, motion)
     softened = match_sharpness(warped, backdrop, masks.blend, face_size)
 
     corrected = match_colour(softened, backdrop, masks.colour, face_size)
