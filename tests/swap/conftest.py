@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import cv2
@@ -9,10 +9,12 @@ import pytest
 
 from tests.shared_media import shared_face
 from vidswap.swap.analyser import FaceAnalyser
+from vidswap.swap.face import Box, Face
 from vidswap.swap.identity import IdentityEncoder
 from vidswap.swap.media.images import read_picture
 from vidswap.swap.options import LabelOptions, SwapOptions
 from vidswap.swap.pipeline import SwapEngine
+from vidswap.swap.warp import Region
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +33,36 @@ def load_face_photo(name: str) -> np.ndarray:
     image = cv2.imread(str(shared_face(name)))
     assert image is not None, name
     return image
+
+
+def searched_as_swap(
+    search: Callable[[np.ndarray, np.ndarray, float], np.ndarray | None],
+    image: np.ndarray,
+    face: Face,
+) -> np.ndarray | None:
+    """Return what ``search`` finds in front of ``face``, in frame pixels, searched as the swap does.
+
+    The swap searches every ``factor``-th pixel of the region around the face,
+    with the face about 64 pixels wide.
+    """
+    points = face.mesh
+    region = Region.around(points, 0.08, image.shape)
+    size = Box.around(points).size
+    factor = max(1, int(size / 64))
+    offset = factor // 2
+    crop = image[region.top : region.bottom, region.left : region.right]
+    small = np.ascontiguousarray(crop[offset::factor, offset::factor])
+    local = (points - np.array([region.left, region.top], dtype=np.float32) - offset) / factor
+    mask = search(small, local, size / factor)
+    if mask is None:
+        return None
+    full = np.zeros(image.shape[:2], np.float32)
+    height, width = crop.shape[:2]
+    to_small = np.float32([[1 / factor, 0, -offset / factor], [0, 1 / factor, -offset / factor]])
+    full[region.top : region.bottom, region.left : region.right] = cv2.warpAffine(
+        mask, to_small, (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    )
+    return full
 
 
 def swap_photo(face: str, target: Path, output: Path) -> np.ndarray:

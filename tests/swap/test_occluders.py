@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.shared_media import shared_face, shared_video
-from tests.swap.conftest import swap_photo
+from tests.swap.conftest import searched_as_swap, swap_photo
 from vidswap.swap.analyser import FaceAnalyser
 from vidswap.swap.face import Box, Face
 from vidswap.swap.media.images import read_picture
@@ -19,7 +19,6 @@ from vidswap.swap.occluders import object_mask
 from vidswap.swap.options import FaceSelection, LabelOptions, SwapOptions
 from vidswap.swap.pipeline import SwapEngine
 from vidswap.swap.topology import CHIN, LEFT_EYE, NOSE_TIP, OUTER_LIPS, RIGHT_EYE
-from vidswap.swap.warp import Region
 
 TARGET = "obama-official-portrait-2012.jpg"
 SOURCE = "biden-official-vp-portrait-2013.jpg"
@@ -30,29 +29,8 @@ PHONE_FRAMES = [*range(22), *range(70, 90)]
 
 
 def mask_for(image: np.ndarray, face: Face) -> np.ndarray | None:
-    """Return ``object_mask`` for ``face`` in frame pixels, searched as the swap does.
-
-    The swap searches every ``factor``-th pixel of the region around the face,
-    with the face about 64 pixels wide.
-    """
-    points = face.mesh
-    region = Region.around(points, 0.08, image.shape)
-    size = Box.around(points).size
-    factor = max(1, int(size / 64))
-    offset = factor // 2
-    crop = image[region.top : region.bottom, region.left : region.right]
-    small = np.ascontiguousarray(crop[offset::factor, offset::factor])
-    local = (points - np.array([region.left, region.top], dtype=np.float32) - offset) / factor
-    mask = object_mask(small, local, size / factor)
-    if mask is None:
-        return None
-    full = np.zeros(image.shape[:2], np.float32)
-    height, width = crop.shape[:2]
-    to_small = np.float32([[1 / factor, 0, -offset / factor], [0, 1 / factor, -offset / factor]])
-    full[region.top : region.bottom, region.left : region.right] = cv2.warpAffine(
-        mask, to_small, (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-    )
-    return full
+    """Return ``object_mask`` for ``face`` in frame pixels, searched as the swap does."""
+    return searched_as_swap(object_mask, image, face)
 
 
 def white_card(image: np.ndarray, left: float, top: float, right: float, bottom: float) -> None:

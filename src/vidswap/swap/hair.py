@@ -64,8 +64,8 @@ def paint_over_hair(crop: np.ndarray, points: np.ndarray, face_size: float) -> n
     if cv2.countNonZero(hair) == 0:
         return np.ascontiguousarray(crop)
 
-    outline = _filled(small.shape[:2], [small_points[FACE_OVAL]])
-    features = _features(small.shape[:2], small_points, small_face)
+    outline = filled(small.shape[:2], [small_points[FACE_OVAL]])
+    features = face_features(small.shape[:2], small_points, small_face)
     skin = cv2.bitwise_and(outline, cv2.bitwise_not(cv2.bitwise_or(hair, features)))
     weight = skin.astype(np.float32) / 255.0
     sigma = max(small_face * _PAINT_SIGMA, 1.0)
@@ -105,12 +105,12 @@ def hair_mask(texture: np.ndarray, points: np.ndarray, face_size: float) -> np.n
     ``points`` are the 468 mesh points in texture pixels.
     """
     shape = texture.shape[:2]
-    outline = _filled(shape, [points[FACE_OVAL]])
-    features = _features(shape, points, face_size)
+    outline = filled(shape, [points[FACE_OVAL]])
+    features = face_features(shape, points, face_size)
     brightness = cv2.cvtColor(texture, cv2.COLOR_BGR2GRAY)
     brightness = cv2.GaussianBlur(brightness, (0, 0), max(face_size * _SMOOTHING, 0.7))
 
-    inner = _inside(outline, face_size * _RING_WIDTH)
+    inner = inside(outline, face_size * _RING_WIDTH)
     skin = cv2.bitwise_and(inner, cv2.bitwise_not(features))
     if cv2.countNonZero(skin) == 0:
         return np.zeros(shape, dtype=np.uint8)
@@ -120,7 +120,7 @@ def hair_mask(texture: np.ndarray, points: np.ndarray, face_size: float) -> np.n
     if cv2.countNonZero(dark) == 0:
         return dark
 
-    where_hair_falls = cv2.bitwise_or(cv2.bitwise_not(inner), _above_brows(shape, points))
+    where_hair_falls = cv2.bitwise_or(cv2.bitwise_not(inner), above_brows(shape, points))
     hair = cv2.bitwise_and(dark, where_hair_falls)
 
     speck = max(1, round(face_size * _SPECK)) * 2 + 1
@@ -130,15 +130,15 @@ def hair_mask(texture: np.ndarray, points: np.ndarray, face_size: float) -> np.n
     return cv2.bitwise_and(hair, cv2.bitwise_not(features))
 
 
-def _features(shape: tuple[int, int], points: np.ndarray, face_size: float) -> np.ndarray:
+def face_features(shape: tuple[int, int], points: np.ndarray, face_size: float) -> np.ndarray:
     rings = (LEFT_EYE, RIGHT_EYE, LEFT_EYEBROW, RIGHT_EYEBROW, OUTER_LIPS)
     hulls = [cv2.convexHull(points[ring].astype(np.float32)).reshape(-1, 2) for ring in rings]
-    features = _filled(shape, hulls)
+    features = filled(shape, hulls)
     grow = max(1, round(face_size * _FEATURE_GROWTH)) * 2 + 1
     return cv2.dilate(features, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow)))
 
 
-def _above_brows(shape: tuple[int, int], points: np.ndarray) -> np.ndarray:
+def above_brows(shape: tuple[int, int], points: np.ndarray) -> np.ndarray:
     """Mark the pixels above the line through the tops of the brows, square to the face's axis."""
     canvas = np.zeros(shape, dtype=np.uint8)
     up = points[BETWEEN_BROWS] - points[CHIN]
@@ -160,13 +160,13 @@ def _above_brows(shape: tuple[int, int], points: np.ndarray) -> np.ndarray:
     return canvas
 
 
-def _inside(mask: np.ndarray, depth: float) -> np.ndarray:
+def inside(mask: np.ndarray, depth: float) -> np.ndarray:
     """Mark the pixels of ``mask`` farther than ``depth`` pixels from its edge."""
     distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
     return np.where(distance > depth, 255, 0).astype(np.uint8)
 
 
-def _filled(shape: tuple[int, int], polygons: list[np.ndarray]) -> np.ndarray:
+def filled(shape: tuple[int, int], polygons: list[np.ndarray]) -> np.ndarray:
     canvas = np.zeros(shape, dtype=np.uint8)
     cv2.fillPoly(canvas, [np.round(polygon).astype(np.int32) for polygon in polygons], 255)
     return canvas

@@ -12,6 +12,7 @@ from vidswap.swap.colour import blend, match_colour, match_sharpness
 from vidswap.swap.face import Box
 from vidswap.swap.hair import hair_in_front
 from vidswap.swap.hands import hand_mask
+from vidswap.swap.hats import hat_in_front
 from vidswap.swap.mask import FaceMasks, face_masks
 from vidswap.swap.motion import MotionBlur
 from vidswap.swap.occluders import object_mask
@@ -148,6 +149,7 @@ def _objects_and_hair(
         for mask in (
             object_mask(small, small_points, small_face),
             hair_in_front(small, small_points, small_face),
+            hat_in_front(small, small_points, small_face),
         )
         if mask is not None
     ]

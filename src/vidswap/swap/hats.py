@@ -1,0 +1,104 @@
+"""Hats over the target's forehead: a brim, a cap or a band whose colour is not skin.
+
+The dark-hair search (hair.py) finds a brim only when it is much darker than
+the face. A sunlit hiker's blue brim is about as bright as his shaded face,
+and the swap drew the source's forehead and brows along its edge. Its colour
+gives it away: in the CrCb plane, skin of most tones lies in a small region,
+and a blue, grey or white brim lies far from the face's own skin. A red brim
+can lie close to it and is not found this way. Above the brows,
+pixels far from the colour of the face's cheeks are kept in front of the
+swapped face. Where a brim comes down over the brows, the brows are kept too,
+so the source's brows are not drawn along its edge.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from vidswap.swap.hair import above_brows, face_features, filled, inside
+from vidswap.swap.topology import BETWEEN_BROWS, CHIN, FACE_OVAL, LEFT_EYEBROW, RIGHT_EYEBROW
+
+# Fractions of the face size, as in hair.py.
+_RING_WIDTH = 0.2
+_SMOOTHING = 0.01
+_SPECK = 0.02
+_GROWTH = 0.02
+_FEATHER = 0.01
+# Skin with less colour than this (distance from grey in CrCb) gives no
+# reference: a grey-scale frame, or a face hidden behind a white object.
+_MIN_SKIN_CHROMA = 8.0
+# A pixel is off skin when its CrCb lies farther than this share of the skin's
+# own chroma from the skin's median colour.
+_OFF_SKIN = 0.7
+# A brow is under the hat when this share of the strip above it is hat.
+_BROW_COVERED = 0.5
+# The strip is the brow's outline moved up by this fraction of the face size.
+_STRIP_HEIGHT = 0.08
+
+
+def hat_in_front(image: np.ndarray, points: np.ndarray, face_size: float) -> np.ndarray | None:
+    """Return the share of each ``image`` pixel that a hat above the brows covers, or None.
+
+    ``points`` are the 468 mesh points in ``image`` pixels. The mask is float32 in [0, 1].
+    """
+    shape = image.shape[:2]
+    outline = filled(shape, [points[FACE_OVAL]])
+    features = face_features(shape, points, face_size)
+    above = above_brows(shape, points)
+
+    cheeks = cv2.bitwise_and(
+        inside(outline, face_size * _RING_WIDTH),
+        cv2.bitwise_not(cv2.bitwise_or(features, above)),
+    )
+    if cv2.countNonZero(cheeks) < 8:
+        return None
+    smoothed = cv2.GaussianBlur(image, (0, 0), max(face_size * _SMOOTHING, 0.7))
+    chroma = cv2.cvtColor(smoothed, cv2.COLOR_BGR2YCrCb)[..., 1:].astype(np.float32)
+    skin = np.median(chroma[cheeks > 0], axis=0)
+    skin_chroma = float(np.hypot(skin[0] - 128.0, skin[1] - 128.0))
+    if skin_chroma < _MIN_SKIN_CHROMA:
+        return None
+
+    distance = np.hypot(chroma[..., 0] - skin[0], chroma[..., 1] - skin[1])
+    off_skin = np.where(distance > _OFF_SKIN * skin_chroma, 255, 0).astype(np.uint8)
+    hat = cv2.bitwise_and(off_skin, cv2.bitwise_and(outline, above))
+    speck = max(1, round(face_size * _SPECK)) * 2 + 1
+    hat = cv2.morphologyEx(hat, cv2.MORPH_OPEN, np.ones((speck, speck), np.uint8))
+    if cv2.countNonZero(hat) == 0:
+        return None
+
+    covered_brows = _brows_under(hat, points, face_size)
+    hat = cv2.bitwise_and(hat, cv2.bitwise_not(features))
+    grow = max(1, round(face_size * _GROWTH)) * 2 + 1
+    hat = cv2.dilate(hat, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow)))
+    hat = cv2.bitwise_or(hat, covered_brows)
+    soft = cv2.GaussianBlur(hat, (0, 0), max(face_size * _FEATHER, 0.7))
+    return soft.astype(np.float32) * np.float32(1.0 / 255.0)
+
+
+def _brows_under(hat: np.ndarray, points: np.ndarray, face_size: float) -> np.ndarray:
+    """Mark each brow, grown, whose strip just above it is mostly ``hat``."""
+    shape = hat.shape
+    covered = np.zeros(shape, dtype=np.uint8)
+    up = _up(points)
+    for ring in (LEFT_EYEBROW, RIGHT_EYEBROW):
+        brow = cv2.convexHull(points[ring].astype(np.float32)).reshape(-1, 2)
+        raised = brow + up * face_size * _STRIP_HEIGHT
+        strip = cv2.bitwise_and(filled(shape, [raised]), cv2.bitwise_not(filled(shape, [brow])))
+        strip_area = cv2.countNonZero(strip)
+        if strip_area == 0:
+            continue
+        if cv2.countNonZero(cv2.bitwise_and(strip, hat)) >= _BROW_COVERED * strip_area:
+            covered = cv2.bitwise_or(covered, filled(shape, [brow, raised]))
+    if cv2.countNonZero(covered) == 0:
+        return covered
+    grow = max(1, round(face_size * _GROWTH)) * 2 + 1
+    return cv2.dilate(covered, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow)))
+
+
+def _up(points: np.ndarray) -> np.ndarray:
+    """Return the unit vector from the chin towards the brows."""
+    up = points[BETWEEN_BROWS] - points[CHIN]
+    length = float(np.hypot(up[0], up[1]))
+    return up / length if length > 1e-6 else np.array([0.0, -1.0])
