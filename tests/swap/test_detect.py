@@ -76,3 +76,18 @@ def test_landmarks_lie_inside_the_face(analyser: FaceAnalyser) -> None:
     assert face.landmarks[:, 0].max() <= width
     assert face.landmarks[:, 1].max() <= height
     assert 100 < face.box.width < 400
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "obama-official-portrait-2012.jpg",
+        "biden-official-vp-portrait-2013.jpg",
+        "mugshot-young-man-frontal-meds2.jpg",
+        "grace-hopper-glasses-us-navy.jpg",
+    ],
+)
+def test_frontal_faces_read_small_yaw(name: str, analyser: FaceAnalyser) -> None:
+    face = analyser.find_faces(load_face_photo(name))[0]
+
+    assert abs(estimate_yaw_degrees(face)) < 10

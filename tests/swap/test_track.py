@@ -178,3 +178,28 @@ def test_sudden_size_change_counts_as_miss(
     assert [t.track_id for t in tracker.tracks] == [track.track_id]
     assert track.missed_frames == 1
     assert not track.visible
+
+
+def test_head_turned_half_way_followed(analyser: FaceAnalyser) -> None:
+    # From frame 449 to 468 the woman with glasses and a helmet turns from
+    # about 30° to about 60°. The nose-offset yaw estimate read 90° from frame
+    # 458, which ended her track while her face was still in view.
+    tracker = FaceTracker(analyser)
+    followed: dict[int, tuple[int, float]] = {}
+    with VideoReader(shared_video("selfie-three-people-rotation-metadata-ccby.mp4")) as reader:
+        for frame in reader:
+            if frame.index < 440:
+                continue
+            for track in tracker.update(frame.image, frame.seconds):
+                if track.visible and track.face.box.size > 150:
+                    followed[frame.index] = (track.track_id, estimate_yaw_degrees(track.face))
+            if frame.index == 468:
+                break
+    tracker.close()
+
+    turning = range(449, 469)
+    assert set(turning) <= set(followed)
+    assert len({followed[index][0] for index in turning}) == 1
+    yaws = [abs(followed[index][1]) for index in turning]
+    assert max(yaws) > 45
+    assert max(yaws) < 70

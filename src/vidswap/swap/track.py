@@ -55,7 +55,7 @@ class TrackerSettings:
     # Tracks beyond this many share the static landmarker: each video-mode
     # mesh graph keeps its own model in memory.
     max_followers: int = 8
-    max_yaw_degrees: float = 75.0
+    max_yaw_degrees: float = 70.0
     max_yaw_step_degrees: float = 40.0
     # A face's size changes by less than this factor between two frames. A mesh
     # that grows or shrinks more has jumped (onto a cap's peak, an ear).
