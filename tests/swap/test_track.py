@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import cv2
@@ -203,3 +204,47 @@ def test_head_turned_half_way_followed(analyser: FaceAnalyser) -> None:
     yaws = [abs(followed[index][1]) for index in turning]
     assert max(yaws) > 45
     assert max(yaws) < 70
+
+
+class RecordingAnalyser:
+    """The real analyser, recording for each detection pass whether it searched tiles."""
+
+    def __init__(self, analyser: FaceAnalyser) -> None:
+        self._analyser = analyser
+        self.tiled: list[bool] = []
+
+    def find_faces(self, bgr: np.ndarray, *, tiles: bool = True, known: object = ()) -> list[Face]:
+        self.tiled.append(tiles)
+        return self._analyser.find_faces(bgr, tiles=tiles, known=known)
+
+    def locate(self, bgr: np.ndarray, box: object) -> Face | None:
+        return self._analyser.locate(bgr, box)
+
+
+def test_lost_small_face_searched_with_tiles(analyser: FaceAnalyser) -> None:
+    # The marathon runners' faces are 15 to 50 pixels wide in a 960x540 frame,
+    # too small for the detector on the whole frame. The followed mesh loses
+    # some of them every few frames.
+    recording = RecordingAnalyser(analyser)
+    tracker = FaceTracker(recording, TrackerSettings())  # type: ignore[arg-type]
+    face_frames = 0
+    with VideoReader(shared_video("marathon-crowd-small-faces-pd.mkv")) as reader:
+        for frame in reader:
+            face_frames += sum(
+                track.visible for track in tracker.update(frame.image, 0.04 * frame.index)
+            )
+            if frame.index == 71:
+                break
+    tracker.close()
+
+    settings = TrackerSettings()
+    scheduled = settings.detect_every * settings.tiles_every
+    passes = len(recording.tiled)
+    # Detection passes run every 4 frames; on its own schedule, every sixth searches tiles.
+    assert passes == 72 // settings.detect_every
+    assert sum(recording.tiled) > -(-72 // scheduled)
+    # Tiles are searched at most every second pass (every 8 frames).
+    tiled_passes = [index for index, tiled in enumerate(recording.tiled) if tiled]
+    assert all(later - earlier >= 2 for earlier, later in itertools.pairwise(tiled_passes))
+    # Tiled detection only every 24 frames followed 290 faces over these frames.
+    assert face_frames > 340

@@ -45,11 +45,20 @@ class Track:
         return self.missed_frames == 0
 
 
+# A face narrower than the frame's longer side divided by this is found only
+# by the tiled search (see detect.py).
+_SMALL_FACE_DIVISOR = 8
+
+
 @dataclass(frozen=True)
 class TrackerSettings:
     detect_every: int = 4
     # Every this many detection passes also searches tiles for small faces.
     tiles_every: int = 6
+    # A lost small face brings the tiled search forward, but tiles are searched
+    # at most once in this many frames: on a marathon crowd, searching them at
+    # every pass doubled the time of a swap.
+    min_tiles_gap: int = 8
     max_gap_frames: int = 6
     new_face_overlap: float = 0.3
     # Tracks beyond this many share the static landmarker: each video-mode
@@ -70,6 +79,10 @@ class FaceTracker:
         self._ids = itertools.count(1)
         self._frame_index = -1
         self._focus_id: int | None = None
+        # Set when a face small enough to need the tiled search is lost, so
+        # the next detection pass searches tiles instead of waiting for its turn.
+        self._small_face_lost = False
+        self._last_tiles: int | None = None
 
     @property
     def tracks(self) -> list[Track]:
@@ -92,7 +105,11 @@ class FaceTracker:
         self._drop_merged_tracks()
 
         if not self._focus_visible() and self._detection_due():
-            self._add_new_faces(frame, time, tiles=self._tiles_due())
+            tiles = self._tiles_due() or (self._small_face_lost and self._tiles_allowed())
+            self._add_new_faces(frame, time, tiles=tiles)
+            if tiles:
+                self._small_face_lost = False
+                self._last_tiles = self._frame_index
 
         return list(self._tracks)
 
@@ -125,6 +142,8 @@ class FaceTracker:
             face = self._analyser.locate(frame, box)
         if face is None:
             track.missed_frames += 1
+            if track.face.box.size * _SMALL_FACE_DIVISOR < max(frame.shape[:2]):
+                self._small_face_lost = True
             return
         size_step = face.box.size / max(track.face.box.size, 1.0)
         if not 1 / self._settings.max_size_step < size_step < self._settings.max_size_step:
@@ -176,6 +195,11 @@ class FaceTracker:
     def _tiles_due(self) -> bool:
         # Tiled detection finds small faces but costs several detector passes.
         return self._frame_index % (self._settings.detect_every * self._settings.tiles_every) == 0
+
+    def _tiles_allowed(self) -> bool:
+        if self._last_tiles is None:
+            return True
+        return self._frame_index - self._last_tiles >= self._settings.min_tiles_gap
 
     def _add_new_faces(self, frame: np.ndarray, time: float, *, tiles: bool) -> None:
         known = [Box.around(track.smoothed) for track in self._tracks]
