@@ -107,13 +107,45 @@ def test_face_at_rest_sets_what_counts_as_smeared() -> None:
     warped = cv2.GaussianBlur(
         np.random.default_rng(4).integers(0, 256, (120, 120, 3), dtype=np.uint8), (0, 0), 1.0
     )
-    # Moving sideways, the stripes' gradients all point up and down: without a
-    # frame at rest, that reads as a strong smear.
-    assert MotionBlur().apply(warped, target, WEIGHT, (6.0, 0.0)) is not warped
-
     blur = MotionBlur()
+
+    # Before a frame at rest, the face's own detail cannot be told from a smear.
+    assert blur.apply(warped, target, WEIGHT, (6.0, 0.0)) is warped
+    # Moving sideways, the stripes' gradients all point up and down, as a
+    # strong smear's would; measured against the stripes at rest, there is none.
     blur.apply(warped, target, WEIGHT, (0.0, 0.0))
     assert blur.apply(warped, target, WEIGHT, (6.0, 0.0)) is warped
+
+
+def test_smear_fades_over_frames(texture: np.ndarray) -> None:
+    blur = MotionBlur()
+    blur.apply(texture, texture, WEIGHT, (0.0, 0.0))
+    smeared_target = cv2.filter2D(texture, -1, line_kernel(8.0, HORIZONTAL))
+    blur.apply(texture, smeared_target, WEIGHT, (8.0, 0.0))
+    gray = cv2.cvtColor(texture, cv2.COLOR_BGR2GRAY)
+
+    # The target turns sharp while still moving: the smear shortens frame by
+    # frame instead of stopping, and stops at once when the motion does.
+    energies = []
+    for _ in range(3):
+        smeared = blur.apply(texture, texture, WEIGHT, (8.0, 0.0))
+        energies.append(gradient_energy(cv2.cvtColor(smeared, cv2.COLOR_BGR2GRAY), HORIZONTAL))
+    assert energies[0] < energies[1] < energies[2]
+    assert energies[2] < gradient_energy(gray, HORIZONTAL)
+    assert blur.apply(texture, texture, WEIGHT, (1.0, 0.0)) is texture
+
+
+def test_smear_capped_by_face_size(texture: np.ndarray) -> None:
+    """A track's first frames can read a motion far larger than the face moved."""
+    blur = MotionBlur()
+    blur.apply(texture, texture, WEIGHT, (0.0, 0.0))
+    target = cv2.filter2D(texture, -1, line_kernel(50.0, HORIZONTAL))
+    kernel = line_kernel(120 * 0.2, HORIZONTAL)
+    capped = cv2.filter2D(texture, -1, kernel, borderType=cv2.BORDER_REFLECT)
+
+    smeared = blur.apply(texture, target, WEIGHT, (200.0, 0.0))
+
+    assert np.array_equal(smeared, capped)
 
 
 def face_box(frame: np.ndarray, analyser: FaceAnalyser) -> Box:

@@ -6,9 +6,9 @@ target face's motion (pixels per frame, from its landmarks in the frames on
 either side) gives the direction of the smear. How long the smear is depends
 on the exposure, which the video does not record, so it is measured: blur
 along the motion lowers the image's gradients along it and leaves those across
-it. The target's ratio of the two, over the same ratio at rest, says how much
-it is smeared, and the warped face is smeared until its own ratio has dropped
-by as much.
+it. The target's ratio of the two, over the same ratio at rest, measures how
+much it is smeared, and the warped face is smeared until its own ratio has
+dropped by as much.
 """
 
 from __future__ import annotations
@@ -32,6 +32,14 @@ _MEASURE_SIDE = 128
 # Smear lengths tried, as fractions of the motion per frame. A shutter open for
 # the whole frame interval smears by the full motion.
 _SMEAR_SHARES = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
+# After a smeared frame, the next one keeps at least this share of its smear's
+# length, within the largest share of its own motion.
+_LENGTH_FADE = 0.6
+# Smears shorter than this many pixels are left out.
+_MIN_SMEAR = 0.5
+# No smear is longer than this fraction of the face region's shorter side: a
+# track's first frames can read a motion of 40 pixels a frame.
+_MAX_SMEAR = 0.2
 
 
 class MotionBlur:
@@ -41,11 +49,15 @@ class MotionBlur:
     lips run across it), and differ between the source and the target. So the
     target's smear is measured against the same face at rest: its gradient
     structure in the frames where it hardly moves. Until the track has such a
-    frame, the face at rest counts as equal in all directions.
+    frame, the face is left sharp. A smear fades out over a few frames instead
+    of stopping at once, because the measure misses some smeared frames at the
+    end of a move, and a face that turns sharp for one frame flickers.
     """
 
     def __init__(self) -> None:
         self._rest: np.ndarray | None = None
+        # The smear of the last frame, in pixels.
+        self._length = 0.0
 
     def apply(
         self,
@@ -62,27 +74,45 @@ class MotionBlur:
         target_structure = _structure(_gray(target, factor), inside)
         length = math.hypot(*motion)
         if length < _MIN_MOTION:
-            self._remember_rest(target_structure)
+            if self._length == 0.0:
+                self._remember_rest(target_structure)
+            self._length = 0.0
+            return warped
+        if self._rest is None:
             return warped
 
         direction = (motion[0] / length, motion[1] / length)
-        rest = self._rest if self._rest is not None else np.eye(2) / 2
-        smear = _along_ratio(target_structure, direction) / _along_ratio(rest, direction)
-        if smear > _SMEARED:
+        smear = _along_ratio(target_structure, direction) / _along_ratio(self._rest, direction)
+        share = 0.0
+        if smear <= _SMEARED:
+            share = self._measured_share(_gray(warped, factor), inside, motion, factor, smear)
+        faded = min(self._length * _LENGTH_FADE, length * _SMEAR_SHARES[-1])
+        self._length = min(max(length * share, faded), min(weight.shape[:2]) * _MAX_SMEAR)
+        if self._length < _MIN_SMEAR:
+            self._length = 0.0
             return warped
+        kernel = line_kernel(self._length, direction)
+        return cv2.filter2D(warped, -1, kernel, borderType=cv2.BORDER_REFLECT)
 
-        warped_gray = _gray(warped, factor)
+    def _measured_share(
+        self,
+        warped_gray: np.ndarray,
+        inside: np.ndarray,
+        motion: tuple[float, float],
+        factor: int,
+        smear: float,
+    ) -> float:
+        """Return the least share of ``motion`` whose smear lowers the warped face's
+        gradient ratio along it by ``smear``, or the largest share tried."""
+        length = math.hypot(*motion)
+        direction = (motion[0] / length, motion[1] / length)
         sharp_ratio = _along_ratio(_structure(warped_gray, inside), direction)
-        chosen_share = _SMEAR_SHARES[-1]
         for share in _SMEAR_SHARES[:-1]:
             kernel = line_kernel(length * share / factor, direction)
             smeared_gray = cv2.filter2D(warped_gray, -1, kernel, borderType=cv2.BORDER_REFLECT)
-            ratio = _along_ratio(_structure(smeared_gray, inside), direction)
-            if ratio <= smear * sharp_ratio:
-                chosen_share = share
-                break
-        kernel = line_kernel(length * chosen_share, direction)
-        return cv2.filter2D(warped, -1, kernel, borderType=cv2.BORDER_REFLECT)
+            if _along_ratio(_structure(smeared_gray, inside), direction) <= smear * sharp_ratio:
+                return share
+        return _SMEAR_SHARES[-1]
 
     def _remember_rest(self, structure: np.ndarray) -> None:
         if self._rest is None:
