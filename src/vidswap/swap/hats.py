@@ -31,6 +31,8 @@ _MIN_SKIN_CHROMA = 8.0
 # A pixel is off skin when its CrCb lies farther than this share of the skin's
 # own chroma from the skin's median colour.
 _OFF_SKIN = 0.7
+# Pixels darker than this share of the cheeks' brightness are hair, as in hair.py.
+_HAIR_DARKER = 0.45
 # A brow is under the hat when this share of the strip above it is hat.
 _BROW_COVERED = 0.5
 # The strip is the brow's outline moved up by this fraction of the face size.
@@ -54,7 +56,8 @@ def hat_in_front(image: np.ndarray, points: np.ndarray, face_size: float) -> np.
     if cv2.countNonZero(cheeks) < 8:
         return None
     smoothed = cv2.GaussianBlur(image, (0, 0), max(face_size * _SMOOTHING, 0.7))
-    chroma = cv2.cvtColor(smoothed, cv2.COLOR_BGR2YCrCb)[..., 1:].astype(np.float32)
+    ycrcb = cv2.cvtColor(smoothed, cv2.COLOR_BGR2YCrCb)
+    chroma = ycrcb[..., 1:].astype(np.float32)
     skin = np.median(chroma[cheeks > 0], axis=0)
     skin_chroma = float(np.hypot(skin[0] - 128.0, skin[1] - 128.0))
     if skin_chroma < _MIN_SKIN_CHROMA:
@@ -68,7 +71,12 @@ def hat_in_front(image: np.ndarray, points: np.ndarray, face_size: float) -> np.
     if cv2.countNonZero(hat) == 0:
         return None
 
-    covered_brows = _brows_under(hat, points, face_size)
+    # Dark hair down to the brows (a fringe) is grey too, but it leaves the
+    # brows in view, so only a lighter hat covers them.
+    luma = ycrcb[..., 0]
+    skin_luma = float(np.median(luma[cheeks > 0]))
+    light = cv2.compare(luma, _HAIR_DARKER * skin_luma, cv2.CMP_GE)
+    covered_brows = _brows_under(cv2.bitwise_and(hat, light), points, face_size)
     hat = cv2.bitwise_and(hat, cv2.bitwise_not(features))
     grow = max(1, round(face_size * _GROWTH)) * 2 + 1
     hat = cv2.dilate(hat, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow)))
