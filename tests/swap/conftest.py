@@ -29,6 +29,15 @@ def encoder() -> IdentityEncoder:
     return IdentityEncoder()
 
 
+@pytest.fixture(scope="module")
+def portrait(analyser: FaceAnalyser) -> tuple[np.ndarray, Face]:
+    """The official Obama portrait, a frontal face under even light, with its face."""
+    image = read_picture(shared_face("obama-official-portrait-2012.jpg")).bgr
+    faces = analyser.find_faces(image)
+    assert faces
+    return image, faces[0]
+
+
 def load_face_photo(name: str) -> np.ndarray:
     image = cv2.imread(str(shared_face(name)))
     assert image is not None, name

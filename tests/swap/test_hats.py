@@ -51,14 +51,6 @@ def value_at(mask: np.ndarray, points: np.ndarray) -> float:
     return float(mask[rounded[:, 1], rounded[:, 0]].mean())
 
 
-@pytest.fixture(scope="module")
-def portrait(analyser: FaceAnalyser) -> tuple[np.ndarray, Face]:
-    image = read_picture(shared_face(TARGET)).bgr
-    faces = analyser.find_faces(image)
-    assert faces
-    return image, faces[0]
-
-
 def test_brim_over_brows_keeps_brim_and_brows(portrait: tuple[np.ndarray, Face]) -> None:
     image, face = portrait
     covered = image.copy()

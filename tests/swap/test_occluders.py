@@ -67,14 +67,6 @@ def card_over_chin(image: np.ndarray, face: Face) -> tuple[slice, slice]:
     return slice(int(top), int(bottom)), slice(int(left), int(right))
 
 
-@pytest.fixture(scope="module")
-def portrait(analyser: FaceAnalyser) -> tuple[np.ndarray, Face]:
-    image = read_picture(shared_face(TARGET)).bgr
-    faces = analyser.find_faces(image)
-    assert faces
-    return image, faces[0]
-
-
 def test_card_over_eyes_hides_whole_face(portrait: tuple[np.ndarray, Face]) -> None:
     image, face = portrait
     covered = image.copy()

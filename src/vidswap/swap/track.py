@@ -57,9 +57,9 @@ class TrackerSettings:
     detect_every: int = 4
     # Every this many detection passes also searches tiles for small faces.
     tiles_every: int = 6
-    # A lost small face brings the tiled search forward, but tiles are searched
-    # at most once in this many frames: on a marathon crowd, searching them at
-    # every pass doubled the time of a swap.
+    # A lost small face brings the tiled search forward, unless tiles were
+    # searched in the last this many frames: on a marathon crowd, searching
+    # them at every pass doubled the time of a swap.
     min_tiles_gap: int = 8
     max_gap_frames: int = 6
     new_face_overlap: float = 0.3
