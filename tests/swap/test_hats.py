@@ -34,16 +34,17 @@ BRIM_FRAME = 480
 # The painted brim is about two thirds as bright as the portrait's skin, so it
 # is not taken for dark hair.
 NAVY = (150, 95, 60)
+BLACK_HAIR = (28, 30, 34)
 
 
-def brim(image: np.ndarray, face: Face, lowest: float) -> None:
-    """Paint a navy brim across the face, down to ``lowest`` (a y in frame pixels)."""
+def brim(image: np.ndarray, face: Face, lowest: float, colour: tuple[int, int, int] = NAVY) -> None:
+    """Paint a brim across the face, down to ``lowest`` (a y in frame pixels)."""
     mesh = face.mesh
     left, right = mesh[FACE_OVAL, 0].min() - 10, mesh[FACE_OVAL, 0].max() + 10
     top = mesh[FACE_OVAL, 1].min() - 10
     x0, y0, x1, y1 = np.round([left, top, right, lowest]).astype(int)
     shade = np.linspace(0.8, 1.1, y1 - y0, dtype=np.float32)[:, None, None]
-    image[y0:y1, x0:x1] = np.clip(np.float32(NAVY) * shade, 0, 255).astype(np.uint8)
+    image[y0:y1, x0:x1] = np.clip(np.float32(colour) * shade, 0, 255).astype(np.uint8)
 
 
 def value_at(mask: np.ndarray, points: np.ndarray) -> float:
@@ -79,6 +80,32 @@ def test_brim_above_brows_leaves_brows(portrait: tuple[np.ndarray, Face]) -> Non
     assert value_at(mask, band) > 0.8
     assert value_at(mask, face.mesh[LEFT_EYEBROW]) < 0.2
     assert value_at(mask, face.mesh[RIGHT_EYEBROW]) < 0.2
+
+
+def test_fringe_down_to_brows_keeps_brows(portrait: tuple[np.ndarray, Face]) -> None:
+    image, face = portrait
+    covered = image.copy()
+    brim(covered, face, lowest=face.mesh[BROW_TOPS, 1].max(), colour=BLACK_HAIR)
+
+    mask = searched_as_swap(hat_in_front, covered, face)
+
+    assert mask is not None
+    assert value_at(mask, face.mesh[LEFT_EYEBROW]) > 0.8
+    assert value_at(mask, face.mesh[RIGHT_EYEBROW]) > 0.8
+
+
+def test_low_hairline_leaves_brows(portrait: tuple[np.ndarray, Face]) -> None:
+    """Dark hair that stops short of the brows leaves them in view."""
+    image, face = portrait
+    covered = image.copy()
+    brow_top = face.mesh[BROW_TOPS, 1].min()
+    brim(covered, face, lowest=brow_top - face.box.size * 0.04, colour=BLACK_HAIR)
+
+    mask = searched_as_swap(hat_in_front, covered, face)
+
+    assert mask is not None
+    assert value_at(mask, face.mesh[LEFT_EYEBROW]) < 0.5
+    assert value_at(mask, face.mesh[RIGHT_EYEBROW]) < 0.5
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,8 @@ _HAIR_DARKER = 0.45
 _BROW_COVERED = 0.5
 # The strip is the brow's outline moved up by this fraction of the face size.
 _STRIP_HEIGHT = 0.08
+# Dark hair covers a brow when it fills this share of the strip above it.
+_FRINGE_COVERED = 0.9
 
 
 def hat_in_front(image: np.ndarray, points: np.ndarray, face_size: float) -> np.ndarray | None:
@@ -71,12 +73,10 @@ def hat_in_front(image: np.ndarray, points: np.ndarray, face_size: float) -> np.
     if cv2.countNonZero(hat) == 0:
         return None
 
-    # Dark hair down to the brows (a fringe) is grey too, but it leaves the
-    # brows in view, so only a lighter hat covers them.
     luma = ycrcb[..., 0]
     skin_luma = float(np.median(luma[cheeks > 0]))
-    light = cv2.compare(luma, _HAIR_DARKER * skin_luma, cv2.CMP_GE)
-    covered_brows = _brows_under(cv2.bitwise_and(hat, light), points, face_size)
+    dark = cv2.compare(luma, _HAIR_DARKER * skin_luma, cv2.CMP_LT)
+    covered_brows = _brows_under(hat, dark, points, face_size)
     hat = cv2.bitwise_and(hat, cv2.bitwise_not(features))
     grow = max(1, round(face_size * _GROWTH)) * 2 + 1
     hat = cv2.dilate(hat, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow)))
@@ -85,11 +85,20 @@ def hat_in_front(image: np.ndarray, points: np.ndarray, face_size: float) -> np.
     return soft.astype(np.float32) * np.float32(1.0 / 255.0)
 
 
-def _brows_under(hat: np.ndarray, points: np.ndarray, face_size: float) -> np.ndarray:
-    """Mark each brow, grown, whose strip just above it is mostly ``hat``."""
+def _brows_under(
+    hat: np.ndarray, dark: np.ndarray, points: np.ndarray, face_size: float
+) -> np.ndarray:
+    """Mark each brow, grown, that a brim or a fringe covers.
+
+    A brow is under a brim when the strip just above it is mostly hat lighter
+    than hair. Dark hair above a brow (a low hairline) usually leaves the brow
+    in view. So dark hair covers the brow only when it fills nearly all of the
+    strip, as a fringe down to the brow does.
+    """
     shape = hat.shape
     covered = np.zeros(shape, dtype=np.uint8)
     up = _up(points)
+    light_hat = cv2.bitwise_and(hat, cv2.bitwise_not(dark))
     for ring in (LEFT_EYEBROW, RIGHT_EYEBROW):
         brow = cv2.convexHull(points[ring].astype(np.float32)).reshape(-1, 2)
         raised = brow + up * face_size * _STRIP_HEIGHT
@@ -97,7 +106,9 @@ def _brows_under(hat: np.ndarray, points: np.ndarray, face_size: float) -> np.nd
         strip_area = cv2.countNonZero(strip)
         if strip_area == 0:
             continue
-        if cv2.countNonZero(cv2.bitwise_and(strip, hat)) >= _BROW_COVERED * strip_area:
+        hat_share = cv2.countNonZero(cv2.bitwise_and(strip, hat)) / strip_area
+        light_share = cv2.countNonZero(cv2.bitwise_and(strip, light_hat)) / strip_area
+        if light_share >= _BROW_COVERED or hat_share >= _FRINGE_COVERED:
             covered = cv2.bitwise_or(covered, filled(shape, [brow, raised]))
     if cv2.countNonZero(covered) == 0:
         return covered
