@@ -205,8 +205,9 @@ def test_head_turned_half_way_followed(analyser: FaceAnalyser) -> None:
     assert max(abs(followed[index][1]) for index in turning) > 45
     assert max(abs(yaw) for _, yaw in followed.values()) <= settings.max_yaw_degrees
     # Past the limit her track ends, and a new one does not start while she is
-    # turned further than new tracks may be.
-    assert not set(range(464, 469)) <= set(followed)
+    # turned further than new tracks may be: the detector's mesh read her at
+    # 42° in frame 468.
+    assert not set(range(464, 469)) & set(followed)
 
 
 class RecordingAnalyser:
