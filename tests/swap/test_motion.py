@@ -109,7 +109,7 @@ def test_face_at_rest_sets_what_counts_as_smeared() -> None:
     )
     blur = MotionBlur()
 
-    # Before a frame at rest, the face's own detail cannot be told from a smear.
+    # Before a frame at rest, the face's own detail and a smear look alike.
     assert blur.apply(warped, target, WEIGHT, (6.0, 0.0)) is warped
     # Moving sideways, the stripes' gradients all point up and down, as a
     # strong smear's would; measured against the stripes at rest, there is none.

@@ -193,8 +193,8 @@ def check_identity(
     """In each sampled frame, take the output face that changed most and compare identities.
 
     A frame where no face changed (a head turned past the yaw limit, or hidden
-    behind an object) has no swapped face to compare, so it is not counted;
-    how many frames get a face is checked by ``test_video_faces_swapped``.
+    behind an object) has no swapped face to compare, so it is not counted.
+    How many frames get a face is checked by ``test_video_faces_swapped``.
     """
     with_face = nearer = 0
     detail = []

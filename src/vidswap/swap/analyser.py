@@ -12,8 +12,8 @@ from vidswap.swap.landmarks import FaceLandmarker
 from vidswap.swap.topology import LEFT_CHEEK, RIGHT_CHEEK
 
 # The angle between the cheeks in the mesh's depth, times this, matched the
-# yaw judged by eye on test photos and frames: a selfie turning from about 35°
-# to 45° read 27° to 31°, and heads turned 60° to 90° read 44° to 52°.
+# yaw judged by eye on test photos and frames. Unscaled, a selfie turning from
+# about 35° to 45° read 27° to 31°, and heads turned 60° to 90° read 44° to 52°.
 _DEPTH_YAW_SCALE = 1.5
 
 

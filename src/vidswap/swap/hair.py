@@ -30,13 +30,13 @@ from vidswap.swap.topology import (
 
 # Fractions of the face size. Hair is looked for within this distance of the
 # outline and anywhere above the brows.
-_RING_WIDTH = 0.2
+RING_WIDTH = 0.2
 # The eyes, brows and lips, grown by this much, are never hair.
 _FEATURE_GROWTH = 0.04
 # Hair is darker than this share of the skin's median brightness. Deep shade
 # on skin can be too, as a jaw's shadow is in two test photos. Painting it
 # over loses little, because the colour match shades the face again.
-_DARKER = 0.45
+DARKER = 0.45
 _SMOOTHING = 0.005
 _SPECK = 0.01
 _GROWTH = 0.02
@@ -110,12 +110,12 @@ def hair_mask(texture: np.ndarray, points: np.ndarray, face_size: float) -> np.n
     brightness = cv2.cvtColor(texture, cv2.COLOR_BGR2GRAY)
     brightness = cv2.GaussianBlur(brightness, (0, 0), max(face_size * _SMOOTHING, 0.7))
 
-    inner = inside(outline, face_size * _RING_WIDTH)
+    inner = inside(outline, face_size * RING_WIDTH)
     skin = cv2.bitwise_and(inner, cv2.bitwise_not(features))
     if cv2.countNonZero(skin) == 0:
         return np.zeros(shape, dtype=np.uint8)
     skin_brightness = float(np.median(brightness[skin > 0]))
-    dark = cv2.compare(brightness, _DARKER * skin_brightness, cv2.CMP_LT)
+    dark = cv2.compare(brightness, DARKER * skin_brightness, cv2.CMP_LT)
     dark = cv2.bitwise_and(dark, cv2.bitwise_and(outline, cv2.bitwise_not(features)))
     if cv2.countNonZero(dark) == 0:
         return dark
@@ -141,11 +141,9 @@ def face_features(shape: tuple[int, int], points: np.ndarray, face_size: float) 
 def above_brows(shape: tuple[int, int], points: np.ndarray) -> np.ndarray:
     """Mark the pixels above the line through the tops of the brows, square to the face's axis."""
     canvas = np.zeros(shape, dtype=np.uint8)
-    up = points[BETWEEN_BROWS] - points[CHIN]
-    length = float(np.hypot(up[0], up[1]))
-    if length < 1e-6:
+    up = face_up(points)
+    if up is None:
         return canvas
-    up = up / length
     across = np.array([-up[1], up[0]])
     brow_top = points[BROW_TOPS].mean(axis=0)
     # A rectangle on the far side of the line, larger than the image.
@@ -158,6 +156,15 @@ def above_brows(shape: tuple[int, int], points: np.ndarray) -> np.ndarray:
     ]
     cv2.fillConvexPoly(canvas, np.round(np.array(corners)).astype(np.int32), 255)
     return canvas
+
+
+def face_up(points: np.ndarray) -> np.ndarray | None:
+    """Return the unit vector from the chin towards the brows, or None for a degenerate mesh."""
+    up = points[BETWEEN_BROWS] - points[CHIN]
+    length = float(np.hypot(up[0], up[1]))
+    if length < 1e-6:
+        return None
+    return up / length
 
 
 def inside(mask: np.ndarray, depth: float) -> np.ndarray:

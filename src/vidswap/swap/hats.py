@@ -16,11 +16,18 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vidswap.swap.hair import above_brows, face_features, filled, inside
-from vidswap.swap.topology import BETWEEN_BROWS, CHIN, FACE_OVAL, LEFT_EYEBROW, RIGHT_EYEBROW
+from vidswap.swap.hair import (
+    DARKER,
+    RING_WIDTH,
+    above_brows,
+    face_features,
+    face_up,
+    filled,
+    inside,
+)
+from vidswap.swap.topology import FACE_OVAL, LEFT_EYEBROW, RIGHT_EYEBROW
 
 # Fractions of the face size, as in hair.py.
-_RING_WIDTH = 0.2
 _SMOOTHING = 0.01
 _SPECK = 0.02
 _GROWTH = 0.02
@@ -31,8 +38,6 @@ _MIN_SKIN_CHROMA = 8.0
 # A pixel is off skin when its CrCb lies farther than this share of the skin's
 # own chroma from the skin's median colour.
 _OFF_SKIN = 0.7
-# Pixels darker than this share of the cheeks' brightness are hair, as in hair.py.
-_HAIR_DARKER = 0.45
 # A brow is under the hat when this share of the strip above it is hat.
 _BROW_COVERED = 0.5
 # The strip is the brow's outline moved up by this fraction of the face size.
@@ -52,7 +57,7 @@ def hat_in_front(image: np.ndarray, points: np.ndarray, face_size: float) -> np.
     above = above_brows(shape, points)
 
     cheeks = cv2.bitwise_and(
-        inside(outline, face_size * _RING_WIDTH),
+        inside(outline, face_size * RING_WIDTH),
         cv2.bitwise_not(cv2.bitwise_or(features, above)),
     )
     if cv2.countNonZero(cheeks) < 8:
@@ -75,7 +80,7 @@ def hat_in_front(image: np.ndarray, points: np.ndarray, face_size: float) -> np.
 
     luma = ycrcb[..., 0]
     skin_luma = float(np.median(luma[cheeks > 0]))
-    dark = cv2.compare(luma, _HAIR_DARKER * skin_luma, cv2.CMP_LT)
+    dark = cv2.compare(luma, DARKER * skin_luma, cv2.CMP_LT)
     covered_brows = _brows_under(hat, dark, points, face_size)
     hat = cv2.bitwise_and(hat, cv2.bitwise_not(features))
     grow = max(1, round(face_size * _GROWTH)) * 2 + 1
@@ -97,7 +102,9 @@ def _brows_under(
     """
     shape = hat.shape
     covered = np.zeros(shape, dtype=np.uint8)
-    up = _up(points)
+    up = face_up(points)
+    if up is None:
+        return covered
     light_hat = cv2.bitwise_and(hat, cv2.bitwise_not(dark))
     for ring in (LEFT_EYEBROW, RIGHT_EYEBROW):
         brow = cv2.convexHull(points[ring].astype(np.float32)).reshape(-1, 2)
@@ -114,10 +121,3 @@ def _brows_under(
         return covered
     grow = max(1, round(face_size * _GROWTH)) * 2 + 1
     return cv2.dilate(covered, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow)))
-
-
-def _up(points: np.ndarray) -> np.ndarray:
-    """Return the unit vector from the chin towards the brows."""
-    up = points[BETWEEN_BROWS] - points[CHIN]
-    length = float(np.hypot(up[0], up[1]))
-    return up / length if length > 1e-6 else np.array([0.0, -1.0])

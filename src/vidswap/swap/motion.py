@@ -27,7 +27,7 @@ _SMEARED = 0.85
 # Weight of each new frame at rest in the running structure of the target face.
 _REST_UPDATE = 0.2
 # The gradients are measured with the face's region shrunk to about this many
-# pixels on its shorter side; a smear shrinks with it.
+# pixels on its shorter side. A smear tried there shrinks with it.
 _MEASURE_SIDE = 128
 # Smear lengths tried, as fractions of the motion per frame. A shutter open for
 # the whole frame interval smears by the full motion.
@@ -43,7 +43,7 @@ _MAX_SMEAR = 0.2
 
 
 class MotionBlur:
-    """Matches the smear of one tracked face: one per track, fed its frames in order.
+    """Smear matcher for one tracked face: one per track, fed its frames in order.
 
     A face's own gradients are not the same in every direction (brows, eyes and
     lips run across it), and differ between the source and the target. So the

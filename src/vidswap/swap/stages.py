@@ -364,7 +364,7 @@ def _swap(
 ) -> Iterator[AnalysedFrame]:
     # One shaper per track: each keeps the running mean of its person's shape.
     shapers: dict[int, FaceShaper] = {}
-    # One motion blur per track: each knows its face's gradients at rest.
+    # One motion blur per track: each keeps its face's gradients at rest.
     blurs: dict[int, MotionBlur] = {}
     for before, item, after in _with_neighbours(analysed):
         target_frame = item.frame.image

@@ -212,12 +212,6 @@ class FaceTracker:
         return self._frame_index % (self._settings.detect_every * self._settings.tiles_every) == 0
 
     def _turned_away_here(self, box: Box) -> bool:
-        memory = self._settings.turned_memory_frames
-        self._turned_away = [
-            (where, frame)
-            for where, frame in self._turned_away
-            if self._frame_index - frame <= memory
-        ]
         return any(
             box.iou(where) > self._settings.new_face_overlap for where, _ in self._turned_away
         )
@@ -228,6 +222,12 @@ class FaceTracker:
         return self._frame_index - self._last_tiles >= self._settings.min_tiles_gap
 
     def _add_new_faces(self, frame: np.ndarray, time: float, *, tiles: bool) -> None:
+        memory = self._settings.turned_memory_frames
+        self._turned_away = [
+            (where, index)
+            for where, index in self._turned_away
+            if self._frame_index - index <= memory
+        ]
         known = [Box.around(track.smoothed) for track in self._tracks]
         for face in self._analyser.find_faces(frame, tiles=tiles, known=known):
             if any(
