@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from tests.shared_media import shared_video
 from tests.swap.conftest import load_face_photo
 from vidswap.swap.analyser import FaceAnalyser, estimate_yaw_degrees
+from vidswap.swap.detect import SMALL_FACE_DIVISOR
 from vidswap.swap.media.video import VideoReader
 
 
@@ -64,6 +66,40 @@ def test_crowd_faces_found_in_video(analyser: FaceAnalyser) -> None:
 
     assert counts[0] >= 4
     assert counts[30] >= 3
+
+
+def _portrait_among_small_faces() -> np.ndarray:
+    """Return the 1927 Solvay group photo (3000 px across, faces 74 to 96 px wide)
+    with Biden's 1200 px portrait (his face 446 px wide) pasted into its top left corner."""
+    group = load_face_photo("solvay-conference-1927-group-grayscale.jpg").copy()
+    portrait = load_face_photo("biden-official-vp-portrait-2013.jpg")
+    height, width = portrait.shape[:2]
+    group[:height, :width] = portrait
+    return group
+
+
+def test_largest_only_skips_tiles_beside_a_large_face(analyser: FaceAnalyser) -> None:
+    image = _portrait_among_small_faces()
+
+    every_face = analyser.detector.detect(image)
+    largest = analyser.detector.detect(image, largest_only=True)
+
+    widest = max(every_face, key=lambda box: box.width)
+    assert widest.width * SMALL_FACE_DIVISOR >= image.shape[1]
+    assert len(every_face) >= 20
+    assert len(largest) == 1
+    assert largest[0].iou(widest) > 0.9
+
+
+def test_largest_only_searches_tiles_without_a_large_face(analyser: FaceAnalyser) -> None:
+    # The largest face of the group photo is 292 of 2333 px, under an eighth.
+    image = load_face_photo("obama-hawking-group-turned-faces.jpg")
+
+    every_face = analyser.find_faces(image)
+    largest = analyser.find_faces(image, largest_only=True)
+
+    assert len(largest) == len(every_face) >= 4
+    assert largest[0].box.iou(every_face[0].box) > 0.9
 
 
 def test_landmarks_lie_inside_the_face(analyser: FaceAnalyser) -> None:

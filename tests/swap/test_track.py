@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from tests.shared_media import shared_video
+from tests.swap.conftest import load_face_photo
 from vidswap.swap.analyser import FaceAnalyser, estimate_yaw_degrees
 from vidswap.swap.face import Face
 from vidswap.swap.media.video import VideoReader
@@ -216,10 +217,14 @@ class RecordingAnalyser:
     def __init__(self, analyser: FaceAnalyser) -> None:
         self._analyser = analyser
         self.tiled: list[bool] = []
+        self.largest_only: list[bool] = []
 
-    def find_faces(self, bgr: np.ndarray, *, tiles: bool = True, known: object = ()) -> list[Face]:
+    def find_faces(
+        self, bgr: np.ndarray, *, tiles: bool = True, largest_only: bool = False, known: object = ()
+    ) -> list[Face]:
         self.tiled.append(tiles)
-        return self._analyser.find_faces(bgr, tiles=tiles, known=known)
+        self.largest_only.append(largest_only)
+        return self._analyser.find_faces(bgr, tiles=tiles, largest_only=largest_only, known=known)
 
     def locate(self, bgr: np.ndarray, box: object) -> Face | None:
         return self._analyser.locate(bgr, box)
@@ -253,3 +258,21 @@ def test_lost_small_face_searched_with_tiles(analyser: FaceAnalyser) -> None:
         assert later % settings.tiles_every == 0 or later - earlier >= 2
     # Tiled detection only every 24 frames followed 290 faces over these frames.
     assert face_frames > 340
+
+
+def test_largest_only_tracker_asks_for_the_largest_face(analyser: FaceAnalyser) -> None:
+    recording = RecordingAnalyser(analyser)
+    tracker = FaceTracker(recording, largest_only=True)  # type: ignore[arg-type]
+    everyone = RecordingAnalyser(analyser)
+    all_faces = FaceTracker(everyone)  # type: ignore[arg-type]
+    image = load_face_photo("obama-and-biden-two-faces.jpg")
+
+    tracks = tracker.update(image, 0.0)
+    all_faces.update(image, 0.0)
+    tracker.close()
+    all_faces.close()
+
+    assert recording.tiled == [True]
+    assert recording.largest_only == [True]
+    assert everyone.largest_only == [False]
+    assert len(tracks) == 2

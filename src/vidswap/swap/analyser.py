@@ -25,15 +25,23 @@ class FaceAnalyser:
         self.landmarker = FaceLandmarker()
 
     def find_faces(
-        self, bgr: np.ndarray, *, tiles: bool = True, known: Sequence[Box] = ()
+        self,
+        bgr: np.ndarray,
+        *,
+        tiles: bool = True,
+        largest_only: bool = False,
+        known: Sequence[Box] = (),
     ) -> list[Face]:
         """Return all faces that both the detector and the mesh confirm, largest first.
 
         Detections whose centre lies inside one of the ``known`` boxes (faces a
-        tracker already follows) are skipped before the costly mesh step.
+        tracker already follows) are skipped before the costly mesh step. With
+        ``largest_only``, small faces are searched only where no large face is
+        (see ``FaceDetector.detect``), so the first face returned is still the
+        largest but small ones may be missing.
         """
         faces = []
-        for box in self.detector.detect(bgr, tiles=tiles):
+        for box in self.detector.detect(bgr, tiles=tiles, largest_only=largest_only):
             if any(_centre_inside(box, other) for other in known):
                 continue
             face = self.landmarker.locate(bgr, box)

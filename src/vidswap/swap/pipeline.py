@@ -196,7 +196,7 @@ class SwapEngine:
         target_frame = picture.bgr
         report = SwapReport(output=output_path, target_kind=MediaKind.IMAGE, frames=1)
 
-        tracker = FaceTracker(self._analyser)
+        tracker = FaceTracker(self._analyser, largest_only=selector.keeps_one_track)
         tracks = tracker.update(target_frame, 0.0)
         tracker.close()
         chosen = selector.choose(target_frame, tracks)
@@ -239,7 +239,7 @@ class SwapEngine:
         cancel: CancelCheck | None,
     ) -> SwapReport:
         report = SwapReport(output=output_path, target_kind=MediaKind.VIDEO)
-        tracker = FaceTracker(self._analyser)
+        tracker = FaceTracker(self._analyser, largest_only=selector.keeps_one_track)
         started = time.monotonic()
         track_ids: set[int] = set()
         frames_chosen = 0

@@ -66,8 +66,13 @@ class SourceFace:
 def analyse_source(
     bgr: np.ndarray, path: Path, analyser: FaceAnalyser, encoder: IdentityEncoder | None = None
 ) -> tuple[SourceFace, list[Notice]]:
-    """Find the largest face in the source photo and prepare it for warping."""
-    faces = analyser.find_faces(bgr)
+    """Find the largest face in the source photo and prepare it for warping.
+
+    Faces much smaller than the largest may be left out of the count in the
+    several-faces notice: the tiled search for them runs only when the photo
+    shows no large face (see ``FaceDetector.detect``).
+    """
+    faces = analyser.find_faces(bgr, largest_only=True)
     if not faces:
         raise NoFaceError(path=str(path))
 

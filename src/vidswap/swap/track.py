@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vidswap.swap.analyser import FaceAnalyser, estimate_yaw_degrees
+from vidswap.swap.detect import SMALL_FACE_DIVISOR
 from vidswap.swap.face import Box, Face
 from vidswap.swap.landmarks import FaceFollower
 from vidswap.swap.smooth import OneEuroFilter
@@ -45,9 +46,6 @@ class Track:
         return self.missed_frames == 0
 
 
-# A face narrower than the frame's longer side divided by this is found only
-# by the tiled search (see detect.py).
-_SMALL_FACE_DIVISOR = 8
 # Faces narrower than this many pixels never end a track by their yaw reading.
 _YAW_RELIABLE_SIZE = 64.0
 
@@ -84,9 +82,22 @@ class TrackerSettings:
 
 
 class FaceTracker:
-    def __init__(self, analyser: FaceAnalyser, settings: TrackerSettings | None = None) -> None:
+    def __init__(
+        self,
+        analyser: FaceAnalyser,
+        settings: TrackerSettings | None = None,
+        *,
+        largest_only: bool = False,
+    ) -> None:
+        """Follow the faces ``analyser`` finds.
+
+        With ``largest_only`` (the ``largest`` selection) no small face can be
+        chosen beside a large one, so a detection pass that finds a large face
+        skips the tiled search.
+        """
         self._analyser = analyser
         self._settings = settings or TrackerSettings()
+        self._largest_only = largest_only
         self._tracks: list[Track] = []
         self._ids = itertools.count(1)
         self._frame_index = -1
@@ -156,7 +167,7 @@ class FaceTracker:
             face = self._analyser.locate(frame, box)
         if face is None:
             track.missed_frames += 1
-            if track.face.box.size * _SMALL_FACE_DIVISOR < max(frame.shape[:2]):
+            if track.face.box.size * SMALL_FACE_DIVISOR < max(frame.shape[:2]):
                 self._small_face_lost = True
             return
         size_step = face.box.size / max(track.face.box.size, 1.0)
@@ -229,7 +240,10 @@ class FaceTracker:
             if self._frame_index - index <= memory
         ]
         known = [Box.around(track.smoothed) for track in self._tracks]
-        for face in self._analyser.find_faces(frame, tiles=tiles, known=known):
+        found = self._analyser.find_faces(
+            frame, tiles=tiles, largest_only=self._largest_only, known=known
+        )
+        for face in found:
             if any(
                 face.box.iou(Box.around(track.smoothed)) > self._settings.new_face_overlap
                 for track in self._tracks
