@@ -14,6 +14,8 @@ from tests.swap.conftest import load_face_photo
 from vidswap.swap.analyser import FaceAnalyser, estimate_yaw_degrees
 from vidswap.swap.face import Face
 from vidswap.swap.media.video import VideoReader
+from vidswap.swap.options import FaceSelection
+from vidswap.swap.select import FaceSelector
 from vidswap.swap.track import FaceTracker, TrackerSettings
 
 FRAME_COUNT = 40
@@ -209,6 +211,32 @@ def test_head_turned_half_way_followed(analyser: FaceAnalyser) -> None:
     # turned further than new tracks may be: the detector's mesh read her at
     # 42° in frame 468.
     assert not set(range(464, 469)) & set(followed)
+
+
+def test_face_cut_by_frame_edge_not_read_frontal(analyser: FaceAnalyser) -> None:
+    # The man in the red cap walks out of the frame's right edge turned about
+    # 50°. With his nose past the edge his mesh read 39°, then 3° (frames 200
+    # to 202), and a frontal swap covered his profile and sunglasses.
+    tracker = FaceTracker(analyser, largest_only=True)
+    selector = FaceSelector(FaceSelection.LARGEST)
+    chosen_at: dict[int, tuple[int, bool, float]] = {}
+    with VideoReader(shared_video("hikers-walking-toward-camera-ccby.mp4")) as reader:
+        for frame in reader:
+            chosen = selector.choose(frame.image, tracker.update(frame.image, frame.seconds))
+            if chosen:
+                tracker.focus_on(chosen[0])
+                track = chosen[0]
+                mesh_right = float(track.face.landmarks[:468, 0].max())
+                chosen_at[frame.index] = (track.track_id, track.visible, mesh_right)
+            if frame.index == 202:
+                break
+    tracker.close()
+
+    leaving, visible, mesh_right = chosen_at[200]
+    assert visible
+    assert mesh_right > 630
+    assert chosen_at[201][:2] == (leaving, False)
+    assert chosen_at[202][:2] == (leaving, False)
 
 
 class RecordingAnalyser:

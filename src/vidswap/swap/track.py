@@ -76,6 +76,11 @@ class TrackerSettings:
     max_new_yaw_degrees: float = 30.0
     turned_memory_frames: int = 30
     max_yaw_step_degrees: float = 40.0
+    # A face reaching past the frame's edge is read from part of it, and with
+    # the nose cut off it reads frontal: a hiker leaving the frame turned about
+    # 50° read 39°, then 3°, and a frontal swap covered his profile. There, a
+    # reading this much nearer frontal than the last counts as a miss.
+    max_edge_unturn_degrees: float = 20.0
     # A face's size changes by less than this factor between two frames. A mesh
     # that grows or shrinks more has jumped (onto a cap's peak, an ear).
     max_size_step: float = 1.5
@@ -180,6 +185,9 @@ class FaceTracker:
             # something else (an ear, a neighbour), so this frame counts as a miss.
             track.missed_frames += 1
             return
+        if self._cut_to_frontal(face, frame, abs(track.yaw_degrees) - abs(yaw)):
+            track.missed_frames += 1
+            return
         if abs(yaw) > self._settings.max_yaw_degrees and _yaw_reliable(face):
             # The head has turned away: the mesh of a face this far round slides onto
             # the ear or hair, and a frontal source has nothing to show there. The
@@ -191,6 +199,12 @@ class FaceTracker:
         track.yaw_degrees = yaw
         track.missed_frames = 0
         track.smoothed = track.filter(face.landmarks, time, scale=face.box.size)
+
+    def _cut_to_frontal(self, face: Face, frame: np.ndarray, unturned: float) -> bool:
+        """Tell whether the frame's edge made ``face`` read ``unturned`` degrees nearer frontal."""
+        if unturned <= self._settings.max_edge_unturn_degrees:
+            return False
+        return _yaw_reliable(face) and _past_edge(face, frame)
 
     def _drop_merged_tracks(self) -> None:
         """When two tracks have landed on the same face, keep the older one."""
@@ -264,6 +278,14 @@ class FaceTracker:
             )
             track.smoothed = track.filter(face.landmarks, time, scale=face.box.size)
             self._tracks.append(track)
+
+
+def _past_edge(face: Face, frame: np.ndarray) -> bool:
+    """Tell whether part of ``face``'s mesh lies outside ``frame``."""
+    height, width = frame.shape[:2]
+    points = face.landmarks[:468, :2]
+    inside = (points >= 0).all() and (points[:, 0] < width).all() and (points[:, 1] < height).all()
+    return not inside
 
 
 def _yaw_reliable(face: Face) -> bool:
