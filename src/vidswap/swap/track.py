@@ -76,10 +76,9 @@ class TrackerSettings:
     max_new_yaw_degrees: float = 30.0
     turned_memory_frames: int = 30
     max_yaw_step_degrees: float = 40.0
-    # A face reaching past the frame's edge is read from part of it, and with
-    # the nose cut off it reads frontal: a hiker leaving the frame turned about
-    # 50° read 39°, then 3°, and a frontal swap covered his profile. There, a
-    # reading this much nearer frontal than the last counts as a miss.
+    # On a face reaching past the frame's edge, a reading this much nearer
+    # frontal than the last counts as a miss. With his nose cut off, a hiker
+    # leaving the frame turned about 50° read 39°, then 3°.
     max_edge_unturn_degrees: float = 20.0
     # A face's size changes by less than this factor between two frames. A mesh
     # that grows or shrinks more has jumped (onto a cap's peak, an ear).
