@@ -13,7 +13,7 @@ from vidswap.swap.face import Box
 from vidswap.swap.identity import SAME_PERSON_DISTANCE, IdentityEncoder, identity_distance
 from vidswap.swap.notices import SeveralSourceFaces, SourceFaceGlasses, SourceFaceTurned
 from vidswap.swap.source import analyse_source
-from vidswap.swap.topology import NOSE_TIP
+from vidswap.swap.topology import FACE_OVAL, NOSE_TIP
 from vidswap.swap.warp import Region, warp_face
 
 
@@ -99,6 +99,23 @@ def test_source_identity_embedded(analyser: FaceAnalyser, encoder: IdentityEncod
     assert distance < SAME_PERSON_DISTANCE
 
 
+def test_source_edge_fades_in_inside_outline(analyser: FaceAnalyser) -> None:
+    image = load_face_photo("biden-official-vp-portrait-2013.jpg")
+    source, _ = analyse_source(image, Path("biden.jpg"), analyser)
+    size = source.face.box.size
+    alpha = source.texture[..., 3]
+    outline = np.zeros(alpha.shape, np.uint8)
+    cv2.fillPoly(outline, [np.round(source.points[FACE_OVAL]).astype(np.int32)], 255)
+    depth = cv2.distanceTransform(outline, cv2.DIST_L2, 3)
+
+    assert source.texture.shape[2] == 4
+    assert alpha[outline == 0].max() == 0
+    assert alpha[(depth > 0) & (depth < 0.025 * size)].max() == 0
+    assert alpha[depth > 0.065 * size].min() == 255
+    middle = alpha[(depth > 0.04 * size) & (depth < 0.05 * size)]
+    assert 0 < middle.mean() < 255
+
+
 def test_halved_textures_follow_face_size(analyser: FaceAnalyser) -> None:
     image = load_face_photo("biden-official-vp-portrait-2013.jpg")
     source, _ = analyse_source(image, Path("biden.jpg"), analyser)
@@ -148,7 +165,8 @@ def test_small_target_warped_without_speckles(analyser: FaceAnalyser) -> None:
             region,
         )
         covered = coverage == 255
-        return float(cv2.absdiff(warped, inside)[covered].mean())
+        warped_bgr = cv2.cvtColor(warped, cv2.COLOR_BGRA2BGR)
+        return float(cv2.absdiff(warped_bgr, inside)[covered].mean())
 
     halved = warped_error(*source.texture_for(Box.around(points).size))
     full = warped_error(source.texture, source.points)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
 from tests.swap.conftest import load_face_photo
-from vidswap.swap.analyser import FaceAnalyser
+from vidswap.swap.analyser import FaceAnalyser, estimate_yaw_degrees
 from vidswap.swap.face import Box
 from vidswap.swap.identity import SAME_PERSON_DISTANCE, IdentityEncoder, identity_distance
 from vidswap.swap.shape import FaceShaper, ShapedFace
-from vidswap.swap.source import analyse_source
+from vidswap.swap.source import SourceFace, analyse_source
 from vidswap.swap.swapper import shift_openings, swap_face
-from vidswap.swap.topology import INNER_LIPS, LEFT_EYE
+from vidswap.swap.topology import FACE_OVAL, INNER_LIPS, LEFT_EYE
 
 
 @pytest.fixture(scope="module")
@@ -125,3 +127,48 @@ def test_shift_openings_moves_only_around_the_openings(analyser: FaceAnalyser) -
     inside = moved[center_y - 2 : center_y + 3, center_x + 6 - 6 : center_x + 6 + 7]
     source = image[center_y + 2 : center_y + 7, center_x - 6 : center_x + 7]
     assert np.abs(inside.astype(int) - source.astype(int)).max() <= 2
+
+
+def _with_blue_band(source: SourceFace, *, weighted: bool) -> SourceFace:
+    """Return ``source`` with the outermost 2.5% of its face inside the outline painted blue.
+
+    Below the ears a real photo's outline runs that far over the wall behind
+    the head. Without ``weighted``, the texture's alpha is 255 everywhere.
+    """
+    texture = source.texture.copy()
+    outline = np.zeros(texture.shape[:2], np.uint8)
+    cv2.fillPoly(outline, [np.round(source.points[FACE_OVAL]).astype(np.int32)], 255)
+    depth = cv2.distanceTransform(outline, cv2.DIST_L2, 3)
+    band = (depth > 0) & (depth < 0.025 * source.face.box.size)
+    texture[band, :3] = (255, 0, 0)
+    if not weighted:
+        texture[..., 3] = 255
+    return dataclasses.replace(source, texture=texture, halved_textures=())
+
+
+def _new_blue_pixels(before: np.ndarray, after: np.ndarray) -> int:
+    def blue(image: np.ndarray) -> np.ndarray:
+        b, g, r = (image[..., channel].astype(int) for channel in range(3))
+        return (b > r + 80) & (b > g + 80)
+
+    return int((blue(after) & ~blue(before)).sum())
+
+
+def test_source_outline_band_not_drawn_on_turned_face(analyser: FaceAnalyser) -> None:
+    # Obama in the group photo, 292 px wide and turned 47°: the near side of
+    # the source's outline band is stretched several times wider there.
+    source, _ = analyse_source(
+        load_face_photo("obama-official-portrait-2012.jpg"), Path("obama.jpg"), analyser
+    )
+    target_image = load_face_photo("obama-hawking-group-turned-faces.jpg")
+    target_face = analyser.find_faces(target_image)[0]
+    shaped = FaceShaper(source.face.landmarks).shape(target_face.landmarks)
+
+    weighted = target_image.copy()
+    swap_face(weighted, _with_blue_band(source, weighted=True), shaped)
+    unweighted = target_image.copy()
+    swap_face(unweighted, _with_blue_band(source, weighted=False), shaped)
+
+    assert abs(estimate_yaw_degrees(target_face)) > 40
+    assert _new_blue_pixels(target_image, unweighted) > 500
+    assert _new_blue_pixels(target_image, weighted) < 20

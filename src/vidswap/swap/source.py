@@ -15,10 +15,17 @@ from vidswap.swap.face import Face
 from vidswap.swap.hair import paint_over_hair
 from vidswap.swap.identity import IdentityEncoder
 from vidswap.swap.notices import SeveralSourceFaces, SourceFaceGlasses, SourceFaceTurned
+from vidswap.swap.topology import FACE_OVAL
 from vidswap.swap.warp import Region, facing_camera
 
 _TURNED_WARNING_DEGREES = 35.0
 _TEXTURE_MARGIN = 0.25
+# Fractions of the source face's size. Below the ears the mesh's outline can
+# run this far outside the jaw, over the wall behind the head. The swap takes
+# nothing from a band this deep inside the outline and fades in over the next
+# part (see source_edge).
+_EDGE_BAND = 0.03
+_EDGE_FADE = 0.03
 # Halved textures stop before the face is smaller than this many pixels.
 _MIN_HALVED_FACE_SIZE = 16
 # Glasses: horizontal edges on the nose bridge (the frame's bridge), over the
@@ -35,7 +42,9 @@ class SourceFace:
     """The source face: a texture crop, its mesh points in crop pixels, visible
     triangles and, when an encoder was given, its identity descriptor.
 
-    Hair inside the face outline (see hair.py) is painted over with skin.
+    The texture is BGRA. Hair inside the face outline (see hair.py) is painted
+    over with skin, and the alpha channel is the weight the swap gives each
+    texture pixel (see source_edge).
     """
 
     texture: np.ndarray
@@ -98,7 +107,8 @@ def analyse_source(
     region = Region.around(face.mesh, _TEXTURE_MARGIN, bgr.shape)
     crop = bgr[region.top : region.bottom, region.left : region.right]
     points = face.mesh - np.array([region.left, region.top], dtype=np.float32)
-    texture = paint_over_hair(crop, points, face.box.size)
+    painted = paint_over_hair(crop, points, face.box.size)
+    texture = cv2.merge([*cv2.split(painted), source_edge(points, crop.shape, face.box.size)])
     source = SourceFace(
         texture=texture,
         points=points,
@@ -108,6 +118,25 @@ def analyse_source(
         halved_textures=_halvings(texture, face.box.size),
     )
     return source, notices
+
+
+def source_edge(points: np.ndarray, shape: tuple[int, ...], face_size: float) -> np.ndarray:
+    """Return a uint8 weight per texture pixel: 0 outside the outline and in a
+    band just inside it, rising to 255 further in.
+
+    The swap's mask is pulled in from the target's outline by a fixed share of
+    the target face. On a head turned about 45° the near side's band is
+    stretched several times wider than that share, and the wall beside the
+    source's jaw showed as a grey patch on the cheek. Weighting the texture
+    itself fades the swap out wherever the band lands.
+    """
+    outline = np.zeros(shape[:2], dtype=np.uint8)
+    cv2.fillPoly(outline, [np.round(points[FACE_OVAL]).astype(np.int32)], 255)
+    depth = cv2.distanceTransform(outline, cv2.DIST_L2, 3)
+    band = face_size * _EDGE_BAND
+    fade = max(face_size * _EDGE_FADE, 1.0)
+    weight = np.clip((depth - band) / fade, 0.0, 1.0)
+    return np.round(weight * 255.0).astype(np.uint8)
 
 
 def _halvings(texture: np.ndarray, face_size: float) -> tuple[np.ndarray, ...]:

@@ -67,7 +67,7 @@ def swap_face(
         return False
 
     texture, texture_points = source_face.texture_for(face_size)
-    warped, coverage = warp_face(
+    warped_bgra, coverage = warp_face(
         texture,
         texture_points,
         source_face.visible_triangles,
@@ -75,6 +75,8 @@ def swap_face(
         target_depth,
         region,
     )
+    warped = cv2.cvtColor(warped_bgra, cv2.COLOR_BGRA2BGR)
+    source_weight = cv2.extractChannel(warped_bgra, 3)
 
     # The eye openings and the mouth show the target's own pixels, moved with
     # the openings by the shape transfer.
@@ -96,7 +98,11 @@ def swap_face(
 
     corrected = match_colour(softened, backdrop, masks.colour, face_size)
 
-    swapped = blend(backdrop, corrected, masks.blend)
+    # The texture's alpha leaves out the band inside the source's outline
+    # (see source_edge). Only the last step uses it: the colour and blur
+    # measures keep the whole face region.
+    weight = cv2.multiply(masks.blend, source_weight, scale=1.0 / 255.0, dtype=cv2.CV_32F)
+    swapped = blend(backdrop, corrected, weight)
     if in_front is not None:
         swapped = blend(swapped, crop, in_front)
     crop[:] = swapped
