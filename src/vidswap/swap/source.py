@@ -14,6 +14,7 @@ from vidswap.swap.errors import NoFaceError
 from vidswap.swap.face import Face
 from vidswap.swap.hair import paint_over_hair
 from vidswap.swap.identity import IdentityEncoder
+from vidswap.swap.mouth import paint_mouth_opening
 from vidswap.swap.notices import SeveralSourceFaces, SourceFaceGlasses, SourceFaceTurned
 from vidswap.swap.topology import FACE_OVAL
 from vidswap.swap.warp import Region, facing_camera
@@ -43,8 +44,9 @@ class SourceFace:
     triangles and, when an encoder was given, its identity descriptor.
 
     The texture is BGRA. Hair inside the face outline (see hair.py) is painted
-    over with skin, and the alpha channel is the weight the swap gives each
-    texture pixel (see source_edge).
+    over with skin, and the open mouth with lip colour (see mouth.py). The
+    alpha channel is the weight the swap gives each texture pixel (see
+    source_edge).
     """
 
     texture: np.ndarray
@@ -108,6 +110,7 @@ def analyse_source(
     crop = bgr[region.top : region.bottom, region.left : region.right]
     points = face.mesh - np.array([region.left, region.top], dtype=np.float32)
     painted = paint_over_hair(crop, points, face.box.size)
+    painted = paint_mouth_opening(painted, points, face.box.size)
     texture = cv2.merge([*cv2.split(painted), source_edge(points, crop.shape, face.box.size)])
     source = SourceFace(
         texture=texture,
