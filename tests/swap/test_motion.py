@@ -180,9 +180,11 @@ def test_swapped_face_smeared_with_camera_tilt(tmp_path: Path, analyser: FaceAna
         swapped_ratio = along_ratio(inner_face(after[index], box), VERTICAL)
         # The smeared target has about half as much vertical gradient as
         # horizontal. The source's sharp brows and wrinkles, pasted without a
-        # smear, gave four to five times the target's ratio.
+        # smear, gave four to five times the target's ratio. With the smear
+        # it is 1.1 to 1.7 times, and the edges of the source's mouth and
+        # brows move it by up to 0.2.
         assert target_ratio < 0.8
-        assert swapped_ratio < 1.6 * target_ratio, index
+        assert swapped_ratio < 1.8 * target_ratio, index
     # Before the tilt, in still frames, the swapped face keeps its own detail.
     box = face_box(before[18], analyser)
     assert along_ratio(inner_face(after[18], box), VERTICAL) > 1.0

@@ -1,9 +1,19 @@
 from __future__ import annotations
 
-import numpy as np
+from pathlib import Path
 
+import cv2
+import numpy as np
+import pytest
+
+from tests.shared_media import shared_video
 from tests.swap.conftest import load_face_photo
+from vidswap.swap import warp
 from vidswap.swap.analyser import FaceAnalyser
+from vidswap.swap.face import Box
+from vidswap.swap.media.video import VideoReader
+from vidswap.swap.source import analyse_source
+from vidswap.swap.topology import OUTER_LIPS
 from vidswap.swap.warp import Region, facing_camera, warp_face
 
 
@@ -50,3 +60,42 @@ def test_hidden_triangles_left_uncovered(analyser: FaceAnalyser) -> None:
     )
 
     assert coverage.max() == 0
+
+
+def test_closed_mouth_covered_without_gaps(
+    analyser: FaceAnalyser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The talking selfie's first frame has the lips closed. The mesh's hole
+    # inside them is a sliver, and the grid cells that missed it showed as
+    # blocks along the lip line.
+    source, _ = analyse_source(
+        load_face_photo("biden-official-vp-portrait-2013.jpg"), Path("biden.jpg"), analyser
+    )
+    with VideoReader(shared_video("selfie-talking-vertical-720x1280.mp4")) as reader:
+        image = next(iter(reader)).image
+    face = analyser.find_faces(image)[0]
+    points = face.landmarks[:468, :2]
+    region = Region.around(points, 0.08, image.shape)
+    texture, texture_points = source.texture_for(Box.around(points).size)
+    around_lips = np.zeros(region.shape, np.uint8)
+    lips = np.round(points[OUTER_LIPS] - [region.left, region.top]).astype(np.int32)
+    cv2.fillPoly(around_lips, [lips], 255)
+    around_lips = cv2.dilate(around_lips, np.ones((21, 21), np.uint8)) > 0
+
+    def uncovered() -> int:
+        _, coverage = warp_face(
+            texture,
+            texture_points,
+            source.visible_triangles,
+            points,
+            face.landmarks[:468, 2],
+            region,
+        )
+        return int((around_lips & (coverage == 0)).sum())
+
+    filled = uncovered()
+    monkeypatch.setattr(warp, "_fill_gaps", lambda *maps: None)
+    unfilled = uncovered()
+
+    assert filled == 0
+    assert unfilled > 50

@@ -19,6 +19,8 @@ from vidswap.swap.topology import TRIANGLES
 _MIN_TRIANGLE_AREA = 0.05
 # The pixel maps are computed on a grid of at most this many pixels a side.
 _MAP_WORKING_SIZE = 200.0
+# Gaps in the coverage narrower than this many grid cells are filled.
+_GAP_KERNEL = np.ones((5, 5), dtype=np.uint8)
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ def warp_face(
         map_y,
         coverage,
     )
+    _fill_gaps(map_x, map_y, coverage)
     if reduction < 1.0:
         # The map is continuous and piecewise linear, so computing it at reduced
         # size and resizing it up moves a pixel by a small fraction of a pixel.
@@ -129,6 +132,27 @@ def warp_face(
         borderMode=cv2.BORDER_REPLICATE,
     )
     return warped, coverage
+
+
+def _fill_gaps(map_x: np.ndarray, map_y: np.ndarray, coverage: np.ndarray) -> None:
+    """Cover gaps a few grid cells wide inside the mesh, in place, from the maps around them.
+
+    The mesh has holes inside the lips and the eyelids. A closed mouth leaves a
+    sliver there, partly under grid cells and partly not, and resized up the
+    uncovered cells showed as a row of blocks along the lip line. Wide holes
+    (an open mouth) stay uncovered: the target's own mouth shows there.
+    """
+    closed = cv2.morphologyEx(coverage, cv2.MORPH_CLOSE, _GAP_KERNEL)
+    gaps = cv2.bitwise_and(closed, cv2.bitwise_not(coverage))
+    if cv2.countNonZero(gaps) == 0:
+        return
+    weight = coverage.astype(np.float32) * np.float32(1.0 / 255.0)
+    total = cv2.blur(weight, _GAP_KERNEL.shape)
+    inside = (gaps > 0) & (total > 0)
+    for pixel_map in (map_x, map_y):
+        average = cv2.blur(pixel_map * weight, _GAP_KERNEL.shape)
+        pixel_map[inside] = average[inside] / total[inside]
+    coverage[inside] = 255
 
 
 def _far_to_near(depth: np.ndarray, usable: np.ndarray) -> np.ndarray:
