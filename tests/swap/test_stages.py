@@ -36,7 +36,7 @@ def analysed(index: int, seen: dict[int, bool]) -> AnalysedFrame:
         seen_targets=[MESH if found else None for found in seen.values()],
         track_ids=list(seen),
         visible_ids={track_id for track_id, found in seen.items() if found},
-        visible_boxes=[Box.around(MESH) for found in seen.values() if found],
+        visible_boxes={track_id: Box.around(MESH) for track_id, found in seen.items() if found},
     )
 
 
@@ -71,7 +71,7 @@ def test_gap_never_closed_dropped() -> None:
     elsewhere = mesh_at(400, 100)
     for item in frames:
         item.targets[1] = item.seen_targets[1] = elsewhere
-        item.visible_boxes = [Box.around(elsewhere)]
+        item.visible_boxes[2] = Box.around(elsewhere)
 
     out = confirmed(frames, horizon=3)
 
@@ -97,7 +97,7 @@ def test_found_again_as_new_track_kept() -> None:
     frames = [analysed(0, {1: True}), analysed(1, {1: False}), analysed(2, {})]
     # The detector finds the face again where it was, under a new track id.
     frames[2].visible_ids = {7}
-    frames[2].visible_boxes = [Box.around(mesh_at(110, 105))]
+    frames[2].visible_boxes = {7: Box.around(mesh_at(110, 105))}
 
     out = confirmed(frames, horizon=3)
 
@@ -111,7 +111,7 @@ def test_track_seen_once_dropped() -> None:
     ]
     elsewhere = mesh_at(400, 100)
     frames[2].targets[1] = frames[2].seen_targets[1] = elsewhere
-    frames[2].visible_boxes = [Box.around(MESH), Box.around(elsewhere)]
+    frames[2].visible_boxes = {1: Box.around(MESH), 7: Box.around(elsewhere)}
 
     out = confirmed(frames, horizon=3)
 
@@ -150,11 +150,11 @@ def test_next_person_swapped_while_last_bridged() -> None:
     for item in frames[1:4]:
         item.standby = {2: (elsewhere, elsewhere)}
         item.visible_ids = {2}
-        item.visible_boxes = [Box.around(elsewhere)]
+        item.visible_boxes = {2: Box.around(elsewhere)}
     for item in frames[4:]:
         item.targets = [elsewhere]
         item.seen_targets = [elsewhere]
-        item.visible_boxes = [Box.around(elsewhere)]
+        item.visible_boxes = {2: Box.around(elsewhere)}
 
     out = confirmed(frames, horizon=3)
 
@@ -187,10 +187,10 @@ def test_face_found_again_nearby_replaces_carried() -> None:
     frames = [analysed(0, {1: True}), analysed(1, {1: False}), analysed(2, {5: True})]
     frames[1].standby = {5: (moved, moved)}
     frames[1].visible_ids = {5}
-    frames[1].visible_boxes = [Box.around(moved)]
+    frames[1].visible_boxes = {5: Box.around(moved)}
     frames[2].targets = [moved]
     frames[2].seen_targets = [moved]
-    frames[2].visible_boxes = [Box.around(moved)]
+    frames[2].visible_boxes = {5: Box.around(moved)}
 
     out = confirmed(frames, horizon=2)
 
@@ -287,3 +287,21 @@ def test_face_motion_from_one_side_or_none() -> None:
     # Track 2 is not in the frame before, nor track 3 in either.
     assert face_motion(2, MESH, here, after) == pytest.approx((0.0, 0.0), abs=1e-3)
     assert face_motion(3, MESH, here, after) == (0.0, 0.0)
+
+
+def test_other_person_arriving_is_not_a_comeback() -> None:
+    # Track 1 leaves after frame 0. Track 7, another person, comes in far
+    # away in frame 1 and walks through where track 1 was by frame 3.
+    frames = [
+        analysed(0, {1: True}),
+        *(analysed(index, {1: False, 7: True}) for index in (1, 2, 3)),
+    ]
+    for item, left in zip(frames[1:], (400, 250, 110), strict=True):
+        arriving = mesh_at(left, 100)
+        item.targets[1] = item.seen_targets[1] = arriving
+        item.visible_boxes = {7: Box.around(arriving)}
+
+    out = confirmed(frames, horizon=3)
+
+    assert Box.around(MESH).iou(Box.around(mesh_at(110, 100))) > 0.3
+    assert [item.target_ids for item in out] == [[1], [7], [7], [7]]

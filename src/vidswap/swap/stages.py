@@ -50,7 +50,7 @@ class AnalysedFrame:
     # The tracks whose face was found in this frame (not bridging a gap), and
     # where: a face that comes back may do so under a new track.
     visible_ids: set[int] = field(default_factory=set)
-    visible_boxes: list[Box] = field(default_factory=list)
+    visible_boxes: dict[int, Box] = field(default_factory=dict)
     # Hands near the targets, 21 landmarks each in frame pixels: the swap leaves them in front.
     hands: list[np.ndarray] = field(default_factory=list)
     # The visible tracks that were not chosen, by track id: smoothed and seen
@@ -182,7 +182,11 @@ def _analyse(
             ],
             track_ids=[track.track_id for track in tracks],
             visible_ids={track.track_id for track in tracks if track.visible},
-            visible_boxes=[Box.around(track.face.landmarks) for track in tracks if track.visible],
+            visible_boxes={
+                track.track_id: Box.around(track.face.landmarks)
+                for track in tracks
+                if track.visible
+            },
             standby={
                 track.track_id: (track.smoothed.copy(), track.face.landmarks.copy())
                 for track in tracks
@@ -254,7 +258,7 @@ def _drop_unconfirmed(
             item.add_target(found_again)
             continue
 
-        comeback = _comeback(track_id, where, later)
+        comeback = _comeback(track_id, where, later, history.seen_before | item.visible_ids)
         if comeback is None:
             item.drop_target(position)
             _hand_over(item, later)
@@ -266,20 +270,34 @@ def _drop_unconfirmed(
 
 
 def _comeback(
-    track_id: int, where: Box, later: deque[AnalysedFrame]
+    track_id: int, where: Box, later: deque[AnalysedFrame], known: set[int]
 ) -> tuple[int, np.ndarray | None] | None:
     """Return how many frames later the bridged face is seen again, with its landmarks
-    there when the frame has them; None when it is not seen again."""
+    there when the frame has them; None when it is not seen again.
+
+    The face is seen again in its own track, or in a new track whose first
+    sighting is where it left off. A track in ``known`` (seen in this frame or
+    before) is another person. Matching a new track where it is seen later
+    carried a man who left the frame on the right towards a woman who came in
+    on the left, and drew his face on the sky between them.
+    """
+    checked: set[int] = set(known)
     for offset, frame in enumerate(later, start=1):
-        candidates = list(zip(frame.target_ids, frame.seen_targets, strict=True))
-        candidates += [(track, seen) for track, (_, seen) in frame.standby.items()]
-        for other_id, seen in candidates:
-            if seen is None:
+        if track_id in frame.visible_ids:
+            return offset, _landmarks_of(frame, track_id)
+        for other_id, box in frame.visible_boxes.items():
+            if other_id in checked:
                 continue
-            if other_id == track_id or _same_place(where, Box.around(seen[:, :2])):
-                return offset, _smoothed_of(frame, other_id)
-        if _comes_back(track_id, where, frame):
-            return offset, None
+            checked.add(other_id)
+            if _same_place(where, box):
+                return offset, _landmarks_of(frame, other_id)
+    return None
+
+
+def _landmarks_of(frame: AnalysedFrame, track_id: int) -> np.ndarray | None:
+    """Return the smoothed landmarks of a visible track when the frame keeps them."""
+    if track_id in frame.standby or track_id in frame.target_ids:
+        return _smoothed_of(frame, track_id)
     return None
 
 
@@ -338,7 +356,7 @@ def _seen_once(
 def _comes_back(track_id: int, where: Box, frame: AnalysedFrame) -> bool:
     if track_id in frame.visible_ids:
         return True
-    return any(_same_place(where, box) for box in frame.visible_boxes)
+    return any(_same_place(where, box) for box in frame.visible_boxes.values())
 
 
 def _same_place(where: Box, box: Box) -> bool:
