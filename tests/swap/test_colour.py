@@ -27,6 +27,24 @@ def test_tone_moves_to_target_detail_stays() -> None:
     assert corrected.astype(float).std() > 6
 
 
+def test_dark_brow_keeps_neutral_hue_on_pale_target() -> None:
+    # Warm brown skin with a near-black brow, moved onto a pale face lit
+    # blue-grey: an offset taken from the skin turned the brow blue-black.
+    warped = np.full((120, 120, 3), (100, 140, 190), dtype=np.uint8)
+    warped[55:65, 30:90] = (53, 52, 58)
+    target = np.full_like(warped, (110, 116, 151))
+    weight = np.ones(warped.shape[:2], dtype=np.float32)
+    weight[55:65, 30:90] = 0.0
+
+    corrected = match_colour(warped, target, weight, face_size=100)
+
+    brow = corrected[58:62, 40:80].reshape(-1, 3).mean(axis=0)
+    skin = corrected[10:20, 10:110].reshape(-1, 3).mean(axis=0)
+    assert np.abs(skin - (110, 116, 151)).max() < 4
+    assert brow.max() - brow.min() < 20
+    assert brow.mean() < 0.6 * skin.mean()
+
+
 def test_weight_smaller_than_images_accepted() -> None:
     warped = _textured((60, 90, 200))
     target = np.full_like(warped, (150, 150, 150))
