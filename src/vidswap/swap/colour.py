@@ -21,6 +21,8 @@ _GRAYSCALE_SPREAD = 6.0
 # 1 / _MAX_GAIN and _MAX_GAIN, so a near-black source area is not blown up.
 _GAIN_FLOOR = 8.0
 _MAX_GAIN = 3.0
+# The gain map is stored as gain times this in 8 bits (1/3 to 3 as 27 to 240).
+_GAIN_SCALE = 80.0
 _LOW_PASS_WORKING_SIGMA = 3.0
 _MAX_SHARPNESS_SIGMA = 0.012
 _SHARPNESS_SIGMAS = (0.5, 0.8, 1.2, 1.7, 2.4, 3.3, 4.5)
@@ -52,14 +54,19 @@ def match_colour(
     # target's light scales them as it scales the skin: an offset taken from
     # the skin pulled near-black brows down to (64, 35, 30), blue-black, on a
     # pale face lit blue-grey. The two agree where a pixel equals the low-pass.
+    # The maps are resized up as 8 and 16-bit integers: float maps of a
+    # 720p face's region took three times as long as the rest of this step.
     padded_size = (small_weight.shape[1] * factor, small_weight.shape[0] * factor)
-    shift = _resized(target_low - warped_low, padded_size, height, width)
-    gain = (target_low + _GAIN_FLOOR) / (warped_low + _GAIN_FLOOR)
-    gain = _resized(np.clip(gain, 1.0 / _MAX_GAIN, _MAX_GAIN), padded_size, height, width)
-    source_low = _resized(warped_low, padded_size, height, width)
-    source = warped.astype(np.float32)
-    shifted = np.where(source < source_low, source * gain, source + shift)
-    corrected = np.clip(shifted + 0.5, 0, 255).astype(np.uint8)
+    shift = _resized(target_low - warped_low, np.int16, padded_size, height, width)
+    gain = np.clip(
+        (target_low + _GAIN_FLOOR) / (warped_low + _GAIN_FLOOR), 1 / _MAX_GAIN, _MAX_GAIN
+    )
+    gain = _resized(gain * _GAIN_SCALE, np.uint8, padded_size, height, width)
+    source_low = _resized(warped_low, np.uint8, padded_size, height, width)
+    corrected = cv2.add(warped, shift, dtype=cv2.CV_8U)
+    darker = cv2.compare(warped, source_low, cv2.CMP_LT)
+    scaled = cv2.multiply(warped, gain, scale=1.0 / _GAIN_SCALE, dtype=cv2.CV_8U)
+    cv2.copyTo(scaled, darker, corrected)
 
     if _is_grayscale(small_target, small_weight):
         gray = cv2.cvtColor(corrected, cv2.COLOR_BGR2GRAY)
@@ -132,9 +139,16 @@ def _shrink(image: np.ndarray, factor: int) -> np.ndarray:
 
 
 def _resized(
-    small: np.ndarray, padded_size: tuple[int, int], height: int, width: int
+    small: np.ndarray,
+    dtype: type[np.integer],
+    padded_size: tuple[int, int],
+    height: int,
+    width: int,
 ) -> np.ndarray:
-    return cv2.resize(small, padded_size, interpolation=cv2.INTER_LINEAR)[:height, :width]
+    """Round ``small`` to ``dtype`` and resize it up to the image's padded size, cut to the image."""
+    limits = np.iinfo(dtype)
+    rounded = np.clip(np.round(small), limits.min, limits.max).astype(dtype)
+    return cv2.resize(rounded, padded_size, interpolation=cv2.INTER_LINEAR)[:height, :width]
 
 
 def _masked_blur(small_image: np.ndarray, small_weight: np.ndarray, sigma: float) -> np.ndarray:
