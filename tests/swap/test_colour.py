@@ -45,6 +45,21 @@ def test_dark_brow_keeps_neutral_hue_on_pale_target() -> None:
     assert brow.mean() < 0.6 * skin.mean()
 
 
+def test_no_edge_where_detail_crosses_low_pass() -> None:
+    # A smooth ramp onto a much darker face: the ramp crosses its own low-pass
+    # in the middle, where the dark half is scaled and the bright half shifted.
+    ramp = np.linspace(100, 200, 120, dtype=np.float32)
+    warped = np.repeat(np.repeat(ramp[None, :, None], 120, axis=0), 3, axis=2).astype(np.uint8)
+    target = np.full_like(warped, 40)
+    weight = np.ones(warped.shape[:2], dtype=np.float32)
+
+    corrected = match_colour(warped, target, weight, face_size=100).astype(int)
+
+    steps = np.abs(np.diff(corrected[40:80, 20:100], axis=1))
+    assert steps.max() <= 2
+    assert abs(corrected[40:80, 55:65].mean() - 40) < 6
+
+
 def test_weight_smaller_than_images_accepted() -> None:
     warped = _textured((60, 90, 200))
     target = np.full_like(warped, (150, 150, 150))
