@@ -49,12 +49,12 @@ def match_colour(
     target_low = _masked_blur(small_target, small_weight, sigma / factor)
     warped_low = _masked_blur(_shrink(warped, factor), small_weight, sigma / factor)
 
-    # Each pixel keeps its difference from the source's low-pass on top of the
-    # target's: as it is where it is brighter, which keeps detail, and scaled
-    # by the ratio of the two low-passes where it is darker, so the target's
-    # light dims dark features as it dims the skin. An offset alone took
-    # near-black brows to (64, 35, 30), blue-black, on a pale face lit
-    # blue-grey. At the low-pass itself both give the target's value, so no
+    # Each pixel is the target's low-pass plus its own difference from the
+    # source's. Brighter differences stay as they are, which keeps detail.
+    # Darker ones are scaled by the ratio of the two low-passes, so the
+    # target's light dims dark features as it dims the skin: an offset alone
+    # took near-black brows to (64, 35, 30), blue-black, on a pale face lit
+    # blue-grey. Both rules give the target's low-pass at the source's, so no
     # edge shows where a pixel crosses it.
     # The maps are resized up as 8 and 16-bit integers: float maps of a
     # 720p face's region took three times as long as the rest of this step.

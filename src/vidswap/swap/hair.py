@@ -67,10 +67,7 @@ def paint_over_hair(crop: np.ndarray, points: np.ndarray, face_size: float) -> n
     outline = filled(small.shape[:2], [small_points[FACE_OVAL]])
     features = face_features(small.shape[:2], small_points, small_face)
     skin = cv2.bitwise_and(outline, cv2.bitwise_not(cv2.bitwise_or(hair, features)))
-    weight = skin.astype(np.float32) / 255.0
-    sigma = max(small_face * _PAINT_SIGMA, 1.0)
-    total = cv2.GaussianBlur(weight, (0, 0), sigma)
-    weighted = cv2.GaussianBlur(small.astype(np.float32) * weight[:, :, None], (0, 0), sigma)
+    weighted, total = weighted_blur(small, skin, max(small_face * _PAINT_SIGMA, 1.0))
     paint = weighted / np.maximum(total, 1e-3)[:, :, None]
 
     # The hair mask is grown already, so its soft edge falls on skin.
@@ -83,6 +80,19 @@ def paint_over_hair(crop: np.ndarray, points: np.ndarray, face_size: float) -> n
     share = share[:, :, None]
     painted = crop.astype(np.float32) * (1.0 - share) + paint * share
     return np.clip(painted + 0.5, 0, 255).astype(np.uint8)
+
+
+def weighted_blur(
+    image: np.ndarray, mask: np.ndarray, sigma: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the Gaussian blur of ``image`` weighted by ``mask`` (uint8), and the blurred weight.
+
+    Dividing the first by the second averages only the masked pixels nearby.
+    """
+    weight = mask.astype(np.float32) / 255.0
+    total = cv2.GaussianBlur(weight, (0, 0), sigma)
+    weighted = cv2.GaussianBlur(image.astype(np.float32) * weight[:, :, None], (0, 0), sigma)
+    return weighted, total
 
 
 def hair_in_front(image: np.ndarray, points: np.ndarray, face_size: float) -> np.ndarray | None:

@@ -2,11 +2,11 @@
 
 The swap never shows the source's teeth or tongue: inside the target's lips
 it shows the target's own mouth (see mask.py). But a smiling source photo's
-teeth reach the inner edge of the lips, and on a target whose mouth is
-closed the warp squeezes that edge into a thin line, which showed as a row
-of white blocks between the lips. So the texture inside the source's inner
-lips, and just beyond them, takes the colour of the lips around it, darkened
-as the gap between lips is.
+teeth reach the inner edge of the lips. On a target whose mouth is closed the
+warp squeezes that edge into a thin line, which showed as a row of white
+blocks between the lips. So the texture inside the source's inner lips, and
+just beyond them, takes the colour of the lips around it, darkened as the
+gap between lips is.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vidswap.swap.hair import filled
+from vidswap.swap.hair import filled, weighted_blur
 from vidswap.swap.topology import INNER_LIPS, OUTER_LIPS
 
 # Fractions of the face size. The opening is grown by this much, because
@@ -53,10 +53,8 @@ def paint_mouth_opening(texture: np.ndarray, points: np.ndarray, face_size: floa
         return texture
 
     # Where the lips are too far for the local average (a thin upper lip),
-    # their mean colour stands in.
-    weight = lips.astype(np.float32) / 255.0
-    total = cv2.GaussianBlur(weight, (0, 0), sigma)
-    weighted = cv2.GaussianBlur(patch.astype(np.float32) * weight[:, :, None], (0, 0), sigma)
+    # their mean colour is used instead.
+    weighted, total = weighted_blur(patch, lips, sigma)
     local_colour = weighted / np.maximum(total, 1e-6)[:, :, None]
     mean_colour = np.array(cv2.mean(patch, mask=lips)[:3], dtype=np.float32)
     confidence = np.clip(total / _CONFIDENT_WEIGHT, 0.0, 1.0)[:, :, None]
